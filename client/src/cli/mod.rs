@@ -1,0 +1,94 @@
+//! The `samprio` command line.
+
+pub mod cooperation;
+pub mod events;
+pub mod output;
+pub mod proposal;
+
+use clap::{Parser, Subcommand};
+
+/// samprio: shared IT priorities for cooperating municipalities.
+#[derive(Parser)]
+#[command(name = "samprio", version)]
+pub struct Cli {
+    /// Server address.
+    #[arg(
+        long,
+        global = true,
+        env = "SAMPRIO_SERVER",
+        default_value = "http://127.0.0.1:50051"
+    )]
+    pub server: String,
+    /// Bearer token (JWT); `samprio-server dev-token` mints one in dev mode.
+    #[arg(
+        long,
+        global = true,
+        env = "SAMPRIO_TOKEN",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    pub token: String,
+    /// Print results as JSON (canonical protobuf JSON mapping).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Idempotency key for a mutation: retrying with the same key returns the first result.
+    #[arg(long, global = true, default_value = "")]
+    pub request_id: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Cooperations.
+    #[command(subcommand, visible_alias = "coop")]
+    Cooperation(cooperation::CoopCmd),
+    /// Member municipalities of a cooperation.
+    #[command(subcommand)]
+    Member(cooperation::MemberCmd),
+    /// Proposals for shared priorities.
+    #[command(subcommand)]
+    Proposal(proposal::ProposalCmd),
+    /// Page through a cooperation's event log.
+    Events(events::EventsArgs),
+    /// Recompute the event log's hash chain.
+    VerifyChain,
+    /// Follow a cooperation's events live (replays from --after first).
+    Watch(events::WatchArgs),
+}
+
+pub struct Env {
+    pub client: samprio_client::Client,
+    pub out: output::Out,
+    pub request_id: String,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let client = samprio_client::Client::connect(&cli.server, &cli.token).await?;
+    let env = Env {
+        client,
+        out: output::Out { json: cli.json },
+        request_id: cli.request_id,
+    };
+    match cli.command {
+        Command::Cooperation(c) => cooperation::run_coop(&env, c).await,
+        Command::Member(c) => cooperation::run_member(&env, c).await,
+        Command::Proposal(c) => proposal::run(&env, c).await,
+        Command::Events(a) => events::list(&env, a).await,
+        Command::VerifyChain => events::verify(&env).await,
+        Command::Watch(a) => events::watch(&env, a).await,
+    }
+}
+
+/// Parses a quorum given as a percentage ("50", "50%", "66.67%") into basis points.
+pub fn parse_quorum(s: &str) -> Result<u32, String> {
+    let n: f64 = s
+        .trim_end_matches('%')
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a percentage"))?;
+    if !(0.0..=100.0).contains(&n) {
+        return Err("a quorum is between 0% and 100%".into());
+    }
+    Ok((n * 100.0).round() as u32)
+}

@@ -1,0 +1,144 @@
+//! samprio-client: a typed client for the `samprio.v1` API.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), samprio_client::Error> {
+//! let client = samprio_client::Client::connect("http://127.0.0.1:50051", "TOKEN").await?;
+//! let mut coops = client.cooperations();
+//! let list = coops.list_cooperations(samprio_client::pb::ListCooperationsRequest::default()).await?;
+//! # Ok(()) }
+//! ```
+
+use samprio_proto::v1::audit_service_client::AuditServiceClient;
+use samprio_proto::v1::cooperation_service_client::CooperationServiceClient;
+use samprio_proto::v1::priority_service_client::PriorityServiceClient;
+use samprio_proto::v1::proposal_service_client::ProposalServiceClient;
+use samprio_proto::v1::session_service_client::SessionServiceClient;
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Channel, Endpoint};
+
+pub use samprio_proto::pbjson_types::Timestamp;
+pub use samprio_proto::v1 as pb;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid server address {0}")]
+    Address(String),
+    #[error("cannot connect to {addr}: {source}")]
+    Connect {
+        addr: String,
+        source: tonic::transport::Error,
+    },
+    #[error("the token contains characters that cannot be sent in a header")]
+    Token,
+    #[error(transparent)]
+    Status(#[from] tonic::Status),
+}
+
+/// Adds `authorization: Bearer <token>` to every call.
+#[derive(Clone)]
+pub struct Bearer(Option<MetadataValue<Ascii>>);
+
+impl Interceptor for Bearer {
+    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(v) = &self.0 {
+            req.metadata_mut().insert("authorization", v.clone());
+        }
+        Ok(req)
+    }
+}
+
+pub type Authed = InterceptedService<Channel, Bearer>;
+
+/// A connection to a samprio server acting under one token. `as_token` gives
+/// a client for another identity over the same connection.
+#[derive(Clone)]
+pub struct Client {
+    channel: Channel,
+    bearer: Bearer,
+}
+
+impl Client {
+    /// Connects to `addr` (e.g. `http://127.0.0.1:50051`); an empty token
+    /// sends no credentials.
+    pub async fn connect(addr: &str, token: &str) -> Result<Self, Error> {
+        let endpoint = Endpoint::from_shared(addr.to_string()).map_err(|_| Error::Address(addr.to_string()))?;
+        let channel = endpoint.connect().await.map_err(|source| Error::Connect {
+            addr: addr.to_string(),
+            source,
+        })?;
+        Client {
+            channel,
+            bearer: Bearer(None),
+        }
+        .as_token(token)
+    }
+
+    pub fn as_token(&self, token: &str) -> Result<Self, Error> {
+        let bearer = if token.is_empty() {
+            Bearer(None)
+        } else {
+            Bearer(Some(format!("Bearer {token}").parse().map_err(|_| Error::Token)?))
+        };
+        Ok(Client {
+            channel: self.channel.clone(),
+            bearer,
+        })
+    }
+
+    pub fn channel(&self) -> Channel {
+        self.channel.clone()
+    }
+
+    pub fn cooperations(&self) -> CooperationServiceClient<Authed> {
+        CooperationServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+    }
+
+    pub fn proposals(&self) -> ProposalServiceClient<Authed> {
+        ProposalServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+    }
+
+    pub fn sessions(&self) -> SessionServiceClient<Authed> {
+        SessionServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+    }
+
+    pub fn priorities(&self) -> PriorityServiceClient<Authed> {
+        PriorityServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+    }
+
+    pub fn audit(&self) -> AuditServiceClient<Authed> {
+        AuditServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+    }
+}
+
+/// A one-line, human explanation of an error status, with any field
+/// violations the server attached.
+pub fn explain(status: &tonic::Status) -> String {
+    use tonic_types::StatusExt;
+    let what = match status.code() {
+        tonic::Code::InvalidArgument => "invalid request",
+        tonic::Code::Unauthenticated => "not authenticated",
+        tonic::Code::PermissionDenied => "permission denied",
+        tonic::Code::NotFound => "not found",
+        tonic::Code::FailedPrecondition => "not possible now",
+        tonic::Code::Aborted => "conflict",
+        tonic::Code::AlreadyExists => "already exists",
+        tonic::Code::Unavailable => "server unavailable",
+        tonic::Code::Unimplemented => "not implemented by this server",
+        tonic::Code::DeadlineExceeded => "timed out",
+        _ => "error",
+    };
+    let mut s = format!("{what}: {}", status.message());
+    if let Some(br) = status.get_details_bad_request() {
+        let fields: Vec<String> = br
+            .field_violations
+            .iter()
+            .map(|v| format!("{} ({})", v.field, v.description))
+            .collect();
+        if !fields.is_empty() && !status.message().contains(&br.field_violations[0].field) {
+            s.push_str(&format!(" [{}]", fields.join(", ")));
+        }
+    }
+    s
+}

@@ -1,0 +1,33 @@
+//! Compiles `samprio/v1/*.proto` with protox (pure Rust, so no system protoc is
+//! needed), writes the descriptor set that server reflection serves, and
+//! generates serde impls in protobuf's canonical JSON mapping with pbjson.
+
+use std::path::PathBuf;
+
+use protox::prost::Message;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let files = [
+        "samprio/v1/common.proto",
+        "samprio/v1/cooperation.proto",
+        "samprio/v1/proposal.proto",
+        "samprio/v1/session.proto",
+        "samprio/v1/priority.proto",
+        "samprio/v1/audit.proto",
+    ];
+    println!("cargo:rerun-if-changed=samprio");
+    let fds = protox::compile(files, ["."])?;
+    let out = PathBuf::from(std::env::var("OUT_DIR")?);
+    let descriptor = fds.encode_to_vec();
+    std::fs::write(out.join("samprio_descriptor.bin"), &descriptor)?;
+    tonic_prost_build::configure()
+        .generate_default_stubs(true)
+        .compile_well_known_types(true)
+        .extern_path(".google.protobuf", "::pbjson_types")
+        .compile_fds(fds)?;
+    // Canonical protobuf JSON (for the CLI's --json and for scripts).
+    pbjson_build::Builder::new()
+        .register_descriptors(&descriptor)?
+        .build(&[".samprio"])?;
+    Ok(())
+}

@@ -1,0 +1,13 @@
+//! The `samprio.v1` gRPC contract: generated messages, clients and servers.
+
+#![allow(clippy::large_enum_variant, clippy::doc_lazy_continuation)]
+
+pub use pbjson_types;
+
+pub mod v1 {
+    tonic::include_proto!("samprio.v1");
+    include!(concat!(env!("OUT_DIR"), "/samprio.v1.serde.rs"));
+
+    /// Encoded `FileDescriptorSet` of the contract, for server reflection.
+    pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("samprio_descriptor");
+}

@@ -1,0 +1,146 @@
+//! Dev mode: a local Ed25519 signing key, so the server runs with no identity
+//! provider at all (DESIGN.md §3). Never used once issuers are configured, unless
+//! the integrator asks for it explicitly.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::SigningKey;
+use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
+use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, KeypairBytes};
+
+use super::config::{Algorithm, IssuerConfig};
+use super::error::ConfigError;
+use super::minter::TokenMinter;
+use super::role::is_valid_municipality_code;
+
+/// The `iss` of dev tokens.
+pub const DEV_ISSUER: &str = "samprio-dev";
+/// File name of the dev signing key inside the data directory.
+pub const DEV_KEY_FILE: &str = "dev-signing-key.pem";
+
+/// The dev signing key, as a minter and as the issuer entry that trusts it.
+/// Pass it to [`crate::auth::Verifier::from_config_with_dev`].
+#[derive(Debug)]
+pub struct DevKeys {
+    pub minter: TokenMinter,
+    /// Issuer `samprio-dev`, EdDSA, the public key inline. An empty
+    /// `municipalities` list means the dev issuer vouches for every municipality;
+    /// that is honoured only for this entry, never for configured issuers.
+    pub issuer: IssuerConfig,
+}
+
+impl DevKeys {
+    /// Reads `<data_dir>/dev-signing-key.pem`, or creates it (mode 0600) on first
+    /// use. `municipalities` empty = any municipality.
+    pub fn load_or_create(data_dir: &Path, audience: &str, municipalities: Vec<String>) -> Result<Self, ConfigError> {
+        let path = data_dir.join(DEV_KEY_FILE);
+        let err = |reason: String| ConfigError::DevKey {
+            path: path.clone(),
+            reason,
+        };
+        if let Some(code) = municipalities.iter().find(|c| !is_valid_municipality_code(c)) {
+            return Err(err(format!("{code:?} is not a municipality code")));
+        }
+        let private_pem = match fs::read_to_string(&path) {
+            Ok(pem) => {
+                warn_if_readable_by_others(&path);
+                pem
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => create(data_dir, &path).map_err(|e| err(e.to_string()))?,
+            Err(e) => return Err(err(e.to_string())),
+        };
+        let signing = SigningKey::from_pkcs8_pem(&private_pem).map_err(|e| {
+            err(format!(
+                "not an Ed25519 PKCS#8 private key ({e}); delete it to have a new one made"
+            ))
+        })?;
+        let public_pem = signing
+            .verifying_key()
+            .to_public_key_pem(LineEnding::LF)
+            .map_err(|e| err(e.to_string()))?;
+        let minter = TokenMinter::new(DEV_ISSUER, audience, Algorithm::EdDSA, private_pem.as_bytes(), None)?;
+        tracing::warn!(path = %path.display(), "DEV MODE: using the local dev signing key");
+        Ok(DevKeys {
+            minter,
+            issuer: IssuerConfig {
+                iss: DEV_ISSUER.to_owned(),
+                algorithm: Algorithm::EdDSA,
+                public_key_pem: Some(public_pem),
+                public_key_file: None,
+                jwks_file: None,
+                municipalities,
+            },
+        })
+    }
+}
+
+/// Writes a fresh key to a private temporary file and links it into place, so
+/// that a crash never leaves a half-written key and two servers starting at
+/// once end up sharing one key instead of overwriting each other's.
+fn create(data_dir: &Path, path: &Path) -> io::Result<String> {
+    fs::create_dir_all(data_dir)?;
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret).map_err(io::Error::other)?;
+    let pem = ed25519_private_pem(&secret).map_err(io::Error::other)?;
+    secret.fill(0);
+
+    let tmp = temp_path(path);
+    let result = write_private(&tmp, pem.as_bytes()).and_then(|()| fs::hard_link(&tmp, path));
+    let _ = fs::remove_file(&tmp);
+    match result {
+        Ok(()) => {
+            tracing::warn!(path = %path.display(), "DEV MODE: created a new dev signing key");
+            Ok(pem)
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => fs::read_to_string(path),
+        Err(e) => Err(e),
+    }
+}
+
+/// PKCS#8 v1 (RFC 8410, no embedded public key): the form `openssl genpkey`
+/// writes and the one jsonwebtoken's `Jwk::from_encoding_key` understands, so
+/// the dev key can also be published as a JWK if a tool needs it.
+pub(crate) fn ed25519_private_pem(secret: &[u8; 32]) -> Result<String, String> {
+    KeypairBytes {
+        secret_key: *secret,
+        public_key: None,
+    }
+    .to_pkcs8_pem(LineEnding::LF)
+    .map(|pem| pem.to_string())
+    .map_err(|e| e.to_string())
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".tmp-{}", std::process::id()));
+    PathBuf::from(name)
+}
+
+fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(contents)?;
+    file.sync_all()
+}
+
+fn warn_if_readable_by_others(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(path = %path.display(), "dev signing key is readable by other users; chmod 600 it");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}

@@ -1,0 +1,266 @@
+//! Who may do what (DESIGN.md §3). Every authorisation rule of the service is
+//! here, as a function of the principal and the records involved.
+
+use super::error::{Error, Result};
+use super::model::{DecisionLevel, Member, Proposal, Rules};
+use crate::auth::{Principal, Role};
+
+pub fn create_cooperation(p: &Principal) -> Result<()> {
+    if p.has_role(&Role::Operator) {
+        Ok(())
+    } else {
+        Err(Error::denied("creating a cooperation requires the operator role"))
+    }
+}
+
+/// Managing members and the catalogue: the cooperation's secretariat.
+pub fn manage_cooperation(p: &Principal, cooperation: &str) -> Result<()> {
+    if p.is_secretariat_of(cooperation) {
+        Ok(())
+    } else {
+        Err(Error::denied(format!(
+            "this requires the role secretariat:{cooperation}"
+        )))
+    }
+}
+
+/// Reading a cooperation's records: its members (any role, observers too),
+/// its secretariat and chair, and operators. `member` is the caller's own
+/// membership, if any (current or former: the record stays theirs to read).
+pub fn read_cooperation(p: &Principal, cooperation: &str, member: Option<&Member>) -> Result<()> {
+    if member.is_some() || p.is_secretariat_of(cooperation) || p.is_chair_of(cooperation) || p.has_role(&Role::Operator)
+    {
+        Ok(())
+    } else {
+        Err(Error::denied(format!(
+            "municipality {} is not a member of cooperation {cooperation}",
+            p.municipality
+        )))
+    }
+}
+
+/// Drafting a proposal for one's own municipality, which must be a current member.
+pub fn draft_proposal(p: &Principal, cooperation: &str, member: Option<&Member>) -> Result<()> {
+    match member {
+        Some(m) if m.is_current() => {}
+        _ => {
+            return Err(Error::denied(format!(
+                "municipality {} is not a current member of cooperation {cooperation}",
+                p.municipality
+            )));
+        }
+    }
+    if p.has_role(&Role::DigitalLead) || p.has_role(&Role::Board) {
+        Ok(())
+    } else {
+        Err(Error::denied(
+            "drafting proposals requires the digital_lead or board role",
+        ))
+    }
+}
+
+/// Editing, submitting and withdrawing: the sponsor's digital lead or board.
+pub fn edit_proposal(p: &Principal, proposal: &Proposal) -> Result<()> {
+    if p.municipality != proposal.sponsor {
+        return Err(Error::denied(format!(
+            "only the sponsor ({}) may change proposal {}",
+            proposal.sponsor, proposal.id
+        )));
+    }
+    if p.has_role(&Role::DigitalLead) || p.has_role(&Role::Board) {
+        Ok(())
+    } else {
+        Err(Error::denied(
+            "changing proposals requires the digital_lead or board role",
+        ))
+    }
+}
+
+/// Running sessions and rounds: the cooperation's chair.
+pub fn chair(p: &Principal, cooperation: &str) -> Result<()> {
+    if p.is_chair_of(cooperation) {
+        Ok(())
+    } else {
+        Err(Error::denied(format!("this requires the role chair:{cooperation}")))
+    }
+}
+
+/// Casting the member's vote on a matter of the given level. Returns the role
+/// the vote is cast in.
+pub fn vote(p: &Principal, member: Option<&Member>, level: DecisionLevel, rules: &Rules) -> Result<Role> {
+    match member {
+        Some(m) if m.is_current() => {}
+        _ => {
+            return Err(Error::denied(format!(
+                "municipality {} is not a current member",
+                p.municipality
+            )));
+        }
+    }
+    if p.has_role(&Role::Board) {
+        return Ok(Role::Board);
+    }
+    if p.has_role(&Role::DigitalLead) {
+        return match level {
+            DecisionLevel::Board => Err(Error::denied(
+                "a board-level matter (AI or personal data): only the board may vote",
+            )),
+            DecisionLevel::Delegated if rules.allow_delegated_voting => Ok(Role::DigitalLead),
+            DecisionLevel::Delegated => Err(Error::denied(
+                "this cooperation does not delegate voting to digital leads",
+            )),
+        };
+    }
+    Err(Error::denied(
+        "voting requires the board role (or digital_lead on delegated matters)",
+    ))
+}
+
+/// Setting, changing, reconfirming or revoking an override of `municipality`:
+/// only that member's board.
+pub fn override_for(p: &Principal, municipality: &str, member: Option<&Member>) -> Result<()> {
+    if p.municipality != municipality {
+        return Err(Error::denied(format!(
+            "only the board of {municipality} may change its overrides"
+        )));
+    }
+    match member {
+        Some(m) if m.is_current() => {}
+        _ => {
+            return Err(Error::denied(format!(
+                "municipality {municipality} is not a current member"
+            )));
+        }
+    }
+    if p.has_role(&Role::Board) {
+        Ok(())
+    } else {
+        Err(Error::denied(
+            "local overrides are board decisions: the board role is required",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::{Category, Flags, ProposalContent, ProposalStatus, Weighting};
+
+    fn principal(m: &str, roles: &[Role]) -> Principal {
+        Principal {
+            sub: "s".into(),
+            municipality: m.into(),
+            roles: roles.to_vec(),
+            issuer: "i".into(),
+        }
+    }
+
+    fn member(code: &str, current: bool) -> Member {
+        Member {
+            cooperation_id: "c".into(),
+            code: code.into(),
+            name: "X".into(),
+            population: 1,
+            custom_weight: None,
+            joined_on: "2026-01-01".into(),
+            left_on: if current { None } else { Some("2026-06-01".into()) },
+            version: 1,
+        }
+    }
+
+    fn rules(delegate: bool) -> Rules {
+        Rules {
+            default_weighting: Weighting::Equal,
+            default_quorum_bp: 5000,
+            allow_delegated_voting: delegate,
+        }
+    }
+
+    #[test]
+    fn only_operators_create_cooperations() {
+        assert!(create_cooperation(&principal("0101", &[Role::Operator])).is_ok());
+        assert!(create_cooperation(&principal("0101", &[Role::Board])).is_err());
+    }
+
+    #[test]
+    fn secretariat_is_per_cooperation() {
+        let p = principal("0101", &[Role::Secretariat("a".into())]);
+        assert!(manage_cooperation(&p, "a").is_ok());
+        assert!(manage_cooperation(&p, "b").is_err());
+    }
+
+    #[test]
+    fn voting_rules_follow_the_decision_level() {
+        let m = member("0101", true);
+        let board = principal("0101", &[Role::Board]);
+        let lead = principal("0101", &[Role::DigitalLead]);
+        let observer = principal("0101", &[Role::Observer]);
+        assert_eq!(
+            vote(&board, Some(&m), DecisionLevel::Board, &rules(false)).unwrap(),
+            Role::Board
+        );
+        assert!(vote(&lead, Some(&m), DecisionLevel::Board, &rules(true)).is_err());
+        assert!(vote(&lead, Some(&m), DecisionLevel::Delegated, &rules(false)).is_err());
+        assert_eq!(
+            vote(&lead, Some(&m), DecisionLevel::Delegated, &rules(true)).unwrap(),
+            Role::DigitalLead
+        );
+        assert!(vote(&observer, Some(&m), DecisionLevel::Delegated, &rules(true)).is_err());
+        assert!(vote(&board, None, DecisionLevel::Delegated, &rules(true)).is_err());
+        assert!(
+            vote(
+                &board,
+                Some(&member("0101", false)),
+                DecisionLevel::Delegated,
+                &rules(true)
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn overrides_are_for_the_own_board_only() {
+        let m = member("0101", true);
+        assert!(override_for(&principal("0101", &[Role::Board]), "0101", Some(&m)).is_ok());
+        assert!(override_for(&principal("0102", &[Role::Board]), "0101", Some(&m)).is_err());
+        assert!(override_for(&principal("0101", &[Role::DigitalLead]), "0101", Some(&m)).is_err());
+        assert!(override_for(&principal("0101", &[Role::Observer]), "0101", Some(&m)).is_err());
+    }
+
+    #[test]
+    fn only_the_sponsor_edits() {
+        let p = Proposal {
+            id: "p".into(),
+            cooperation_id: "c".into(),
+            content: ProposalContent {
+                title: "t".into(),
+                summary: String::new(),
+                category: Category::Other,
+                flags: Flags::default(),
+                one_time_cost_dkk: 0,
+                yearly_cost_dkk: 0,
+                linked_systems: vec![],
+            },
+            sponsor: "0101".into(),
+            status: ProposalStatus::Draft,
+            created_by: "s".into(),
+            create_time: 0,
+            update_time: 0,
+            submit_time: None,
+            submit_seq: None,
+            decide_time: None,
+            version: 1,
+        };
+        assert!(edit_proposal(&principal("0101", &[Role::DigitalLead]), &p).is_ok());
+        assert!(edit_proposal(&principal("0102", &[Role::DigitalLead]), &p).is_err());
+        assert!(edit_proposal(&principal("0101", &[Role::Observer]), &p).is_err());
+    }
+
+    #[test]
+    fn members_and_officers_read() {
+        let m = member("0101", true);
+        assert!(read_cooperation(&principal("0101", &[Role::Observer]), "c", Some(&m)).is_ok());
+        assert!(read_cooperation(&principal("0999", &[Role::Board]), "c", None).is_err());
+        assert!(read_cooperation(&principal("0999", &[Role::Chair("c".into())]), "c", None).is_ok());
+    }
+}

@@ -1,0 +1,337 @@
+//! Cooperations and their members.
+
+use super::authz;
+use super::error::{Error, Result, Violations};
+use super::model::{Cooperation, Member, NewEvent, Rules};
+use super::page;
+use super::validate as v;
+use super::write::Ctx;
+use crate::begin_write;
+use crate::store::{Store, StoreError, StoreTx};
+
+pub struct NewCooperation {
+    pub id: String,
+    pub name: String,
+    pub rules: Rules,
+}
+
+fn check_rules(vs: &mut Violations, field: &str, r: &Rules) {
+    vs.check(
+        &format!("{field}.default_quorum_bp"),
+        v::basis_points(r.default_quorum_bp),
+    );
+}
+
+pub async fn create(store: &dyn Store, ctx: &Ctx, req: NewCooperation) -> Result<Cooperation> {
+    authz::create_cooperation(&ctx.principal)?;
+    let mut vs = Violations::default();
+    vs.check("id", v::slug(&req.id));
+    vs.check("name", v::required_text(&req.name, 200));
+    check_rules(&mut vs, "rules", &req.rules);
+    vs.finish()?;
+
+    let mut w = begin_write!(store, ctx, "CreateCooperation");
+    if w.tx.get_cooperation(&req.id).await?.is_some() {
+        return Err(Error::AlreadyExists(format!("cooperation {} already exists", req.id)));
+    }
+    let c = Cooperation {
+        id: req.id,
+        name: req.name.trim().to_string(),
+        rules: req.rules,
+        create_time: ctx.now,
+        update_time: ctx.now,
+        version: 1,
+        member_count: 0,
+    };
+    let seq = w
+        .event(NewEvent {
+            action: "cooperation.created",
+            subject: format!("cooperations/{}", c.id),
+            cooperation_id: c.id.clone(),
+            payload: serde_json::to_value(&c).unwrap_or_default(),
+        })
+        .await?;
+    w.tx.insert_cooperation(&c, seq).await?;
+    w.finish(c).await
+}
+
+pub struct CooperationUpdate {
+    pub id: String,
+    pub name: Option<String>,
+    pub rules: Option<Rules>,
+    pub etag: String,
+}
+
+pub async fn update(store: &dyn Store, ctx: &Ctx, req: CooperationUpdate) -> Result<Cooperation> {
+    let mut vs = Violations::default();
+    if let Some(n) = &req.name {
+        vs.check("name", v::required_text(n, 200));
+    }
+    if let Some(r) = &req.rules {
+        check_rules(&mut vs, "rules", r);
+    }
+    vs.finish()?;
+    authz::manage_cooperation(&ctx.principal, &req.id)?;
+    let mut w = begin_write!(store, ctx, "UpdateCooperation");
+    let mut c =
+        w.tx.get_cooperation(&req.id)
+            .await?
+            .ok_or_else(|| Error::not_found("cooperation", &req.id))?;
+    check_etag(&req.etag, c.version)?;
+    if let Some(n) = req.name {
+        c.name = n.trim().to_string();
+    }
+    if let Some(r) = req.rules {
+        c.rules = r;
+    }
+    c.version += 1;
+    c.update_time = ctx.now;
+    w.event(NewEvent {
+        action: "cooperation.updated",
+        subject: format!("cooperations/{}", c.id),
+        cooperation_id: c.id.clone(),
+        payload: serde_json::json!({ "name": c.name, "rules": c.rules }),
+    })
+    .await?;
+    w.tx.update_cooperation(&c).await?;
+    w.finish(c).await
+}
+
+/// An empty etag skips the check; any other must name the current version.
+pub fn check_etag(etag: &str, version: u64) -> Result<()> {
+    if etag.is_empty() || etag == etag_of(version) {
+        Ok(())
+    } else {
+        Err(Error::Aborted(format!(
+            "etag {etag} does not match the current version ({}); re-read and try again",
+            etag_of(version)
+        )))
+    }
+}
+
+pub fn etag_of(version: u64) -> String {
+    format!("\"{version}\"")
+}
+
+/// Loads a cooperation and checks that the caller may read it.
+pub async fn readable(tx: &mut dyn StoreTx, ctx: &Ctx, id: &str) -> Result<Cooperation> {
+    if id.is_empty() {
+        return Err(Error::invalid("cooperation_id", "is required"));
+    }
+    let c = tx
+        .get_cooperation(id)
+        .await?
+        .ok_or_else(|| Error::not_found("cooperation", id))?;
+    let me = tx.get_member(id, &ctx.principal.municipality).await?;
+    authz::read_cooperation(&ctx.principal, id, me.as_ref())?;
+    Ok(c)
+}
+
+pub async fn get(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Cooperation> {
+    let mut tx = store.begin_read().await?;
+    readable(&mut *tx, ctx, id).await
+}
+
+/// Cooperations the caller can read (all of them for operators).
+pub async fn list(
+    store: &dyn Store,
+    ctx: &Ctx,
+    page_size: u32,
+    page_token: &str,
+) -> Result<(Vec<Cooperation>, String)> {
+    let mut after = page::seq_position("cooperations", page_token)?;
+    let limit = page::size(page_size);
+    let mut tx = store.begin_read().await?;
+    let mut out = Vec::new();
+    // Filter by readability, fetching further pages until this one is full.
+    loop {
+        let rows = tx.list_cooperations(after, limit).await?;
+        let exhausted = (rows.len() as i64) < limit;
+        for (seq, c) in rows {
+            after = seq;
+            let me = tx.get_member(&c.id, &ctx.principal.municipality).await?;
+            if authz::read_cooperation(&ctx.principal, &c.id, me.as_ref()).is_ok() {
+                out.push(c);
+                if out.len() as i64 == limit {
+                    return Ok((out, page::token("cooperations", &after.to_string())));
+                }
+            }
+        }
+        if exhausted {
+            return Ok((out, String::new()));
+        }
+    }
+}
+
+pub struct NewMember {
+    pub cooperation_id: String,
+    pub code: String,
+    pub name: String,
+    pub population: i64,
+    pub custom_weight: Option<i64>,
+    pub joined_on: String,
+}
+
+fn today(ctx: &Ctx) -> String {
+    chrono::DateTime::from_timestamp_micros(ctx.now)
+        .unwrap_or_default()
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+pub async fn add_member(store: &dyn Store, ctx: &Ctx, req: NewMember) -> Result<Member> {
+    let mut vs = Violations::default();
+    vs.check("cooperation_id", v::slug(&req.cooperation_id));
+    vs.check("code", v::municipality_code(&req.code));
+    vs.check("name", v::required_text(&req.name, 200));
+    vs.check("population", v::non_negative(req.population));
+    if let Some(w) = req.custom_weight {
+        vs.check("custom_weight", v::non_negative(w));
+    }
+    if !req.joined_on.is_empty() {
+        vs.check("joined_on", v::iso_date(&req.joined_on));
+    }
+    vs.finish()?;
+    authz::manage_cooperation(&ctx.principal, &req.cooperation_id)?;
+    let mut w = begin_write!(store, ctx, "AddMember");
+    if w.tx.get_cooperation(&req.cooperation_id).await?.is_none() {
+        return Err(Error::not_found("cooperation", &req.cooperation_id));
+    }
+    if w.tx.get_member(&req.cooperation_id, &req.code).await?.is_some() {
+        return Err(Error::AlreadyExists(format!(
+            "municipality {} is already (or was) a member of {}",
+            req.code, req.cooperation_id
+        )));
+    }
+    let m = Member {
+        joined_on: if req.joined_on.is_empty() {
+            today(ctx)
+        } else {
+            req.joined_on
+        },
+        cooperation_id: req.cooperation_id,
+        code: req.code,
+        name: req.name.trim().to_string(),
+        population: req.population,
+        custom_weight: req.custom_weight,
+        left_on: None,
+        version: 1,
+    };
+    w.event(member_event("member.added", &m)).await?;
+    w.tx.insert_member(&m).await.map_err(member_conflict)?;
+    w.finish(m).await
+}
+
+fn member_event(action: &'static str, m: &Member) -> NewEvent {
+    NewEvent {
+        action,
+        subject: format!("cooperations/{}/members/{}", m.cooperation_id, m.code),
+        cooperation_id: m.cooperation_id.clone(),
+        payload: serde_json::to_value(m).unwrap_or_default(),
+    }
+}
+
+fn member_conflict(e: StoreError) -> Error {
+    match e {
+        StoreError::Unique(_) => Error::AlreadyExists("that municipality is already a member".into()),
+        e => e.into(),
+    }
+}
+
+pub struct MemberUpdate {
+    pub cooperation_id: String,
+    pub code: String,
+    pub name: Option<String>,
+    pub population: Option<i64>,
+    pub custom_weight: Option<i64>,
+    pub etag: String,
+}
+
+pub async fn update_member(store: &dyn Store, ctx: &Ctx, req: MemberUpdate) -> Result<Member> {
+    let mut vs = Violations::default();
+    if let Some(n) = &req.name {
+        vs.check("name", v::required_text(n, 200));
+    }
+    if let Some(p) = req.population {
+        vs.check("population", v::non_negative(p));
+    }
+    if let Some(w) = req.custom_weight {
+        vs.check("custom_weight", v::non_negative(w));
+    }
+    vs.finish()?;
+    authz::manage_cooperation(&ctx.principal, &req.cooperation_id)?;
+    let mut w = begin_write!(store, ctx, "UpdateMember");
+    let mut m =
+        w.tx.get_member(&req.cooperation_id, &req.code)
+            .await?
+            .ok_or_else(|| Error::not_found("member", format!("{}/{}", req.cooperation_id, req.code)))?;
+    check_etag(&req.etag, m.version)?;
+    if let Some(n) = req.name {
+        m.name = n.trim().to_string();
+    }
+    if let Some(p) = req.population {
+        m.population = p;
+    }
+    if req.custom_weight.is_some() {
+        m.custom_weight = req.custom_weight;
+    }
+    m.version += 1;
+    w.event(member_event("member.updated", &m)).await?;
+    w.tx.update_member(&m).await?;
+    w.finish(m).await
+}
+
+pub async fn remove_member(
+    store: &dyn Store,
+    ctx: &Ctx,
+    cooperation_id: &str,
+    code: &str,
+    left_on: &str,
+) -> Result<Member> {
+    if !left_on.is_empty() {
+        v::iso_date(left_on).map_err(|d| Error::invalid("left_on", d))?;
+    }
+    authz::manage_cooperation(&ctx.principal, cooperation_id)?;
+    let mut w = begin_write!(store, ctx, "RemoveMember");
+    let mut m =
+        w.tx.get_member(cooperation_id, code)
+            .await?
+            .ok_or_else(|| Error::not_found("member", format!("{cooperation_id}/{code}")))?;
+    if !m.is_current() {
+        return Err(Error::precondition(format!("municipality {code} has already left")));
+    }
+    m.left_on = Some(if left_on.is_empty() {
+        today(ctx)
+    } else {
+        left_on.to_string()
+    });
+    m.version += 1;
+    w.event(member_event("member.removed", &m)).await?;
+    w.tx.update_member(&m).await?;
+    w.finish(m).await
+}
+
+pub async fn get_member(store: &dyn Store, ctx: &Ctx, cooperation_id: &str, code: &str) -> Result<Member> {
+    let mut tx = store.begin_read().await?;
+    readable(&mut *tx, ctx, cooperation_id).await?;
+    tx.get_member(cooperation_id, code)
+        .await?
+        .ok_or_else(|| Error::not_found("member", format!("{cooperation_id}/{code}")))
+}
+
+pub async fn list_members(
+    store: &dyn Store,
+    ctx: &Ctx,
+    cooperation_id: &str,
+    include_departed: bool,
+    page_size: u32,
+    page_token: &str,
+) -> Result<(Vec<Member>, String)> {
+    let after = page::position("members", page_token, "")?;
+    let limit = page::size(page_size);
+    let mut tx = store.begin_read().await?;
+    readable(&mut *tx, ctx, cooperation_id).await?;
+    let ms = tx.list_members(cooperation_id, include_departed, &after, limit).await?;
+    let next = page::next("members", ms.len(), limit, ms.last().map(|m| m.code.clone()));
+    Ok((ms, next))
+}

@@ -1,0 +1,19 @@
+//! The rules of DESIGN.md §3–§7. Pure parts (authorisation, validation, the
+//! tally, the priority list, the hash chain) are plain functions; the
+//! operations in `cooperations`, `proposals`, `events` apply them inside one
+//! store transaction each.
+
+pub mod audit;
+pub mod authz;
+pub mod cooperations;
+pub mod error;
+pub mod events;
+pub mod model;
+pub mod page;
+pub mod priority;
+pub mod proposals;
+pub mod tally;
+pub mod validate;
+pub mod write;
+
+pub use error::{Error, Result};

@@ -1,0 +1,201 @@
+//! The records of the cooperation model (DESIGN.md §4–§7), as the domain sees
+//! them. Times are microseconds since the Unix epoch; dates are ISO strings.
+
+use serde::{Deserialize, Serialize};
+
+pub type Micros = i64;
+
+macro_rules! str_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+str_enum!(Weighting { Equal = "EQUAL", Population = "POPULATION", Custom = "CUSTOM" });
+str_enum!(
+    /// Board-level matters may only be decided and overridden by the board.
+    DecisionLevel { Delegated = "DELEGATED", Board = "BOARD" }
+);
+str_enum!(Category {
+    NewSystem = "NEW_SYSTEM",
+    Replacement = "REPLACEMENT",
+    SharedProcurement = "SHARED_PROCUREMENT",
+    AiUse = "AI_USE",
+    Infrastructure = "INFRASTRUCTURE",
+    Other = "OTHER",
+});
+str_enum!(ProposalStatus {
+    Draft = "DRAFT",
+    Submitted = "SUBMITTED",
+    Adopted = "ADOPTED",
+    Rejected = "REJECTED",
+    Withdrawn = "WITHDRAWN",
+});
+str_enum!(SessionState { Scheduled = "SCHEDULED", Open = "OPEN", Closed = "CLOSED" });
+str_enum!(RoundState { Open = "OPEN", Closed = "CLOSED", Cancelled = "CANCELLED" });
+str_enum!(Method {
+    YesNo = "YES_NO",
+    Approval = "APPROVAL",
+    Score = "SCORE",
+    Borda = "BORDA",
+    Schulze = "SCHULZE",
+});
+str_enum!(Threshold {
+    SimpleMajority = "SIMPLE_MAJORITY",
+    TwoThirds = "TWO_THIRDS",
+    Unanimous = "UNANIMOUS",
+});
+str_enum!(Choice { Yes = "YES", No = "NO", Abstain = "ABSTAIN" });
+str_enum!(OverrideKind {
+    OptOut = "OPT_OUT",
+    Defer = "DEFER",
+    Rerank = "RERANK",
+    AdoptLocal = "ADOPT_LOCAL",
+});
+str_enum!(OverrideState { Active = "ACTIVE", Revoked = "REVOKED", Expired = "EXPIRED" });
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rules {
+    pub default_weighting: Weighting,
+    pub default_quorum_bp: u32,
+    pub allow_delegated_voting: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cooperation {
+    pub id: String,
+    pub name: String,
+    pub rules: Rules,
+    pub create_time: Micros,
+    pub update_time: Micros,
+    pub version: u64,
+    /// Filled in on reads: current members.
+    #[serde(default)]
+    pub member_count: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub cooperation_id: String,
+    pub code: String,
+    pub name: String,
+    pub population: i64,
+    pub custom_weight: Option<i64>,
+    pub joined_on: String,
+    pub left_on: Option<String>,
+    pub version: u64,
+}
+
+impl Member {
+    pub fn is_current(&self) -> bool {
+        self.left_on.is_none()
+    }
+
+    /// The member's weight under a weighting; never negative.
+    pub fn weight(&self, weighting: Weighting) -> u64 {
+        let w = match weighting {
+            Weighting::Equal => 1,
+            Weighting::Population => self.population,
+            Weighting::Custom => self.custom_weight.unwrap_or(0),
+        };
+        w.max(0) as u64
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flags {
+    pub involves_ai: bool,
+    pub personal_data: bool,
+    pub citizen_facing: bool,
+    pub security_critical: bool,
+}
+
+impl Flags {
+    /// DESIGN.md §3: AI or personal data make a proposal a board-level matter.
+    pub fn decision_level(&self) -> DecisionLevel {
+        if self.involves_ai || self.personal_data {
+            DecisionLevel::Board
+        } else {
+            DecisionLevel::Delegated
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProposalContent {
+    pub title: String,
+    pub summary: String,
+    pub category: Category,
+    pub flags: Flags,
+    pub one_time_cost_dkk: i64,
+    pub yearly_cost_dkk: i64,
+    pub linked_systems: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proposal {
+    pub id: String,
+    pub cooperation_id: String,
+    pub content: ProposalContent,
+    pub sponsor: String,
+    pub status: ProposalStatus,
+    pub created_by: String,
+    pub create_time: Micros,
+    pub update_time: Micros,
+    pub submit_time: Option<Micros>,
+    /// Event sequence number of the submission: the tie-break key.
+    pub submit_seq: Option<i64>,
+    pub decide_time: Option<Micros>,
+    pub version: u64,
+}
+
+impl Proposal {
+    pub fn decision_level(&self) -> DecisionLevel {
+        self.content.flags.decision_level()
+    }
+}
+
+/// Who did something, as recorded in the event log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub sub: String,
+    pub municipality: String,
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub seq: i64,
+    pub time: Micros,
+    pub actor: Actor,
+    pub action: String,
+    pub subject: String,
+    pub cooperation_id: String,
+    pub payload: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// An event before it is sequenced and chained.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub action: &'static str,
+    pub subject: String,
+    pub cooperation_id: String,
+    pub payload: serde_json::Value,
+}

@@ -1,0 +1,191 @@
+//! Proposals: drafts edited by their sponsor, submitted (content frozen),
+//! withdrawn before a decision. Sessions decide the rest.
+
+use super::authz;
+use super::cooperations::{check_etag, readable};
+use super::error::{Error, Result, Violations};
+use super::model::{NewEvent, Proposal, ProposalContent, ProposalStatus};
+use super::page;
+use super::validate as v;
+use super::write::Ctx;
+use crate::begin_write;
+
+pub const MAX_LINKED_SYSTEMS: usize = 50;
+
+pub fn validate_content(c: &ProposalContent) -> Result<()> {
+    let mut vs = Violations::default();
+    vs.check("content.title", v::required_text(&c.title, 200));
+    vs.check("content.summary", v::max_len(&c.summary, 10_000));
+    vs.check("content.one_time_cost_dkk", v::non_negative(c.one_time_cost_dkk));
+    vs.check("content.yearly_cost_dkk", v::non_negative(c.yearly_cost_dkk));
+    if c.linked_systems.len() > MAX_LINKED_SYSTEMS {
+        vs.add(
+            "content.linked_systems",
+            format!("at most {MAX_LINKED_SYSTEMS} systems may be linked"),
+        );
+    }
+    for (i, s) in c.linked_systems.iter().enumerate() {
+        vs.check(&format!("content.linked_systems[{i}]"), v::required_text(s, 200));
+    }
+    vs.finish()
+}
+
+fn event(action: &'static str, p: &Proposal, payload: serde_json::Value) -> NewEvent {
+    NewEvent {
+        action,
+        subject: format!("proposals/{}", p.id),
+        cooperation_id: p.cooperation_id.clone(),
+        payload,
+    }
+}
+
+pub async fn create(store: &dyn Store, ctx: &Ctx, cooperation_id: &str, content: ProposalContent) -> Result<Proposal> {
+    if cooperation_id.is_empty() {
+        return Err(Error::invalid("cooperation_id", "is required"));
+    }
+    validate_content(&content)?;
+    let mut w = begin_write!(store, ctx, "CreateProposal");
+    if w.tx.get_cooperation(cooperation_id).await?.is_none() {
+        return Err(Error::not_found("cooperation", cooperation_id));
+    }
+    let me = w.tx.get_member(cooperation_id, &ctx.principal.municipality).await?;
+    authz::draft_proposal(&ctx.principal, cooperation_id, me.as_ref())?;
+    let p = Proposal {
+        id: uuid::Uuid::now_v7().to_string(),
+        cooperation_id: cooperation_id.to_string(),
+        content: trimmed(content),
+        sponsor: ctx.principal.municipality.clone(),
+        status: ProposalStatus::Draft,
+        created_by: ctx.principal.sub.clone(),
+        create_time: ctx.now,
+        update_time: ctx.now,
+        submit_time: None,
+        submit_seq: None,
+        decide_time: None,
+        version: 1,
+    };
+    let seq = w
+        .event(event(
+            "proposal.created",
+            &p,
+            serde_json::to_value(&p).unwrap_or_default(),
+        ))
+        .await?;
+    w.tx.insert_proposal(&p, seq).await?;
+    w.finish(p).await
+}
+
+fn trimmed(mut c: ProposalContent) -> ProposalContent {
+    c.title = c.title.trim().to_string();
+    c.linked_systems = c.linked_systems.iter().map(|s| s.trim().to_string()).collect();
+    c
+}
+
+async fn load_for_edit(w: &mut super::write::Write<'_>, ctx: &Ctx, id: &str) -> Result<Proposal> {
+    v::id(id).map_err(|d| Error::invalid("id", d))?;
+    let p =
+        w.tx.get_proposal(id)
+            .await?
+            .ok_or_else(|| Error::not_found("proposal", id))?;
+    authz::edit_proposal(&ctx.principal, &p)?;
+    Ok(p)
+}
+
+pub async fn update(store: &dyn Store, ctx: &Ctx, id: &str, content: ProposalContent, etag: &str) -> Result<Proposal> {
+    validate_content(&content)?;
+    let mut w = begin_write!(store, ctx, "UpdateProposal");
+    let mut p = load_for_edit(&mut w, ctx, id).await?;
+    if p.status != ProposalStatus::Draft {
+        return Err(Error::precondition(format!(
+            "proposal {id} is {}; only drafts can be edited",
+            p.status
+        )));
+    }
+    check_etag(etag, p.version)?;
+    p.content = trimmed(content);
+    p.version += 1;
+    p.update_time = ctx.now;
+    w.event(event(
+        "proposal.updated",
+        &p,
+        serde_json::to_value(&p.content).unwrap_or_default(),
+    ))
+    .await?;
+    w.tx.update_proposal(&p).await?;
+    w.finish(p).await
+}
+
+pub async fn submit(store: &dyn Store, ctx: &Ctx, id: &str, etag: &str) -> Result<Proposal> {
+    let mut w = begin_write!(store, ctx, "SubmitProposal");
+    let mut p = load_for_edit(&mut w, ctx, id).await?;
+    if p.status != ProposalStatus::Draft {
+        return Err(Error::precondition(format!(
+            "proposal {id} is {}; only drafts can be submitted",
+            p.status
+        )));
+    }
+    check_etag(etag, p.version)?;
+    let seq = w
+        .event(event(
+            "proposal.submitted",
+            &p,
+            serde_json::json!({ "version": p.version + 1 }),
+        ))
+        .await?;
+    p.status = ProposalStatus::Submitted;
+    p.submit_time = Some(ctx.now);
+    p.submit_seq = Some(seq);
+    p.update_time = ctx.now;
+    p.version += 1;
+    w.tx.update_proposal(&p).await?;
+    w.finish(p).await
+}
+
+pub async fn withdraw(store: &dyn Store, ctx: &Ctx, id: &str, reason: &str) -> Result<Proposal> {
+    v::max_len(reason, 2000).map_err(|d| Error::invalid("reason", d))?;
+    let mut w = begin_write!(store, ctx, "WithdrawProposal");
+    let mut p = load_for_edit(&mut w, ctx, id).await?;
+    if !matches!(p.status, ProposalStatus::Draft | ProposalStatus::Submitted) {
+        return Err(Error::precondition(format!(
+            "proposal {id} is {}; it can no longer be withdrawn",
+            p.status
+        )));
+    }
+    p.status = ProposalStatus::Withdrawn;
+    p.update_time = ctx.now;
+    p.version += 1;
+    w.event(event("proposal.withdrawn", &p, serde_json::json!({ "reason": reason })))
+        .await?;
+    w.tx.update_proposal(&p).await?;
+    w.finish(p).await
+}
+
+pub async fn get(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Proposal> {
+    v::id(id).map_err(|d| Error::invalid("id", d))?;
+    let mut tx = store.begin_read().await?;
+    let p = tx
+        .get_proposal(id)
+        .await?
+        .ok_or_else(|| Error::not_found("proposal", id))?;
+    readable(&mut *tx, ctx, &p.cooperation_id).await?;
+    Ok(p)
+}
+
+pub async fn list(
+    store: &dyn Store,
+    ctx: &Ctx,
+    cooperation_id: &str,
+    status: Option<ProposalStatus>,
+    page_size: u32,
+    page_token: &str,
+) -> Result<(Vec<Proposal>, String)> {
+    let after = page::seq_position("proposals", page_token)?;
+    let limit = page::size(page_size);
+    let mut tx = store.begin_read().await?;
+    readable(&mut *tx, ctx, cooperation_id).await?;
+    let rows = tx.list_proposals(cooperation_id, status, after, limit).await?;
+    let next = page::next("proposals", rows.len(), limit, rows.last().map(|(s, _)| s.to_string()));
+    Ok((rows.into_iter().map(|(_, p)| p).collect(), next))
+}
+
+use crate::store::Store;

@@ -1,0 +1,133 @@
+//! Small checks for input on the way in. Each returns `Err(description)`;
+//! callers attach the field name through [`Violations`](super::error::Violations).
+
+pub type Check = Result<(), String>;
+
+pub fn required_text(value: &str, max_chars: usize) -> Check {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err("is required".into());
+    }
+    max_len(value, max_chars)
+}
+
+pub fn max_len(value: &str, max_chars: usize) -> Check {
+    let n = value.chars().count();
+    if n > max_chars {
+        return Err(format!("is {n} characters long; at most {max_chars} are allowed"));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err("contains control characters".into());
+    }
+    Ok(())
+}
+
+/// Text that must carry meaning: a justification, a board resolution. Rejects
+/// filler such as "x", "n/a", "-" or "...".
+pub fn meaningful_text(value: &str, min_chars: usize, max_chars: usize) -> Check {
+    required_text(value, max_chars)?;
+    let t = value.trim();
+    let letters = t.chars().filter(|c| c.is_alphanumeric()).count();
+    let distinct: std::collections::HashSet<char> = t.to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect();
+    const FILLER: [&str; 10] = ["n/a", "na", "none", "tbd", "todo", "test", "xxx", "asdf", "ingen", "-"];
+    if letters < min_chars || distinct.len() < 3 || FILLER.contains(&t.to_lowercase().as_str()) {
+        return Err(format!(
+            "must be a meaningful text of at least {min_chars} letters or digits"
+        ));
+    }
+    Ok(())
+}
+
+/// Cooperation ids: lowercase letters, digits and '-', 2..=63, starting with a letter.
+pub fn slug(value: &str) -> Check {
+    let ok = (2..=63).contains(&value.len())
+        && value.starts_with(|c: char| c.is_ascii_lowercase())
+        && !value.ends_with('-')
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err("must be 2-63 characters of a-z, 0-9 and '-', starting with a letter and not ending with '-'".into())
+    }
+}
+
+/// Municipality codes: 3-4 digits, such as "0101" or "851".
+pub fn municipality_code(value: &str) -> Check {
+    if (3..=4).contains(&value.len()) && value.chars().all(|c| c.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err("must be a municipality code of 3-4 digits, such as \"0101\"".into())
+    }
+}
+
+/// An ISO calendar date, YYYY-MM-DD.
+pub fn iso_date(value: &str) -> Check {
+    chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map(|_| ())
+        .map_err(|_| "must be a date as YYYY-MM-DD".into())
+}
+
+pub fn non_negative(value: i64) -> Check {
+    if value < 0 {
+        Err("must not be negative".into())
+    } else {
+        Ok(())
+    }
+}
+
+pub fn basis_points(value: u32) -> Check {
+    if value > 10_000 {
+        Err("must be between 0 and 10000 basis points".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// Ids the server issued (UUIDs); anything else cannot name a record.
+pub fn id(value: &str) -> Check {
+    if value.is_empty() {
+        return Err("is required".into());
+    }
+    uuid::Uuid::parse_str(value)
+        .map(|_| ())
+        .map_err(|_| "is not a valid id".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meaningful_text_rejects_filler() {
+        assert!(meaningful_text("n/a", 10, 100).is_err());
+        assert!(meaningful_text("xxxxxxxxxxxxxxxx", 10, 100).is_err());
+        assert!(meaningful_text("   ", 10, 100).is_err());
+        assert!(meaningful_text("Vi afventer udbud af ny ESDH-løsning", 10, 100).is_ok());
+    }
+
+    #[test]
+    fn slugs_and_codes() {
+        assert!(slug("kombit-syd").is_ok());
+        assert!(slug("Kombit").is_err());
+        assert!(slug("a").is_err());
+        assert!(slug("x-").is_err());
+        assert!(municipality_code("0101").is_ok());
+        assert!(municipality_code("01a1").is_err());
+        assert!(municipality_code("12345").is_err());
+    }
+
+    #[test]
+    fn lengths_and_dates() {
+        assert!(required_text("", 10).is_err());
+        assert!(required_text("abc", 2).is_err());
+        assert!(max_len("a\u{0}b", 10).is_err());
+        assert!(iso_date("2026-02-30").is_err());
+        assert!(iso_date("2026-02-28").is_ok());
+        assert!(basis_points(10_001).is_err());
+    }
+}

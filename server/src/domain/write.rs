@@ -1,0 +1,140 @@
+//! The unit of work every mutation goes through: one write transaction, the
+//! idempotency record of its `request_id`, and its events appended to the
+//! chain, committed together.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::audit::{GENESIS_HASH, chain_hash};
+use super::error::{Error, Result};
+use super::model::{Actor, Event, Micros, NewEvent};
+use crate::auth::Principal;
+use crate::store::{Store, StoreTx};
+
+/// Who is calling, and the request's identity for idempotent retries.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub principal: Principal,
+    /// Client-chosen idempotency key; empty for none.
+    pub request_id: String,
+    /// Hash of the whole request, so a reused `request_id` with another
+    /// request is refused rather than answered with the wrong result.
+    pub fingerprint: String,
+    pub now: Micros,
+}
+
+impl Ctx {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            sub: self.principal.sub.clone(),
+            municipality: self.principal.municipality.clone(),
+            roles: self.principal.roles.iter().map(|r| r.to_string()).collect(),
+        }
+    }
+}
+
+pub fn now_micros() -> Micros {
+    chrono::Utc::now().timestamp_micros()
+}
+
+pub struct Write<'a> {
+    pub tx: Box<dyn StoreTx>,
+    ctx: &'a Ctx,
+    scope: String,
+    head: Option<(i64, String)>,
+}
+
+/// Outcome of starting a mutation: either a fresh unit of work, or the result
+/// the same `request_id` produced before.
+pub enum Begun<'a, T> {
+    Fresh(Write<'a>),
+    Replayed(T),
+}
+
+impl<'a> Write<'a> {
+    pub async fn begin<T: DeserializeOwned>(store: &dyn Store, ctx: &'a Ctx, method: &str) -> Result<Begun<'a, T>> {
+        let mut tx = store.begin_write().await?;
+        let scope = format!("{}|{}|{}", ctx.principal.issuer, ctx.principal.sub, method);
+        if !ctx.request_id.is_empty()
+            && let Some((fingerprint, response)) = tx.get_idempotent(&scope, &ctx.request_id).await?
+        {
+            if fingerprint != ctx.fingerprint {
+                return Err(Error::invalid("request_id", "was already used for a different request"));
+            }
+            return Ok(Begun::Replayed(
+                serde_json::from_str(&response).map_err(crate::store::StoreError::from)?,
+            ));
+        }
+        Ok(Begun::Fresh(Write {
+            tx,
+            ctx,
+            scope,
+            head: None,
+        }))
+    }
+
+    /// Appends an event to the chain and returns its sequence number.
+    pub async fn event(&mut self, e: NewEvent) -> Result<i64> {
+        let (prev_seq, prev_hash) = match self.head.take() {
+            Some(h) => h,
+            None => self.tx.last_event().await?.unwrap_or((0, GENESIS_HASH.to_string())),
+        };
+        let seq = prev_seq + 1;
+        let actor = self.ctx.actor();
+        let payload = e.payload.to_string();
+        let hash = chain_hash(
+            &prev_hash,
+            seq,
+            self.ctx.now,
+            &actor,
+            e.action,
+            &e.subject,
+            &e.cooperation_id,
+            &payload,
+        );
+        let event = Event {
+            seq,
+            time: self.ctx.now,
+            actor,
+            action: e.action.to_string(),
+            subject: e.subject,
+            cooperation_id: e.cooperation_id,
+            payload,
+            prev_hash,
+            hash: hash.clone(),
+        };
+        self.tx.insert_event(&event).await?;
+        self.head = Some((seq, hash));
+        Ok(seq)
+    }
+
+    /// Records the result for the `request_id` and commits.
+    pub async fn finish<T: Serialize>(mut self, result: T) -> Result<T> {
+        if !self.ctx.request_id.is_empty() {
+            let response = serde_json::to_string(&result).map_err(crate::store::StoreError::from)?;
+            self.tx
+                .put_idempotent(
+                    &self.scope,
+                    &self.ctx.request_id,
+                    &self.ctx.fingerprint,
+                    &response,
+                    self.ctx.now,
+                )
+                .await?;
+        }
+        self.tx.commit().await?;
+        Ok(result)
+    }
+}
+
+/// Starts a mutation, or returns early with the replayed result of an
+/// earlier identical request.
+#[macro_export]
+macro_rules! begin_write {
+    ($store:expr, $ctx:expr, $method:expr) => {
+        match $crate::domain::write::Write::begin($store, $ctx, $method).await? {
+            $crate::domain::write::Begun::Fresh(w) => w,
+            $crate::domain::write::Begun::Replayed(r) => return Ok(r),
+        }
+    };
+}

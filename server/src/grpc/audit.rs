@@ -1,0 +1,64 @@
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures::Stream;
+use samprio_proto::v1 as pb;
+use samprio_proto::v1::audit_service_server::AuditService;
+use tonic::{Request, Response, Status};
+
+use super::{convert, ctx, reply, status};
+use crate::domain::events as ops;
+use crate::domain::model::Event;
+use crate::store::Store;
+
+pub struct Audit {
+    pub store: Arc<dyn Store>,
+}
+
+type R<T> = Result<Response<T>, Status>;
+type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::Event, Status>> + Send + 'static>>;
+
+#[tonic::async_trait]
+impl AuditService for Audit {
+    async fn list_events(&self, req: Request<pb::ListEventsRequest>) -> R<pb::ListEventsResponse> {
+        let ctx = ctx(&req, "")?;
+        let r = req.get_ref();
+        let (events, next) = ops::list(
+            &*self.store,
+            &ctx,
+            &r.cooperation_id,
+            r.after_seq,
+            r.page_size,
+            &r.page_token,
+        )
+        .await
+        .map_err(status)?;
+        let events = ops::redact(&*self.store, events).await.map_err(status)?;
+        Ok(Response::new(pb::ListEventsResponse {
+            events: events.into_iter().map(|(e, red)| convert::event(e, red)).collect(),
+            next_page_token: next,
+        }))
+    }
+
+    async fn verify_chain(&self, req: Request<pb::VerifyChainRequest>) -> R<pb::VerifyChainResponse> {
+        ctx(&req, "")?;
+        reply(ops::verify_chain(&*self.store).await, |r| pb::VerifyChainResponse {
+            ok: r.first_bad.is_none(),
+            events_checked: r.checked,
+            first_bad_seq: r.first_bad.as_ref().map(|b| b.seq as u64).unwrap_or(0),
+            reason: r.first_bad.map(|b| b.reason).unwrap_or_default(),
+        })
+    }
+
+    async fn watch(&self, req: Request<pb::WatchRequest>) -> R<WatchStream> {
+        let ctx = ctx(&req, "")?;
+        let r = req.into_inner();
+        let events = ops::watch(self.store.clone(), ctx, r.cooperation_id, r.after_seq as i64)
+            .await
+            .map_err(status)?;
+        let stream = futures::StreamExt::map(events, |item: crate::domain::Result<(Event, bool)>| {
+            item.map(|(e, red)| convert::event(e, red)).map_err(status)
+        });
+        Ok(Response::new(Box::pin(stream)))
+    }
+}

@@ -1,0 +1,13 @@
+//! samprio-server: the inter-municipal shared prioritisation service.
+//!
+//! Layers, each knowing only the ones below it: `grpc` (tonic services),
+//! `auth` (JWT into a `Principal`), `domain` (the rules), `store` (SQLite and
+//! PostgreSQL). `startup` wires them into an [`startup::Application`].
+
+pub mod auth;
+pub mod config;
+pub mod domain;
+pub mod grpc;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,199 @@
+//! Builds the server from its configuration; tests boot the same thing on
+//! port 0.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use samprio_proto::v1::FILE_DESCRIPTOR_SET;
+use samprio_proto::v1::audit_service_server::AuditServiceServer;
+use samprio_proto::v1::cooperation_service_server::CooperationServiceServer;
+use samprio_proto::v1::priority_service_server::PriorityServiceServer;
+use samprio_proto::v1::proposal_service_server::ProposalServiceServer;
+use samprio_proto::v1::session_service_server::SessionServiceServer;
+use tokio::net::TcpListener;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Server;
+
+use crate::auth::{self, DevKeys, Verifier};
+use crate::config::Config;
+use crate::grpc;
+use crate::store::{self, Store};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("configuration: {0}")]
+    Auth(#[from] auth::ConfigError),
+    #[error("database {url}: {source}")]
+    Store { url: String, source: store::StoreError },
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: String, source: std::io::Error },
+    #[error("reflection: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    #[error("server: {0}")]
+    Serve(#[from] tonic::transport::Error),
+}
+
+pub struct Application {
+    listener: TcpListener,
+    addr: SocketAddr,
+    store: Arc<dyn Store>,
+    verifier: Arc<Verifier>,
+    dev: Option<DevKeys>,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let dev = if config.dev_mode() {
+            std::fs::create_dir_all(&config.data_dir).map_err(|e| auth::ConfigError::DevKey {
+                path: config.data_dir.clone(),
+                reason: e.to_string(),
+            })?;
+            Some(DevKeys::load_or_create(
+                &config.data_dir,
+                &config.auth.audience,
+                vec![],
+            )?)
+        } else {
+            None
+        };
+        let verifier = Arc::new(Verifier::from_config_with_dev(&config.auth, dev.as_ref())?);
+        let store = store::connect(&config.database_url)
+            .await
+            .map_err(|source| StartupError::Store {
+                url: redact_url(&config.database_url),
+                source,
+            })?;
+        let listener = TcpListener::bind(&config.listen)
+            .await
+            .map_err(|source| StartupError::Listen {
+                addr: config.listen.clone(),
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartupError::Listen {
+            addr: config.listen.clone(),
+            source,
+        })?;
+        tracing::info!(%addr, engine = store.engine(), dev_mode = dev.is_some(), "samprio-server ready");
+        Ok(Application {
+            listener,
+            addr,
+            store,
+            verifier,
+            dev,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn store(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
+
+    /// The dev-mode token minter, when dev mode is on.
+    pub fn dev_keys(&self) -> Option<&DevKeys> {
+        self.dev.as_ref()
+    }
+
+    /// Serves until `shutdown` resolves, then drains in-flight calls.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), StartupError> {
+        let store = self.store.clone();
+        let authed = |v: &Arc<Verifier>| auth::interceptor(v.clone());
+
+        let (health_reporter, health) = tonic_health::server::health_reporter();
+        health_reporter
+            .set_serving::<CooperationServiceServer<grpc::cooperation::Cooperations>>()
+            .await;
+        health_reporter
+            .set_serving::<ProposalServiceServer<grpc::proposal::Proposals>>()
+            .await;
+        health_reporter
+            .set_serving::<SessionServiceServer<grpc::session::Sessions>>()
+            .await;
+        health_reporter
+            .set_serving::<PriorityServiceServer<grpc::priority::Priorities>>()
+            .await;
+        health_reporter
+            .set_serving::<AuditServiceServer<grpc::audit::Audit>>()
+            .await;
+        let reflection_v1 = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1()?;
+        let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1alpha()?;
+
+        let v = &self.verifier;
+        let result = Server::builder()
+            .trace_fn(|req| {
+                tracing::info_span!(
+                    "grpc",
+                    method = %req.uri().path(),
+                    sub = tracing::field::Empty,
+                    municipality = tracing::field::Empty
+                )
+            })
+            .add_service(health)
+            .add_service(reflection_v1)
+            .add_service(reflection_v1alpha)
+            .add_service(InterceptedService::new(
+                CooperationServiceServer::new(grpc::cooperation::Cooperations { store: store.clone() }),
+                authed(v),
+            ))
+            .add_service(InterceptedService::new(
+                ProposalServiceServer::new(grpc::proposal::Proposals { store: store.clone() }),
+                authed(v),
+            ))
+            .add_service(InterceptedService::new(
+                SessionServiceServer::new(grpc::session::Sessions { store: store.clone() }),
+                authed(v),
+            ))
+            .add_service(InterceptedService::new(
+                PriorityServiceServer::new(grpc::priority::Priorities { store: store.clone() }),
+                authed(v),
+            ))
+            .add_service(InterceptedService::new(
+                AuditServiceServer::new(grpc::audit::Audit { store: store.clone() }),
+                authed(v),
+            ))
+            .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(self.listener), shutdown)
+            .await;
+        tracing::info!("samprio-server stopped");
+        Ok(result?)
+    }
+}
+
+/// A database URL without its password, for messages.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://…@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,161 @@
+//! Storage: one `Store` trait, two engines (SQLite embedded, PostgreSQL for
+//! scale-out). Every write runs in one transaction that also appends its events,
+//! so a change and its record are stored together or not at all.
+//!
+//! Both engines run the same SQL (sqlx binds `$1` on SQLite too); the shared
+//! statements live once in [`core_sql`] and are instantiated per engine by
+//! macro, so the engines cannot drift apart. What differs per engine —
+//! connecting, how a write transaction starts, how other processes hear of new
+//! events — lives in `sqlite.rs` and `postgres.rs`.
+
+use async_trait::async_trait;
+
+use crate::domain::model::{Cooperation, Event, Member, Proposal, ProposalStatus};
+
+#[macro_use]
+mod core_sql;
+pub mod postgres;
+pub mod sqlite;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unique constraint {0} violated")]
+    Unique(String),
+    #[error("foreign key violated: {0}")]
+    ForeignKey(String),
+    /// A conditional update found another version than expected.
+    #[error("the record changed concurrently")]
+    Conflict,
+    #[error("stored record does not decode: {0}")]
+    Corrupt(#[from] serde_json::Error),
+    #[error("database: {0}")]
+    Database(sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e {
+            let name = db.constraint().unwrap_or_default().to_string();
+            match db.kind() {
+                sqlx::error::ErrorKind::UniqueViolation => {
+                    return StoreError::Unique(if name.is_empty() {
+                        db.message().to_string()
+                    } else {
+                        name
+                    });
+                }
+                sqlx::error::ErrorKind::ForeignKeyViolation => {
+                    return StoreError::ForeignKey(db.message().to_string());
+                }
+                _ => {}
+            }
+        }
+        StoreError::Database(e)
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A page of records keyed by their sequence number.
+pub type Page<T> = Vec<(i64, T)>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// A transaction that may write. Writers are serialised (one writer on
+    /// SQLite; a transaction-scoped advisory lock on PostgreSQL), which keeps
+    /// the event log one unbroken hash chain across processes.
+    async fn begin_write(&self) -> StoreResult<Box<dyn StoreTx>>;
+    /// A read-only transaction over a consistent snapshot.
+    async fn begin_read(&self) -> StoreResult<Box<dyn StoreTx>>;
+    /// The highest event sequence number known to be committed; changes as
+    /// events are committed by this process or (PostgreSQL) by any process.
+    fn subscribe(&self) -> tokio::sync::watch::Receiver<i64>;
+    fn engine(&self) -> &'static str;
+}
+
+#[async_trait]
+pub trait StoreTx: Send {
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+
+    // Idempotency records.
+    async fn get_idempotent(&mut self, scope: &str, request_id: &str) -> StoreResult<Option<(String, String)>>;
+    async fn put_idempotent(
+        &mut self,
+        scope: &str,
+        request_id: &str,
+        fingerprint: &str,
+        response: &str,
+        now: i64,
+    ) -> StoreResult<()>;
+
+    // The event log.
+    async fn last_event(&mut self) -> StoreResult<Option<(i64, String)>>;
+    async fn insert_event(&mut self, event: &Event) -> StoreResult<()>;
+    /// Events after `after_seq` in order, of one cooperation or of all.
+    async fn list_events(&mut self, cooperation: Option<&str>, after_seq: i64, limit: i64) -> StoreResult<Vec<Event>>;
+
+    // Cooperations.
+    async fn insert_cooperation(&mut self, c: &Cooperation, seq: i64) -> StoreResult<()>;
+    async fn update_cooperation(&mut self, c: &Cooperation) -> StoreResult<()>;
+    async fn get_cooperation(&mut self, id: &str) -> StoreResult<Option<Cooperation>>;
+    async fn list_cooperations(&mut self, after_seq: i64, limit: i64) -> StoreResult<Page<Cooperation>>;
+
+    // Members.
+    async fn insert_member(&mut self, m: &Member) -> StoreResult<()>;
+    async fn update_member(&mut self, m: &Member) -> StoreResult<()>;
+    async fn get_member(&mut self, cooperation: &str, code: &str) -> StoreResult<Option<Member>>;
+    /// Members ordered by code, after `after_code`.
+    async fn list_members(
+        &mut self,
+        cooperation: &str,
+        include_departed: bool,
+        after_code: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<Member>>;
+    async fn count_current_members(&mut self, cooperation: &str) -> StoreResult<u32>;
+
+    // Proposals.
+    async fn insert_proposal(&mut self, p: &Proposal, seq: i64) -> StoreResult<()>;
+    async fn update_proposal(&mut self, p: &Proposal) -> StoreResult<()>;
+    async fn get_proposal(&mut self, id: &str) -> StoreResult<Option<Proposal>>;
+    async fn list_proposals(
+        &mut self,
+        cooperation: &str,
+        status: Option<ProposalStatus>,
+        after_seq: i64,
+        limit: i64,
+    ) -> StoreResult<Page<Proposal>>;
+
+    // Rounds.
+    async fn round_is_open(&mut self, id: &str) -> StoreResult<bool>;
+}
+
+pub(crate) fn to_doc<T: serde::Serialize>(v: &T) -> StoreResult<String> {
+    Ok(serde_json::to_string(v)?)
+}
+
+pub(crate) fn from_doc<T: serde::de::DeserializeOwned>(s: &str) -> StoreResult<T> {
+    Ok(serde_json::from_str(s)?)
+}
+
+/// Opens the store a database URL names: `sqlite:` (or a path) or `postgres:`.
+pub async fn connect(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
+    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(std::sync::Arc::new(PgStore::connect(url).await?))
+    } else {
+        Ok(std::sync::Arc::new(SqliteStore::connect(url).await?))
+    }
+}
+
+pub(crate) fn one_row(affected: u64) -> StoreResult<()> {
+    if affected == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict)
+    }
+}

@@ -1,0 +1,157 @@
+//! PostgreSQL, for scale-out: several stateless server processes on one
+//! database. Writers take one transaction-scoped advisory lock, so the event
+//! log stays a single hash chain however many processes append; new events
+//! are announced with NOTIFY, which PostgreSQL delivers only on commit.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
+use tokio::sync::watch;
+
+use super::{Store, StoreResult, StoreTx};
+
+/// Key of the advisory lock that serialises writers.
+const WRITE_LOCK: i64 = 0x5a4d_5052_494f; // "SAMPRIO"-ish, any constant will do
+const CHANNEL: &str = "samprio_events";
+
+pub struct PgStore {
+    pool: PgPool,
+    committed: Arc<watch::Sender<i64>>,
+}
+
+pub struct PgTx {
+    tx: sqlx::Transaction<'static, sqlx::Postgres>,
+    written_seq: Option<i64>,
+    committed: Arc<watch::Sender<i64>>,
+}
+
+impl PgTx {
+    async fn on_event(&mut self, seq: i64) -> StoreResult<()> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(seq.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+}
+
+impl_core_tx!(PgTx);
+
+impl PgStore {
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        // Concurrent first starts of several processes must not race the migrations.
+        let mut conn = pool.acquire().await?;
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(WRITE_LOCK + 1)
+            .execute(&mut *conn)
+            .await?;
+        let migrated = sqlx::migrate!("../migrations/postgres").run(&mut *conn).await;
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(WRITE_LOCK + 1)
+            .execute(&mut *conn)
+            .await?;
+        drop(conn);
+        migrated?;
+        let (last,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq), 0)::BIGINT FROM events")
+            .fetch_one(&pool)
+            .await?;
+        let committed = Arc::new(watch::Sender::new(last));
+        tokio::spawn(listen(pool.clone(), committed.clone()));
+        Ok(Self { pool, committed })
+    }
+}
+
+/// Follows NOTIFYs from every process; reconnects after errors and then
+/// re-reads the highest sequence, so a missed notification only delays.
+async fn listen(pool: PgPool, committed: Arc<watch::Sender<i64>>) {
+    // Ends when the store (the only other holder of `committed`) is dropped.
+    while Arc::strong_count(&committed) > 1 {
+        let mut listener = match PgListener::connect_with(&pool).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "event listener cannot connect; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if let Err(e) = listener.listen(CHANNEL).await {
+            tracing::warn!(error = %e, "LISTEN failed; retrying");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
+        if let Ok((last,)) = sqlx::query_as::<_, (i64,)>("SELECT COALESCE(MAX(seq), 0)::BIGINT FROM events")
+            .fetch_one(&pool)
+            .await
+        {
+            advance(&committed, last);
+        }
+        loop {
+            match listener.recv().await {
+                Ok(n) => {
+                    if let Ok(seq) = n.payload().parse::<i64>() {
+                        advance(&committed, seq);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "event listener lost its connection; reconnecting");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn advance(committed: &watch::Sender<i64>, seq: i64) {
+    committed.send_if_modified(|cur| {
+        if seq > *cur {
+            *cur = seq;
+            true
+        } else {
+            false
+        }
+    });
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn begin_write(&self) -> StoreResult<Box<dyn StoreTx>> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(WRITE_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        Ok(Box::new(PgTx {
+            tx,
+            written_seq: None,
+            committed: self.committed.clone(),
+        }))
+    }
+
+    async fn begin_read(&self) -> StoreResult<Box<dyn StoreTx>> {
+        let tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await?;
+        Ok(Box::new(PgTx {
+            tx,
+            written_seq: None,
+            committed: self.committed.clone(),
+        }))
+    }
+
+    fn subscribe(&self) -> watch::Receiver<i64> {
+        self.committed.subscribe()
+    }
+
+    fn engine(&self) -> &'static str {
+        "postgres"
+    }
+}

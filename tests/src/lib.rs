@@ -1,0 +1,402 @@
+//! The end-to-end harness: `spawn_app(engine)` boots the real server on
+//! 127.0.0.1:0 with a fresh database (a temporary SQLite file, or a new
+//! PostgreSQL database) and two trusted test issuers, and hands back clients
+//! acting as any municipality and roles.
+//!
+//! PostgreSQL runs when `SAMPRIO_TEST_POSTGRES_URL` names a server
+//! (e.g. `postgres://postgres@127.0.0.1:5432/postgres`); each test creates its
+//! own database `samprio_t_…` there. Without it, PostgreSQL tests are skipped
+//! with a note, unless `SAMPRIO_REQUIRE_POSTGRES=1`, which makes them fail.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use samprio_client::{Client, pb};
+use samprio_server::auth::{Algorithm, AuthConfig, IssuerConfig, Role, TokenMinter};
+use samprio_server::config::Config;
+use samprio_server::startup::Application;
+use samprio_server::store::Store;
+use tokio::sync::oneshot;
+
+pub use samprio_client;
+pub use samprio_server;
+
+/// Municipalities the first test issuer may vouch for.
+pub const MUNICIPALITIES: [&str; 6] = ["0101", "0147", "0151", "0153", "0155", "0157"];
+/// The only municipality the second issuer may vouch for.
+pub const OTHER_ISSUER_MUNICIPALITY: &str = "0860";
+pub const AUDIENCE: &str = "samprio-test";
+pub const COOP: &str = "kombit-test";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestKey {
+    pub private_pem: String,
+    pub public_pem: String,
+}
+
+/// A fresh Ed25519 key pair.
+pub fn ed25519_key() -> TestKey {
+    use ed25519_dalek::SigningKey;
+    use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
+    use ed25519_dalek::pkcs8::{EncodePrivateKey, EncodePublicKey};
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret).expect("os randomness");
+    let key = SigningKey::from_bytes(&secret);
+    TestKey {
+        private_pem: key.to_pkcs8_pem(LineEnding::LF).expect("pkcs8").to_string(),
+        public_pem: key.verifying_key().to_public_key_pem(LineEnding::LF).expect("spki"),
+    }
+}
+
+pub struct TestApp {
+    pub addr: String,
+    pub database_url: String,
+    pub engine: Engine,
+    pub store: Arc<dyn Store>,
+    /// Signs for issuer A (MUNICIPALITIES).
+    pub issuer_a: TokenMinter,
+    pub key_a: TestKey,
+    /// Signs for issuer B (OTHER_ISSUER_MUNICIPALITY).
+    pub issuer_b: TokenMinter,
+    anonymous: Client,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+pub const ISSUER_A: &str = "https://idp-a.test";
+pub const ISSUER_B: &str = "https://idp-b.test";
+
+/// Where PostgreSQL tests run, if anywhere. Panics when PostgreSQL is required
+/// but not configured.
+pub fn postgres_admin_url() -> Option<String> {
+    match std::env::var("SAMPRIO_TEST_POSTGRES_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            if std::env::var("SAMPRIO_REQUIRE_POSTGRES").as_deref() == Ok("1") {
+                panic!("SAMPRIO_REQUIRE_POSTGRES=1 but SAMPRIO_TEST_POSTGRES_URL is not set");
+            }
+            None
+        }
+    }
+}
+
+/// Creates an empty PostgreSQL database and returns its URL.
+pub async fn fresh_postgres_db(admin_url: &str) -> String {
+    use sqlx::Connection;
+    let name = format!("samprio_t_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(admin_url)
+        .await
+        .expect("connect to SAMPRIO_TEST_POSTGRES_URL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    let (base, _) = admin_url.rsplit_once('/').expect("URL with a database name");
+    format!("{base}/{name}")
+}
+
+impl TestApp {
+    /// Boots a server on a fresh database of `engine`; `None` when the engine
+    /// is PostgreSQL and no test server is configured (the test is skipped).
+    pub async fn spawn(engine: Engine) -> Option<TestApp> {
+        Self::spawn_with(engine, |_| {}).await
+    }
+
+    pub async fn spawn_with(engine: Engine, tweak: impl FnOnce(&mut Config)) -> Option<TestApp> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database_url = match engine {
+            Engine::Sqlite => format!("sqlite://{}", dir.path().join("samprio.db").display()),
+            Engine::Postgres => match postgres_admin_url() {
+                Some(admin) => fresh_postgres_db(&admin).await,
+                None => {
+                    eprintln!(
+                        "note: PostgreSQL suite NOT run: set SAMPRIO_TEST_POSTGRES_URL=postgres://user@host:5432/postgres to run it"
+                    );
+                    return None;
+                }
+            },
+        };
+        Some(Self::spawn_on(engine, database_url, dir, tweak).await)
+    }
+
+    /// Boots another server process-equivalent on an existing database.
+    pub async fn spawn_on(
+        engine: Engine,
+        database_url: String,
+        dir: tempfile::TempDir,
+        tweak: impl FnOnce(&mut Config),
+    ) -> TestApp {
+        let key_a = ed25519_key();
+        let key_b = ed25519_key();
+        let mut config = Config {
+            listen: "127.0.0.1:0".into(),
+            database_url: database_url.clone(),
+            data_dir: dir.path().to_path_buf(),
+            dev_mode: Some(false),
+            deadline_poll_ms: 50,
+            auth: AuthConfig {
+                audience: AUDIENCE.into(),
+                leeway_secs: 5,
+                issuers: vec![
+                    IssuerConfig {
+                        iss: ISSUER_A.into(),
+                        algorithm: Algorithm::EdDSA,
+                        public_key_pem: Some(key_a.public_pem.clone()),
+                        public_key_file: None,
+                        jwks_file: None,
+                        municipalities: MUNICIPALITIES.iter().map(|s| s.to_string()).collect(),
+                    },
+                    IssuerConfig {
+                        iss: ISSUER_B.into(),
+                        algorithm: Algorithm::EdDSA,
+                        public_key_pem: Some(key_b.public_pem.clone()),
+                        public_key_file: None,
+                        jwks_file: None,
+                        municipalities: vec![OTHER_ISSUER_MUNICIPALITY.into()],
+                    },
+                ],
+            },
+            ..Config::default()
+        };
+        tweak(&mut config);
+        let app = Application::build(config).await.expect("server starts");
+        let addr = format!("http://{}", app.local_addr());
+        let store = app.store();
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            app.run_until(async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("server runs");
+        });
+        let anonymous = connect(&addr).await;
+        let issuer_a =
+            TokenMinter::new(ISSUER_A, AUDIENCE, Algorithm::EdDSA, key_a.private_pem.as_bytes(), None).expect("minter");
+        let issuer_b =
+            TokenMinter::new(ISSUER_B, AUDIENCE, Algorithm::EdDSA, key_b.private_pem.as_bytes(), None).expect("minter");
+        TestApp {
+            addr,
+            database_url,
+            engine,
+            store,
+            issuer_a,
+            key_a,
+            issuer_b,
+            anonymous,
+            shutdown: Some(tx),
+            server: Some(server),
+            _dir: dir,
+        }
+    }
+
+    /// A valid token for `municipality` with `roles` ("board",
+    /// "chair:kombit-test", …), from whichever issuer vouches for it.
+    pub fn token(&self, municipality: &str, roles: &[&str]) -> String {
+        let roles: Vec<Role> = roles.iter().map(|r| r.parse().expect("known role")).collect();
+        let minter = if municipality == OTHER_ISSUER_MUNICIPALITY {
+            &self.issuer_b
+        } else {
+            &self.issuer_a
+        };
+        let sub = format!(
+            "user-{municipality}-{}",
+            roles.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("+")
+        );
+        minter.mint(&sub, municipality, &roles, Duration::from_secs(600))
+    }
+
+    /// A client acting as `municipality` with `roles`.
+    pub fn as_(&self, municipality: &str, roles: &[&str]) -> Client {
+        self.anonymous
+            .as_token(&self.token(municipality, roles))
+            .expect("token header")
+    }
+
+    /// A client with this exact token.
+    pub fn with_token(&self, token: &str) -> Client {
+        self.anonymous.as_token(token).expect("token header")
+    }
+
+    pub fn anonymous(&self) -> Client {
+        self.anonymous.clone()
+    }
+
+    pub fn operator(&self) -> Client {
+        self.as_("0101", &["operator"])
+    }
+
+    pub fn secretariat(&self) -> Client {
+        self.as_("0101", &[&format!("secretariat:{COOP}")])
+    }
+
+    pub fn chair(&self) -> Client {
+        self.as_("0101", &[&format!("chair:{COOP}")])
+    }
+
+    /// Creates the cooperation `COOP` with the given members (code, name,
+    /// population, custom weight).
+    pub async fn seed(&self, rules: pb::CooperationRules, members: &[(&str, &str, i64, Option<i64>)]) {
+        self.operator()
+            .cooperations()
+            .create_cooperation(pb::CreateCooperationRequest {
+                id: COOP.into(),
+                name: "Test cooperation".into(),
+                rules: Some(rules),
+                request_id: String::new(),
+            })
+            .await
+            .expect("create cooperation");
+        let mut s = self.secretariat().cooperations();
+        for (code, name, population, weight) in members {
+            s.add_member(pb::AddMemberRequest {
+                cooperation_id: COOP.into(),
+                code: code.to_string(),
+                name: name.to_string(),
+                population: *population,
+                custom_weight: *weight,
+                joined_on: String::new(),
+                request_id: String::new(),
+            })
+            .await
+            .expect("add member");
+        }
+    }
+
+    /// The cooperation with five members of differing populations.
+    pub async fn seed_default(&self) {
+        self.seed(
+            pb::CooperationRules {
+                default_weighting: pb::Weighting::Equal as i32,
+                default_quorum_bp: 5000,
+                allow_delegated_voting: true,
+            },
+            &[
+                ("0101", "København", 660_000, Some(40)),
+                ("0147", "Frederiksberg", 104_000, Some(10)),
+                ("0151", "Ballerup", 49_000, Some(20)),
+                ("0153", "Brøndby", 39_000, Some(15)),
+                ("0155", "Dragør", 14_000, Some(15)),
+            ],
+        )
+        .await;
+    }
+
+    /// Drafts and submits a proposal sponsored by `municipality`.
+    pub async fn submitted_proposal(
+        &self,
+        municipality: &str,
+        title: &str,
+        one_time_cost: i64,
+        involves_ai: bool,
+    ) -> pb::Proposal {
+        let mut p = self.as_(municipality, &["digital_lead"]).proposals();
+        let draft = p
+            .create_proposal(pb::CreateProposalRequest {
+                cooperation_id: COOP.into(),
+                content: Some(content(title, one_time_cost, involves_ai)),
+                request_id: String::new(),
+            })
+            .await
+            .expect("create proposal")
+            .into_inner();
+        p.submit_proposal(pb::SubmitProposalRequest {
+            id: draft.id,
+            etag: draft.etag,
+            request_id: String::new(),
+        })
+        .await
+        .expect("submit proposal")
+        .into_inner()
+    }
+
+    /// Number of events in the whole log.
+    pub async fn event_count(&self) -> usize {
+        let mut tx = self.store.begin_read().await.expect("read");
+        tx.list_events(None, 0, 1_000_000).await.expect("events").len()
+    }
+
+    /// Stops the server and waits for it to drain.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.server.take() {
+            let _ = h.await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub async fn connect(addr: &str) -> Client {
+    for _ in 0..50 {
+        if let Ok(c) = Client::connect(addr, "").await {
+            return c;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("server at {addr} does not accept connections");
+}
+
+pub fn content(title: &str, one_time_cost: i64, involves_ai: bool) -> pb::ProposalContent {
+    pb::ProposalContent {
+        title: title.into(),
+        summary: format!("Summary of {title}"),
+        category: if involves_ai {
+            pb::Category::AiUse
+        } else {
+            pb::Category::NewSystem
+        } as i32,
+        flags: Some(pb::ProposalFlags {
+            involves_ai,
+            ..Default::default()
+        }),
+        one_time_cost_dkk: one_time_cost,
+        yearly_cost_dkk: one_time_cost / 10,
+        linked_systems: vec!["ESDH".into()],
+    }
+}
+
+/// The field names of an INVALID_ARGUMENT status's violations.
+pub fn violated_fields(s: &tonic::Status) -> Vec<String> {
+    use tonic_types::StatusExt;
+    s.get_details_bad_request()
+        .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// Runs each named `async fn(TestApp)` against SQLite and against PostgreSQL,
+/// as the tests `NAME::sqlite` and `NAME::postgres`.
+#[macro_export]
+macro_rules! e2e {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::TestApp::spawn($crate::Engine::Sqlite).await.expect("sqlite")).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(app) = $crate::TestApp::spawn($crate::Engine::Postgres).await {
+                        super::$name(app).await
+                    }
+                }
+            }
+        )+
+    };
+}
