@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod model;
 pub mod page;
+pub mod priorities;
 pub mod priority;
 pub mod proposals;
 pub mod tally;

@@ -199,3 +199,33 @@ pub struct NewEvent {
     pub cooperation_id: String,
     pub payload: serde_json::Value,
 }
+
+/// A revision of the cooperation's shared priority list: adopted proposals,
+/// best first (rank = index + 1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriorityList {
+    pub cooperation_id: String,
+    pub revision: u64,
+    pub items: Vec<String>,
+    pub update_time: Micros,
+    /// What made this revision, e.g. `rounds/<id>`.
+    pub cause: String,
+}
+
+impl PriorityList {
+    /// Revision 0: the empty list every cooperation starts with.
+    pub fn empty(cooperation_id: &str) -> Self {
+        PriorityList {
+            cooperation_id: cooperation_id.to_string(),
+            revision: 0,
+            items: vec![],
+            update_time: 0,
+            cause: String::new(),
+        }
+    }
+
+    /// 1-based rank of a proposal, if it is on the list.
+    pub fn rank_of(&self, proposal_id: &str) -> Option<u32> {
+        self.items.iter().position(|p| p == proposal_id).map(|i| i as u32 + 1)
+    }
+}

@@ -224,3 +224,30 @@ pub fn event(e: m::Event, redacted: bool) -> pb::Event {
         redacted,
     }
 }
+
+pub fn priority_list(
+    l: &m::PriorityList,
+    proposals: &std::collections::HashMap<String, m::Proposal>,
+) -> pb::PriorityList {
+    pb::PriorityList {
+        cooperation_id: l.cooperation_id.clone(),
+        revision: l.revision,
+        items: l
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let p = proposals.get(id);
+                pb::PriorityItem {
+                    rank: i as u32 + 1,
+                    proposal_id: id.clone(),
+                    title: p.map(|p| p.content.title.clone()).unwrap_or_default(),
+                    decision_level: p.map(|p| decision_level_pb(p.decision_level()) as i32).unwrap_or(0),
+                    one_time_cost_dkk: p.map(|p| p.content.one_time_cost_dkk).unwrap_or(0),
+                    yearly_cost_dkk: p.map(|p| p.content.yearly_cost_dkk).unwrap_or(0),
+                }
+            })
+            .collect(),
+        update_time: if l.revision == 0 { None } else { ts(l.update_time) },
+    }
+}

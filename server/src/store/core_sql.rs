@@ -7,7 +7,7 @@
 macro_rules! impl_core_tx {
     ($tx:ty) => {
         #[async_trait::async_trait]
-        impl $crate::store::StoreTx for $tx {
+        impl $crate::store::CoreTx for $tx {
             async fn commit(self: Box<Self>) -> $crate::store::StoreResult<()> {
                 let this = *self;
                 this.tx.commit().await?;
@@ -270,6 +270,32 @@ macro_rules! impl_core_tx {
                     .fetch_optional(&mut *self.tx)
                     .await?;
                 Ok(matches!(row, Some((s,)) if s == "OPEN"))
+            }
+
+            async fn get_priority_list(
+                &mut self,
+                cooperation: &str,
+                revision: Option<u64>,
+            ) -> $crate::store::StoreResult<Option<$crate::domain::model::PriorityList>> {
+                let row: Option<(String,)> = sqlx::query_as(
+                    "SELECT doc FROM priority_lists WHERE cooperation_id = $1 AND ($2 < 0 OR revision = $2) \
+                     ORDER BY revision DESC LIMIT 1",
+                )
+                .bind(cooperation)
+                .bind(revision.map(|r| r as i64).unwrap_or(-1))
+                .fetch_optional(&mut *self.tx)
+                .await?;
+                row.map(|(d,)| $crate::store::from_doc(&d)).transpose()
+            }
+
+            async fn insert_priority_list(&mut self, l: &$crate::domain::model::PriorityList) -> $crate::store::StoreResult<()> {
+                sqlx::query("INSERT INTO priority_lists (cooperation_id, revision, doc) VALUES ($1, $2, $3)")
+                    .bind(&l.cooperation_id)
+                    .bind(l.revision as i64)
+                    .bind($crate::store::to_doc(l)?)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
             }
         }
     };

@@ -10,12 +10,21 @@
 
 use async_trait::async_trait;
 
-use crate::domain::model::{Cooperation, Event, Member, Proposal, ProposalStatus};
+use crate::domain::model::{Cooperation, Event, Member, PriorityList, Proposal, ProposalStatus};
 
 #[macro_use]
 mod core_sql;
+#[macro_use]
+mod session_sql;
+#[macro_use]
+mod override_sql;
+pub mod overrides;
 pub mod postgres;
+pub mod sessions;
 pub mod sqlite;
+
+pub use overrides::OverrideTx;
+pub use sessions::SessionTx;
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -78,8 +87,14 @@ pub trait Store: Send + Sync + 'static {
     fn engine(&self) -> &'static str;
 }
 
+/// A transaction: the core records here, sessions and overrides in their own
+/// traits (`sessions.rs`, `overrides.rs`), each implemented for both engines.
+pub trait StoreTx: CoreTx + SessionTx + OverrideTx {}
+
+impl<T: CoreTx + SessionTx + OverrideTx> StoreTx for T {}
+
 #[async_trait]
-pub trait StoreTx: Send {
+pub trait CoreTx: Send {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 
     // Idempotency records.
@@ -133,6 +148,16 @@ pub trait StoreTx: Send {
 
     // Rounds.
     async fn round_is_open(&mut self, id: &str) -> StoreResult<bool>;
+
+    // The shared priority list.
+    /// The list at `revision`, or the latest when `None`; `None` if the
+    /// cooperation has no list yet (revision 0, empty).
+    async fn get_priority_list(
+        &mut self,
+        cooperation: &str,
+        revision: Option<u64>,
+    ) -> StoreResult<Option<PriorityList>>;
+    async fn insert_priority_list(&mut self, list: &PriorityList) -> StoreResult<()>;
 }
 
 pub(crate) fn to_doc<T: serde::Serialize>(v: &T) -> StoreResult<String> {

@@ -39,6 +39,8 @@ impl PgTx {
 }
 
 impl_core_tx!(PgTx);
+impl_session_tx!(PgTx);
+impl_override_tx!(PgTx);
 
 impl PgStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {

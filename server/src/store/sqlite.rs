@@ -29,6 +29,8 @@ impl SqliteTx {
 }
 
 impl_core_tx!(SqliteTx);
+impl_session_tx!(SqliteTx);
+impl_override_tx!(SqliteTx);
 
 impl SqliteStore {
     /// Opens (creating if needed) the database and runs the migrations.

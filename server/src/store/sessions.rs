@@ -1,0 +1,6 @@
+//! Storage of sessions, rounds, ballots and minutes.
+
+use async_trait::async_trait;
+
+#[async_trait]
+pub trait SessionTx: Send {}
