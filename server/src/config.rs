@@ -46,6 +46,16 @@ impl Default for Config {
     }
 }
 
+/// Top-level keys that may come from `SAMPRIO_<KEY>`.
+const KEYS: [&str; 6] = [
+    "listen",
+    "database_url",
+    "data_dir",
+    "log_format",
+    "dev_mode",
+    "deadline_poll_ms",
+];
+
 impl Config {
     /// Loads the configuration: `file` (or `SAMPRIO_CONFIG`, or `samprio.toml`
     /// if present), then the environment.
@@ -58,16 +68,55 @@ impl Config {
             Some(path) => f = f.merge(Toml::file_exact(path)),
             None => f = f.merge(Toml::file("samprio.toml")),
         }
-        f.merge(
-            Env::prefixed("SAMPRIO_")
-                .ignore(&["CONFIG", "SERVER", "TOKEN"])
-                .split("__"),
-        )
-        .extract()
-        .map_err(Box::new)
+        // Only the server's own keys: other SAMPRIO_* variables (the CLI's
+        // SAMPRIO_SERVER and SAMPRIO_TOKEN, test settings) are not its business.
+        let own = |k: &figment::value::UncasedStr| {
+            let k = k.as_str().to_ascii_lowercase();
+            KEYS.contains(&k.as_str()) || k.starts_with("auth__")
+        };
+        f.merge(Env::prefixed("SAMPRIO_").filter(own).split("__"))
+            .extract()
+            .map_err(Box::new)
     }
 
     pub fn dev_mode(&self) -> bool {
         self.dev_mode.unwrap_or(self.auth.issuers.is_empty())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closures return figment::Error
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "samprio.toml",
+                "listen = \"0.0.0.0:6000\"\n[auth]\naudience = \"from-file\"\nleeway_secs = 10\n",
+            )?;
+            jail.set_env("SAMPRIO_DATABASE_URL", "postgres://db/samprio");
+            jail.set_env("SAMPRIO_AUTH__AUDIENCE", "from-env");
+            // Variables of the CLI and the test suites are not the server's.
+            jail.set_env("SAMPRIO_TOKEN", "x");
+            jail.set_env("SAMPRIO_TEST_POSTGRES_URL", "y");
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.listen, "0.0.0.0:6000");
+            assert_eq!(c.database_url, "postgres://db/samprio");
+            assert_eq!(c.auth.audience, "from-env");
+            assert_eq!(c.auth.leeway_secs, 10);
+            assert!(c.dev_mode(), "no issuers: dev mode");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn typos_in_the_file_are_errors() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("samprio.toml", "lisen = \"x\"\n")?;
+            assert!(Config::load(None).is_err());
+            Ok(())
+        });
     }
 }

@@ -1,0 +1,401 @@
+//! One conformance suite for the `Store` trait, run against both engines:
+//! the same calls must give the same results and the same errors.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use samprio_e2e::samprio_server::domain::model::{
+    Actor, Cooperation, Event, Member, PriorityList, Proposal, ProposalContent, ProposalStatus, Rules, Weighting,
+};
+use samprio_e2e::samprio_server::store::{self, Store, StoreError};
+use samprio_e2e::{Engine, fresh_postgres_db, postgres_admin_url};
+
+/// A fresh, empty store of the engine.
+async fn fresh(engine: Engine) -> (Arc<dyn Store>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = match engine {
+        Engine::Sqlite => format!("sqlite://{}", dir.path().join("c.db").display()),
+        Engine::Postgres => fresh_postgres_db(&postgres_admin_url().expect("SAMPRIO_TEST_POSTGRES_URL")).await,
+    };
+    (store::connect(&url).await.unwrap(), dir)
+}
+
+/// Runs each `async fn(Engine, Arc<dyn Store>)` on a fresh store of each engine.
+macro_rules! conformance {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                use super::*;
+
+                #[tokio::test]
+                async fn sqlite() {
+                    let (s, _dir) = fresh(Engine::Sqlite).await;
+                    super::$name(Engine::Sqlite, s).await
+                }
+
+                #[tokio::test]
+                #[cfg_attr(not(samprio_pg), ignore = "PostgreSQL suite: set SAMPRIO_TEST_POSTGRES_URL=postgres://user@host:5432/postgres to run it")]
+                async fn postgres() {
+                    let (s, _dir) = fresh(Engine::Postgres).await;
+                    super::$name(Engine::Postgres, s).await
+                }
+            }
+        )+
+    };
+}
+
+conformance!(
+    records_round_trip,
+    constraint_violations_are_named_errors,
+    conditional_updates_detect_stale_versions,
+    proposals_list_by_status_in_sequence_order,
+    events_and_priority_lists,
+    uncommitted_writes_are_invisible_and_roll_back,
+    writers_are_serialised,
+);
+
+fn coop(id: &str) -> Cooperation {
+    Cooperation {
+        id: id.into(),
+        name: format!("Cooperation {id}"),
+        rules: Rules {
+            default_weighting: Weighting::Population,
+            default_quorum_bp: 5000,
+            allow_delegated_voting: false,
+        },
+        create_time: 1,
+        update_time: 1,
+        version: 1,
+        member_count: 0,
+    }
+}
+
+fn member(coop: &str, code: &str) -> Member {
+    Member {
+        cooperation_id: coop.into(),
+        code: code.into(),
+        name: format!("M{code}"),
+        population: 1000,
+        custom_weight: None,
+        joined_on: "2026-01-01".into(),
+        left_on: None,
+        version: 1,
+    }
+}
+
+fn proposal(coop: &str, id: &str, sponsor: &str, status: ProposalStatus) -> Proposal {
+    Proposal {
+        id: id.into(),
+        cooperation_id: coop.into(),
+        content: ProposalContent {
+            title: format!("P {id}"),
+            summary: String::new(),
+            category: samprio_e2e::samprio_server::domain::model::Category::Other,
+            flags: Default::default(),
+            one_time_cost_dkk: 1,
+            yearly_cost_dkk: 0,
+            linked_systems: vec![],
+        },
+        sponsor: sponsor.into(),
+        status,
+        created_by: "s".into(),
+        create_time: 1,
+        update_time: 1,
+        submit_time: None,
+        submit_seq: None,
+        decide_time: None,
+        version: 1,
+    }
+}
+
+fn event(seq: i64, coop: &str) -> Event {
+    Event {
+        seq,
+        time: seq,
+        actor: Actor {
+            sub: "s".into(),
+            municipality: "0101".into(),
+            roles: vec!["operator".into()],
+        },
+        action: "test.done".into(),
+        subject: format!("x/{seq}"),
+        cooperation_id: coop.into(),
+        payload: "{}".into(),
+        prev_hash: format!("{:064}", seq - 1),
+        hash: format!("{seq:064}"),
+    }
+}
+
+async fn seed(s: &dyn Store) {
+    let mut tx = s.begin_write().await.unwrap();
+    tx.insert_cooperation(&coop("a"), 1).await.unwrap();
+    tx.insert_cooperation(&coop("b"), 2).await.unwrap();
+    for code in ["0101", "0147", "0151"] {
+        tx.insert_member(&member("a", code)).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+async fn records_round_trip(engine: Engine, s: Arc<dyn Store>) {
+    seed(&*s).await;
+    let mut tx = s.begin_read().await.unwrap();
+    let c = tx.get_cooperation("a").await.unwrap().unwrap();
+    assert_eq!(c.member_count, 3, "{engine:?}");
+    assert_eq!(c.rules.default_weighting, Weighting::Population, "{engine:?}");
+    assert!(tx.get_cooperation("zz").await.unwrap().is_none(), "{engine:?}");
+    let page = tx.list_cooperations(0, 1).await.unwrap();
+    assert_eq!(
+        page.iter().map(|(s, c)| (*s, c.id.as_str())).collect::<Vec<_>>(),
+        [(1, "a")],
+        "{engine:?}"
+    );
+    let page = tx.list_cooperations(1, 10).await.unwrap();
+    assert_eq!(page.len(), 1, "{engine:?}");
+    assert_eq!(page[0].1.member_count, 0, "{engine:?}");
+    assert_eq!(
+        tx.get_member("a", "0147").await.unwrap().unwrap(),
+        member("a", "0147"),
+        "{engine:?}"
+    );
+    let ms = tx.list_members("a", false, "0101", 10).await.unwrap();
+    assert_eq!(
+        ms.iter().map(|m| m.code.as_str()).collect::<Vec<_>>(),
+        ["0147", "0151"],
+        "{engine:?}"
+    );
+}
+
+async fn constraint_violations_are_named_errors(engine: Engine, s: Arc<dyn Store>) {
+    seed(&*s).await;
+    let mut tx = s.begin_write().await.unwrap();
+    let e = tx.insert_member(&member("a", "0101")).await.unwrap_err();
+    assert!(matches!(e, StoreError::Unique(_)), "{engine:?}: {e:?}");
+    drop(tx);
+
+    let mut tx = s.begin_write().await.unwrap();
+    let e = tx.insert_member(&member("nope", "0101")).await.unwrap_err();
+    assert!(matches!(e, StoreError::ForeignKey(_)), "{engine:?}: {e:?}");
+    drop(tx);
+
+    let mut tx = s.begin_write().await.unwrap();
+    let e = tx
+        .insert_proposal(&proposal("a", "p1", "0999", ProposalStatus::Draft), 10)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, StoreError::ForeignKey(_)),
+        "{engine:?}: sponsor must be a member: {e:?}"
+    );
+    drop(tx);
+
+    let mut tx = s.begin_write().await.unwrap();
+    tx.insert_event(&event(1, "a")).await.unwrap();
+    let e = tx.insert_event(&event(1, "a")).await.unwrap_err();
+    assert!(matches!(e, StoreError::Unique(_)), "{engine:?}: {e:?}");
+    drop(tx);
+
+    let mut tx = s.begin_write().await.unwrap();
+    tx.put_idempotent("scope", "r1", "f", "{}", 1).await.unwrap();
+    let e = tx.put_idempotent("scope", "r1", "f", "{}", 1).await.unwrap_err();
+    assert!(matches!(e, StoreError::Unique(_)), "{engine:?}: {e:?}");
+}
+
+async fn conditional_updates_detect_stale_versions(engine: Engine, s: Arc<dyn Store>) {
+    seed(&*s).await;
+    let mut tx = s.begin_write().await.unwrap();
+    let mut c = tx.get_cooperation("a").await.unwrap().unwrap();
+    c.version = 2;
+    c.name = "Renamed".into();
+    tx.update_cooperation(&c).await.unwrap();
+    let e = tx.update_cooperation(&c).await.unwrap_err();
+    assert!(matches!(e, StoreError::Conflict), "{engine:?}: the same version twice");
+    let mut m = member("a", "0101");
+    m.version = 5;
+    assert!(
+        matches!(tx.update_member(&m).await.unwrap_err(), StoreError::Conflict),
+        "{engine:?}"
+    );
+    tx.commit().await.unwrap();
+    let mut r = s.begin_read().await.unwrap();
+    assert_eq!(
+        r.get_cooperation("a").await.unwrap().unwrap().name,
+        "Renamed",
+        "{engine:?}"
+    );
+}
+
+async fn proposals_list_by_status_in_sequence_order(engine: Engine, s: Arc<dyn Store>) {
+    seed(&*s).await;
+    let mut tx = s.begin_write().await.unwrap();
+    for (i, st) in [
+        ProposalStatus::Draft,
+        ProposalStatus::Submitted,
+        ProposalStatus::Submitted,
+        ProposalStatus::Adopted,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        tx.insert_proposal(&proposal("a", &format!("p{i}"), "0101", st), 10 + i as i64)
+            .await
+            .unwrap();
+    }
+    let mut p = tx.get_proposal("p0").await.unwrap().unwrap();
+    p.status = ProposalStatus::Submitted;
+    p.version = 2;
+    tx.update_proposal(&p).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut r = s.begin_read().await.unwrap();
+    let sub = r
+        .list_proposals("a", Some(ProposalStatus::Submitted), 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        sub.iter().map(|(s, p)| (*s, p.id.as_str())).collect::<Vec<_>>(),
+        [(10, "p0"), (11, "p1"), (12, "p2")],
+        "{engine:?}"
+    );
+    let after = r.list_proposals("a", None, 11, 10).await.unwrap();
+    assert_eq!(
+        after.iter().map(|(_, p)| p.id.as_str()).collect::<Vec<_>>(),
+        ["p2", "p3"],
+        "{engine:?}"
+    );
+    assert!(
+        r.list_proposals("b", None, 0, 10).await.unwrap().is_empty(),
+        "{engine:?}"
+    );
+}
+
+async fn events_and_priority_lists(engine: Engine, s: Arc<dyn Store>) {
+    seed(&*s).await;
+    let mut rx = s.subscribe();
+    let start = *rx.borrow_and_update();
+    let mut tx = s.begin_write().await.unwrap();
+    assert_eq!(tx.last_event().await.unwrap(), None, "{engine:?}");
+    for seq in 1..=5 {
+        tx.insert_event(&event(seq, if seq % 2 == 0 { "b" } else { "a" }))
+            .await
+            .unwrap();
+    }
+    tx.insert_priority_list(&PriorityList {
+        cooperation_id: "a".into(),
+        revision: 1,
+        items: vec!["x".into()],
+        update_time: 1,
+        cause: "r".into(),
+    })
+    .await
+    .unwrap();
+    tx.insert_priority_list(&PriorityList {
+        cooperation_id: "a".into(),
+        revision: 2,
+        items: vec!["y".into(), "x".into()],
+        update_time: 2,
+        cause: "r".into(),
+    })
+    .await
+    .unwrap();
+    assert_eq!(*rx.borrow(), start, "{engine:?}: nothing is announced before commit");
+    tx.commit().await.unwrap();
+    tokio::time::timeout(Duration::from_secs(5), rx.wait_for(|seq| *seq == 5))
+        .await
+        .expect("announced")
+        .unwrap();
+
+    let mut r = s.begin_read().await.unwrap();
+    assert_eq!(r.last_event().await.unwrap().unwrap().0, 5, "{engine:?}");
+    let a: Vec<i64> = r
+        .list_events(Some("a"), 0, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(a, [1, 3, 5], "{engine:?}");
+    let all: Vec<i64> = r.list_events(None, 2, 2).await.unwrap().iter().map(|e| e.seq).collect();
+    assert_eq!(all, [3, 4], "{engine:?}");
+    assert_eq!(
+        r.list_events(None, 0, 10).await.unwrap()[1],
+        event(2, "b"),
+        "{engine:?}"
+    );
+    assert_eq!(
+        r.get_priority_list("a", None).await.unwrap().unwrap().revision,
+        2,
+        "{engine:?}"
+    );
+    assert_eq!(
+        r.get_priority_list("a", Some(1)).await.unwrap().unwrap().items,
+        ["x"],
+        "{engine:?}"
+    );
+    assert!(r.get_priority_list("a", Some(3)).await.unwrap().is_none(), "{engine:?}");
+    assert!(r.get_priority_list("b", None).await.unwrap().is_none(), "{engine:?}");
+}
+
+async fn uncommitted_writes_are_invisible_and_roll_back(engine: Engine, s: Arc<dyn Store>) {
+    seed(&*s).await;
+    let mut w = s.begin_write().await.unwrap();
+    w.insert_member(&member("a", "0153")).await.unwrap();
+    w.insert_event(&event(1, "a")).await.unwrap();
+    {
+        let mut r = s.begin_read().await.unwrap();
+        assert!(
+            r.get_member("a", "0153").await.unwrap().is_none(),
+            "{engine:?}: read sees no uncommitted write"
+        );
+    }
+    drop(w);
+    let mut r = s.begin_read().await.unwrap();
+    assert!(
+        r.get_member("a", "0153").await.unwrap().is_none(),
+        "{engine:?}: dropped transaction rolled back"
+    );
+    assert_eq!(r.last_event().await.unwrap(), None, "{engine:?}");
+}
+
+async fn writers_are_serialised(engine: Engine, s: Arc<dyn Store>) {
+    seed(&*s).await;
+    let mut first = s.begin_write().await.unwrap();
+    first.insert_event(&event(1, "a")).await.unwrap();
+    let s2 = s.clone();
+    let second = tokio::spawn(async move {
+        let mut tx = s2.begin_write().await.unwrap();
+        // Begins only after the first commits, so it sees its event.
+        let last = tx.last_event().await.unwrap();
+        tx.insert_event(&event(2, "a")).await.unwrap();
+        tx.commit().await.unwrap();
+        last
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!second.is_finished(), "{engine:?}: a second writer waits for the first");
+    first.commit().await.unwrap();
+    let seen = second.await.unwrap();
+    assert_eq!(seen.map(|(s, _)| s), Some(1), "{engine:?}");
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(samprio_pg),
+    ignore = "PostgreSQL suite: set SAMPRIO_TEST_POSTGRES_URL=postgres://user@host:5432/postgres to run it"
+)]
+async fn postgres_announces_commits_to_other_processes() {
+    let admin = postgres_admin_url().expect("SAMPRIO_TEST_POSTGRES_URL");
+    let url = fresh_postgres_db(&admin).await;
+    let one = store::connect(&url).await.unwrap();
+    let two = store::connect(&url).await.unwrap();
+    seed(&*one).await;
+    let mut rx = two.subscribe();
+    // Give the second store's listener a moment to LISTEN; a missed NOTIFY
+    // would only be caught by its re-read on reconnect.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut tx = one.begin_write().await.unwrap();
+    tx.insert_event(&event(1, "a")).await.unwrap();
+    tx.commit().await.unwrap();
+    tokio::time::timeout(Duration::from_secs(10), rx.wait_for(|seq| *seq >= 1))
+        .await
+        .expect("the other store hears of the commit")
+        .unwrap();
+}
