@@ -52,6 +52,7 @@ conformance!(
     events_and_priority_lists,
     uncommitted_writes_are_invisible_and_roll_back,
     writers_are_serialised,
+    batched_writes_keep_good_slots_and_drop_failed_ones,
 );
 
 fn coop(id: &str) -> Cooperation {
@@ -398,4 +399,55 @@ async fn postgres_announces_commits_to_other_processes() {
         .await
         .expect("the other store hears of the commit")
         .unwrap();
+}
+
+async fn batched_writes_keep_good_slots_and_drop_failed_ones(engine: Engine, s: Arc<dyn Store>) {
+    seed(&*s).await;
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut slot = s.write_queue().slot(&*s).await.unwrap();
+            match i % 4 {
+                // A failing statement, then the slot is abandoned.
+                0 => {
+                    assert!(slot.insert_member(&member("a", "0101")).await.is_err());
+                    false
+                }
+                // Writes, then abandoned (an error later in the request).
+                1 => {
+                    slot.insert_member(&member("a", &format!("{}", 2000 + i)))
+                        .await
+                        .unwrap();
+                    false
+                }
+                _ => {
+                    slot.insert_member(&member("a", &format!("{}", 2000 + i)))
+                        .await
+                        .unwrap();
+                    slot.commit().await.unwrap();
+                    true
+                }
+            }
+        }));
+    }
+    let mut kept = Vec::new();
+    for (i, t) in tasks.into_iter().enumerate() {
+        if t.await.unwrap() {
+            kept.push(format!("{}", 2000 + i));
+        }
+    }
+    // Every kept slot was acknowledged only after its batch committed.
+    let mut r = s.begin_read().await.unwrap();
+    let codes: Vec<String> = r
+        .list_members("a", true, "1999", 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.code)
+        .collect();
+    assert_eq!(
+        codes, kept,
+        "{engine:?}: committed slots are kept, failed and abandoned ones are not"
+    );
 }

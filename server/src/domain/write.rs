@@ -9,7 +9,8 @@ use super::audit::{GENESIS_HASH, chain_hash};
 use super::error::{Error, Result};
 use super::model::{Actor, Event, Micros, NewEvent};
 use crate::auth::Principal;
-use crate::store::{Store, StoreTx};
+use crate::store::Store;
+use crate::store::batch::WriteSlot;
 
 /// Who is calling, and the request's identity for idempotent retries.
 #[derive(Debug, Clone)]
@@ -38,7 +39,8 @@ pub fn now_micros() -> Micros {
 }
 
 pub struct Write<'a> {
-    pub tx: Box<dyn StoreTx>,
+    /// This mutation's slot in the current write batch (see `store::batch`).
+    pub tx: WriteSlot,
     ctx: &'a Ctx,
     scope: String,
     head: Option<(i64, String)>,
@@ -53,7 +55,7 @@ pub enum Begun<'a, T> {
 
 impl<'a> Write<'a> {
     pub async fn begin<T: DeserializeOwned>(store: &dyn Store, ctx: &'a Ctx, method: &str) -> Result<Begun<'a, T>> {
-        let mut tx = store.begin_write().await?;
+        let mut tx = store.write_queue().slot(store).await?;
         let scope = format!("{}|{}|{}", ctx.principal.issuer, ctx.principal.sub, method);
         if !ctx.request_id.is_empty()
             && let Some((fingerprint, response)) = tx.get_idempotent(&scope, &ctx.request_id).await?
@@ -108,7 +110,8 @@ impl<'a> Write<'a> {
         Ok(seq)
     }
 
-    /// Records the result for the `request_id` and commits.
+    /// Records the result for the `request_id` and returns once the write is
+    /// durably committed.
     pub async fn finish<T: Serialize>(mut self, result: T) -> Result<T> {
         if !self.ctx.request_id.is_empty() {
             let response = serde_json::to_string(&result).map_err(crate::store::StoreError::from)?;

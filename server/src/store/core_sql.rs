@@ -1,6 +1,7 @@
 //! The SQL both engines share, written once. `impl_core_tx!(T)` implements
 //! [`StoreTx`](super::StoreTx) for an engine's transaction type `T`, which has
-//! fields `tx: sqlx::Transaction<'static, DB>`, `written_seq: Option<i64>` and
+//! fields `tx: sqlx::Transaction<'static, DB>`, `written_seq` and
+//! `seq_at_savepoint` (`Option<i64>`), and
 //! `committed: Arc<watch::Sender<i64>>`, and an inherent
 //! `async fn on_event(&mut self, seq: i64) -> StoreResult<()>`.
 
@@ -21,6 +22,24 @@ macro_rules! impl_core_tx {
                         }
                     });
                 }
+                Ok(())
+            }
+
+            async fn savepoint(&mut self) -> $crate::store::StoreResult<()> {
+                sqlx::query("SAVEPOINT slot").execute(&mut *self.tx).await?;
+                self.seq_at_savepoint = self.written_seq;
+                Ok(())
+            }
+
+            async fn release_savepoint(&mut self) -> $crate::store::StoreResult<()> {
+                sqlx::query("RELEASE SAVEPOINT slot").execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn rollback_to_savepoint(&mut self) -> $crate::store::StoreResult<()> {
+                sqlx::query("ROLLBACK TO SAVEPOINT slot").execute(&mut *self.tx).await?;
+                sqlx::query("RELEASE SAVEPOINT slot").execute(&mut *self.tx).await?;
+                self.written_seq = self.seq_at_savepoint;
                 Ok(())
             }
 

@@ -12,6 +12,7 @@ use async_trait::async_trait;
 
 use crate::domain::model::{Cooperation, Event, Member, PriorityList, Proposal, ProposalStatus};
 
+pub mod batch;
 #[macro_use]
 mod core_sql;
 #[macro_use]
@@ -42,6 +43,8 @@ pub enum StoreError {
     Corrupt(#[from] serde_json::Error),
     #[error("database: {0}")]
     Database(sqlx::Error),
+    #[error("commit failed: {0}")]
+    Commit(String),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
@@ -79,6 +82,8 @@ pub trait Store: Send + Sync + 'static {
     /// SQLite; a transaction-scoped advisory lock on PostgreSQL), which keeps
     /// the event log one unbroken hash chain across processes.
     async fn begin_write(&self) -> StoreResult<Box<dyn StoreTx>>;
+    /// The group-commit queue mutations go through (see `batch`).
+    fn write_queue(&self) -> &batch::WriteQueue;
     /// A read-only transaction over a consistent snapshot.
     async fn begin_read(&self) -> StoreResult<Box<dyn StoreTx>>;
     /// The highest event sequence number known to be committed; changes as
@@ -96,6 +101,11 @@ impl<T: CoreTx + SessionTx + OverrideTx> StoreTx for T {}
 #[async_trait]
 pub trait CoreTx: Send {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
+    /// Savepoints of a batched write (see `batch`); not nested.
+    async fn savepoint(&mut self) -> StoreResult<()>;
+    async fn release_savepoint(&mut self) -> StoreResult<()>;
+    /// Undoes everything since the savepoint, and ends it.
+    async fn rollback_to_savepoint(&mut self) -> StoreResult<()>;
 
     // Idempotency records.
     async fn get_idempotent(&mut self, scope: &str, request_id: &str) -> StoreResult<Option<(String, String)>>;

@@ -19,11 +19,13 @@ const CHANNEL: &str = "samprio_events";
 pub struct PgStore {
     pool: PgPool,
     committed: Arc<watch::Sender<i64>>,
+    queue: super::batch::WriteQueue,
 }
 
 pub struct PgTx {
     tx: sqlx::Transaction<'static, sqlx::Postgres>,
     written_seq: Option<i64>,
+    seq_at_savepoint: Option<i64>,
     committed: Arc<watch::Sender<i64>>,
 }
 
@@ -67,7 +69,11 @@ impl PgStore {
             .await?;
         let committed = Arc::new(watch::Sender::new(last));
         tokio::spawn(listen(pool.clone(), committed.clone()));
-        Ok(Self { pool, committed })
+        Ok(Self {
+            pool,
+            committed,
+            queue: Default::default(),
+        })
     }
 }
 
@@ -133,6 +139,7 @@ impl Store for PgStore {
         Ok(Box::new(PgTx {
             tx,
             written_seq: None,
+            seq_at_savepoint: None,
             committed: self.committed.clone(),
         }))
     }
@@ -145,8 +152,13 @@ impl Store for PgStore {
         Ok(Box::new(PgTx {
             tx,
             written_seq: None,
+            seq_at_savepoint: None,
             committed: self.committed.clone(),
         }))
+    }
+
+    fn write_queue(&self) -> &super::batch::WriteQueue {
+        &self.queue
     }
 
     fn subscribe(&self) -> watch::Receiver<i64> {

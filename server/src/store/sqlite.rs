@@ -14,11 +14,13 @@ pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
     committed: Arc<watch::Sender<i64>>,
+    queue: super::batch::WriteQueue,
 }
 
 pub struct SqliteTx {
     tx: sqlx::Transaction<'static, sqlx::Sqlite>,
     written_seq: Option<i64>,
+    seq_at_savepoint: Option<i64>,
     committed: Arc<watch::Sender<i64>>,
 }
 
@@ -67,6 +69,7 @@ impl SqliteStore {
             writer,
             reader,
             committed: Arc::new(watch::Sender::new(last)),
+            queue: Default::default(),
         })
     }
 }
@@ -78,6 +81,7 @@ impl Store for SqliteStore {
         Ok(Box::new(SqliteTx {
             tx,
             written_seq: None,
+            seq_at_savepoint: None,
             committed: self.committed.clone(),
         }))
     }
@@ -87,8 +91,13 @@ impl Store for SqliteStore {
         Ok(Box::new(SqliteTx {
             tx,
             written_seq: None,
+            seq_at_savepoint: None,
             committed: self.committed.clone(),
         }))
+    }
+
+    fn write_queue(&self) -> &super::batch::WriteQueue {
+        &self.queue
     }
 
     fn subscribe(&self) -> watch::Receiver<i64> {

@@ -1,0 +1,180 @@
+//! Group commit. Every mutation runs in a *slot* of a shared write
+//! transaction, inside its own savepoint; the transaction commits when no
+//! other mutation is waiting for it (or when the batch is full), and every
+//! slot in it is acknowledged only after that commit. Under load, many
+//! mutations share one durable commit (one fsync on SQLite, one WAL flush on
+//! PostgreSQL); alone, a mutation commits at once, as it would without
+//! batching. A slot that fails or is abandoned is rolled back to its
+//! savepoint without touching the others.
+
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
+
+use super::{Store, StoreError, StoreResult, StoreTx};
+
+/// Most mutations that share one commit.
+const MAX_BATCH: usize = 256;
+
+type Ack = oneshot::Sender<Result<(), String>>;
+
+#[derive(Default)]
+struct Batch {
+    tx: Option<Box<dyn StoreTx>>,
+    /// A slot was abandoned inside its savepoint: roll it back before reuse.
+    abandoned: bool,
+    members: usize,
+    acks: Vec<Ack>,
+}
+
+/// The write queue of one store.
+#[derive(Clone, Default)]
+pub struct WriteQueue {
+    batch: Arc<Mutex<Batch>>,
+    waiting: Arc<AtomicUsize>,
+}
+
+/// Counts a mutation as waiting for the batch until it gets its slot (or is
+/// cancelled while waiting).
+struct Waiting(Arc<AtomicUsize>);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl WriteQueue {
+    /// A slot in the current batch, inside a fresh savepoint.
+    pub async fn slot(&self, store: &dyn Store) -> StoreResult<WriteSlot> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let waiting = Waiting(self.waiting.clone());
+        let mut batch = self.batch.clone().lock_owned().await;
+        drop(waiting);
+        if let Err(e) = prepare(&mut batch, store).await {
+            abort(&mut batch, &e);
+            return Err(e);
+        }
+        Ok(WriteSlot {
+            batch: Some(batch),
+            queue: self.clone(),
+        })
+    }
+}
+
+async fn prepare(batch: &mut Batch, store: &dyn Store) -> StoreResult<()> {
+    if batch.abandoned {
+        batch.abandoned = false;
+        if let Some(tx) = batch.tx.as_mut() {
+            tx.rollback_to_savepoint().await?;
+        }
+    }
+    if batch.tx.is_none() {
+        batch.tx = Some(store.begin_write().await?);
+    }
+    batch.tx.as_mut().expect("just begun").savepoint().await
+}
+
+/// Commits the batch and acknowledges every slot in it.
+async fn flush(batch: &mut Batch) -> StoreResult<()> {
+    if batch.abandoned {
+        batch.abandoned = false;
+        if let Some(tx) = batch.tx.as_mut()
+            && let Err(e) = tx.rollback_to_savepoint().await
+        {
+            abort(batch, &e);
+            return Err(e);
+        }
+    }
+    let result = match batch.tx.take() {
+        Some(tx) => tx.commit().await,
+        None => Ok(()),
+    };
+    let shared = result.as_ref().map(|_| ()).map_err(|e| e.to_string());
+    batch.members = 0;
+    for ack in batch.acks.drain(..) {
+        let _ = ack.send(shared.clone());
+    }
+    result
+}
+
+/// Gives up the whole batch (its transaction rolls back on drop) and tells
+/// every slot that was waiting for it.
+fn abort(batch: &mut Batch, e: &StoreError) {
+    batch.tx = None;
+    batch.abandoned = false;
+    batch.members = 0;
+    for ack in batch.acks.drain(..) {
+        let _ = ack.send(Err(format!("the batch this write was part of failed: {e}")));
+    }
+}
+
+/// One mutation's share of a batch: the transaction, inside its savepoint.
+pub struct WriteSlot {
+    batch: Option<OwnedMutexGuard<Batch>>,
+    queue: WriteQueue,
+}
+
+impl WriteSlot {
+    /// Keeps this slot's writes and returns once they are durably committed.
+    pub async fn commit(mut self) -> StoreResult<()> {
+        let mut batch = self.batch.take().expect("slot is live");
+        if let Err(e) = batch
+            .tx
+            .as_mut()
+            .expect("slot has a transaction")
+            .release_savepoint()
+            .await
+        {
+            abort(&mut batch, &e);
+            return Err(e);
+        }
+        batch.members += 1;
+        if self.queue.waiting.load(Ordering::SeqCst) == 0 || batch.members >= MAX_BATCH {
+            return flush(&mut batch).await;
+        }
+        // Someone is waiting for the batch: the last of them commits it.
+        let (ack, done) = oneshot::channel();
+        batch.acks.push(ack);
+        drop(batch);
+        match done.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(StoreError::Commit(e)),
+            Err(_) => Err(StoreError::Commit("the batch was dropped before it committed".into())),
+        }
+    }
+}
+
+impl Drop for WriteSlot {
+    fn drop(&mut self) {
+        let Some(mut batch) = self.batch.take() else { return };
+        // Abandoned (an error, or the request was cancelled): its writes are
+        // rolled back before the transaction is used again.
+        batch.abandoned = true;
+        if self.queue.waiting.load(Ordering::SeqCst) == 0 && (batch.members > 0 || !batch.acks.is_empty()) {
+            // Nobody else will come to commit the others in this batch.
+            tokio::spawn(async move {
+                let mut batch = batch;
+                if let Err(e) = flush(&mut batch).await {
+                    tracing::error!(error = %e, "committing a write batch failed");
+                }
+            });
+        }
+    }
+}
+
+impl Deref for WriteSlot {
+    type Target = dyn StoreTx;
+
+    fn deref(&self) -> &Self::Target {
+        &**self.batch.as_ref().and_then(|b| b.tx.as_ref()).expect("slot is live")
+    }
+}
+
+impl DerefMut for WriteSlot {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut **self.batch.as_mut().and_then(|b| b.tx.as_mut()).expect("slot is live")
+    }
+}
