@@ -116,6 +116,47 @@ pub fn vote(p: &Principal, member: Option<&Member>, level: DecisionLevel, rules:
     ))
 }
 
+/// Casting the member's ballot in a round: [`vote`], and the member must have
+/// been a member when the round opened (its weight was snapshotted then; a
+/// municipality that joined later has no say in it). `weight` is the
+/// member's weight in the round, if it has one.
+pub fn cast_ballot(
+    p: &Principal,
+    member: Option<&Member>,
+    level: DecisionLevel,
+    rules: &Rules,
+    weight: Option<u64>,
+) -> Result<Role> {
+    let role = vote(p, member, level, rules)?;
+    if weight.is_none() {
+        return Err(Error::denied(format!(
+            "municipality {} was not a member when this round opened",
+            p.municipality
+        )));
+    }
+    Ok(role)
+}
+
+/// Recording attendance at a session: a current member's board or digital
+/// lead checks in its own municipality (observers attend, but do not
+/// represent it).
+pub fn check_in(p: &Principal, cooperation: &str, member: Option<&Member>) -> Result<()> {
+    match member {
+        Some(m) if m.is_current() => {}
+        _ => {
+            return Err(Error::denied(format!(
+                "municipality {} is not a current member of cooperation {cooperation}",
+                p.municipality
+            )));
+        }
+    }
+    if p.has_role(&Role::Board) || p.has_role(&Role::DigitalLead) {
+        Ok(())
+    } else {
+        Err(Error::denied("checking in requires the board or digital_lead role"))
+    }
+}
+
 /// Setting, changing, reconfirming or revoking an override of `municipality`:
 /// only that member's board.
 pub fn override_for(p: &Principal, municipality: &str, member: Option<&Member>) -> Result<()> {
@@ -216,6 +257,39 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn ballots_need_a_weight_from_when_the_round_opened() {
+        let m = member("0101", true);
+        let board = principal("0101", &[Role::Board]);
+        let level = DecisionLevel::Delegated;
+        assert_eq!(
+            cast_ballot(&board, Some(&m), level, &rules(true), Some(0)).unwrap(),
+            Role::Board
+        );
+        assert!(cast_ballot(&board, Some(&m), level, &rules(true), None).is_err());
+        let lead = principal("0101", &[Role::DigitalLead]);
+        assert!(cast_ballot(&lead, Some(&m), DecisionLevel::Board, &rules(true), Some(1)).is_err());
+        assert!(cast_ballot(&board, Some(&member("0101", false)), level, &rules(true), Some(1)).is_err());
+    }
+
+    #[test]
+    fn members_check_in_their_own_municipality() {
+        let m = member("0101", true);
+        assert!(check_in(&principal("0101", &[Role::Board]), "c", Some(&m)).is_ok());
+        assert!(check_in(&principal("0101", &[Role::DigitalLead]), "c", Some(&m)).is_ok());
+        assert!(check_in(&principal("0101", &[Role::Observer]), "c", Some(&m)).is_err());
+        assert!(check_in(&principal("0101", &[Role::Board]), "c", Some(&member("0101", false))).is_err());
+        assert!(check_in(&principal("0999", &[Role::Board]), "c", None).is_err());
+        assert!(check_in(&principal("0101", &[Role::Chair("c".into())]), "c", Some(&m)).is_err());
+    }
+
+    #[test]
+    fn only_the_cooperations_chair_runs_sessions() {
+        assert!(chair(&principal("0101", &[Role::Chair("c".into())]), "c").is_ok());
+        assert!(chair(&principal("0101", &[Role::Chair("d".into())]), "c").is_err());
+        assert!(chair(&principal("0101", &[Role::Board, Role::Secretariat("c".into())]), "c").is_err());
     }
 
     #[test]

@@ -22,10 +22,42 @@ pub struct Ctx {
     /// request is refused rather than answered with the wrong result.
     pub fingerprint: String,
     pub now: Micros,
+    /// The service acting on its own (closing a round at its deadline), not
+    /// on behalf of a caller.
+    pub system: bool,
 }
 
+/// The actor the service records for what it does by itself.
+pub const SYSTEM_SUB: &str = "samprio";
+pub const SYSTEM_ROLE: &str = "system";
+
 impl Ctx {
+    /// The service itself, acting at `now`. It holds no role a token can
+    /// grant, so no authorisation rule lets it act for anyone; operations it
+    /// runs check their own conditions instead.
+    pub fn system(now: Micros) -> Ctx {
+        Ctx {
+            principal: Principal {
+                sub: SYSTEM_SUB.into(),
+                municipality: String::new(),
+                roles: vec![],
+                issuer: String::new(),
+            },
+            request_id: String::new(),
+            fingerprint: String::new(),
+            now,
+            system: true,
+        }
+    }
+
     pub fn actor(&self) -> Actor {
+        if self.system {
+            return Actor {
+                sub: SYSTEM_SUB.into(),
+                municipality: String::new(),
+                roles: vec![SYSTEM_ROLE.into()],
+            };
+        }
         Actor {
             sub: self.principal.sub.clone(),
             municipality: self.principal.municipality.clone(),

@@ -69,6 +69,7 @@ pub fn ctx<T: prost::Message>(req: &Request<T>, request_id: &str) -> Result<Ctx,
         request_id: request_id.to_string(),
         fingerprint,
         now: now_micros(),
+        system: false,
     })
 }
 
