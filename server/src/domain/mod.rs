@@ -1,6 +1,6 @@
 //! The rules of DESIGN.md §3–§7. Pure parts (authorisation, validation, the
 //! tally, the priority list, the hash chain) are plain functions; the
-//! operations in `cooperations`, `proposals`, `events` apply them inside one
+//! operations in `cooperations`, `proposals`, `sessions`, `events` apply them inside one
 //! store transaction each.
 
 pub mod audit;
@@ -13,6 +13,7 @@ pub mod page;
 pub mod priorities;
 pub mod priority;
 pub mod proposals;
+pub mod sessions;
 pub mod tally;
 pub mod validate;
 pub mod write;

@@ -151,6 +151,13 @@ pub async fn withdraw(store: &dyn Store, ctx: &Ctx, id: &str, reason: &str) -> R
             p.status
         )));
     }
+    if let Some(round) =
+        super::sessions::rounds::open_round_with_candidate(&mut *w.tx, &p.cooperation_id, &p.id).await?
+    {
+        return Err(Error::precondition(format!(
+            "proposal {id} is a candidate in open round {round}; it can be withdrawn once that round is closed or cancelled"
+        )));
+    }
     p.status = ProposalStatus::Withdrawn;
     p.update_time = ctx.now;
     p.version += 1;

@@ -1,0 +1,344 @@
+//! Joint steering-group sessions (DESIGN.md §4): the chair schedules a
+//! session with an agenda of submitted proposals, opens it, members check in,
+//! rounds are voted (see [`rounds`]), and closing the session closes its open
+//! rounds and produces the minutes.
+
+pub mod closing;
+pub mod minutes;
+pub mod model;
+pub mod rounds;
+
+use std::collections::{HashMap, HashSet};
+
+use self::minutes::{MinutesInput, OverrideNote};
+use self::model::{Attendance, Minutes, Session};
+use super::authz;
+use super::cooperations::{check_etag, readable};
+use super::error::{Error, Result, Violations};
+use super::model::{NewEvent, Proposal, ProposalStatus, SessionState};
+use super::page;
+use super::priorities;
+use super::validate as v;
+use super::write::Ctx;
+use crate::begin_write;
+use crate::store::{Store, StoreTx};
+
+/// Longest agenda a session takes.
+pub const MAX_AGENDA: usize = 200;
+
+pub struct NewSession {
+    pub cooperation_id: String,
+    pub title: String,
+    /// `None`: now.
+    pub scheduled_time: Option<i64>,
+    pub agenda: Vec<String>,
+}
+
+fn event(action: &'static str, s: &Session, payload: serde_json::Value) -> NewEvent {
+    NewEvent {
+        action,
+        subject: format!("sessions/{}", s.id),
+        cooperation_id: s.cooperation_id.clone(),
+        payload,
+    }
+}
+
+/// Checks the agenda's form: valid ids, none twice.
+fn check_agenda_form(vs: &mut Violations, agenda: &[String]) {
+    if agenda.len() > MAX_AGENDA {
+        vs.add("agenda", format!("at most {MAX_AGENDA} proposals fit on an agenda"));
+        return;
+    }
+    let mut seen = HashSet::new();
+    for (i, id) in agenda.iter().enumerate() {
+        if let Err(d) = v::id(id) {
+            vs.add(format!("agenda[{i}]"), d);
+        } else if !seen.insert(id.as_str()) {
+            vs.add(format!("agenda[{i}]"), "is on the agenda twice");
+        }
+    }
+}
+
+/// The agenda holds submitted proposals of the session's cooperation.
+async fn check_agenda(tx: &mut dyn StoreTx, cooperation_id: &str, agenda: &[String]) -> Result<()> {
+    let mut vs = Violations::default();
+    for (i, id) in agenda.iter().enumerate() {
+        match tx.get_proposal(id).await? {
+            Some(p) if p.cooperation_id == cooperation_id => {
+                if p.status != ProposalStatus::Submitted {
+                    vs.add(
+                        format!("agenda[{i}]"),
+                        format!(
+                            "proposal {id} is {}; only submitted proposals go on an agenda",
+                            p.status
+                        ),
+                    );
+                }
+            }
+            _ => vs.add(
+                format!("agenda[{i}]"),
+                format!("{id} is not a proposal of cooperation {cooperation_id}"),
+            ),
+        }
+    }
+    vs.finish()
+}
+
+pub async fn create(store: &dyn Store, ctx: &Ctx, req: NewSession) -> Result<Session> {
+    let mut vs = Violations::default();
+    vs.check("cooperation_id", v::slug(&req.cooperation_id));
+    vs.check("title", v::required_text(&req.title, 200));
+    check_agenda_form(&mut vs, &req.agenda);
+    vs.finish()?;
+    authz::chair(&ctx.principal, &req.cooperation_id)?;
+    let mut w = begin_write!(store, ctx, "CreateSession");
+    if w.tx.get_cooperation(&req.cooperation_id).await?.is_none() {
+        return Err(Error::not_found("cooperation", &req.cooperation_id));
+    }
+    check_agenda(&mut *w.tx, &req.cooperation_id, &req.agenda).await?;
+    let s = Session {
+        id: uuid::Uuid::now_v7().to_string(),
+        cooperation_id: req.cooperation_id,
+        title: req.title.trim().to_string(),
+        scheduled_time: req.scheduled_time.unwrap_or(ctx.now),
+        agenda: req.agenda,
+        state: SessionState::Scheduled,
+        attendance: vec![],
+        created_by: ctx.principal.sub.clone(),
+        create_time: ctx.now,
+        open_time: None,
+        close_time: None,
+        version: 1,
+    };
+    let seq = w
+        .event(event(
+            "session.created",
+            &s,
+            serde_json::json!({
+                "title": s.title,
+                "scheduled_time": s.scheduled_time,
+                "agenda": s.agenda,
+            }),
+        ))
+        .await?;
+    w.tx.insert_session(&s, seq).await?;
+    w.finish(s).await
+}
+
+pub(crate) async fn load(tx: &mut dyn StoreTx, field: &str, id: &str) -> Result<Session> {
+    v::id(id).map_err(|d| Error::invalid(field, d))?;
+    tx.get_session(id).await?.ok_or_else(|| Error::not_found("session", id))
+}
+
+/// Loads a session for the chair of its cooperation.
+async fn load_for_chair(tx: &mut dyn StoreTx, ctx: &Ctx, id: &str) -> Result<Session> {
+    let s = load(tx, "id", id).await?;
+    authz::chair(&ctx.principal, &s.cooperation_id)?;
+    Ok(s)
+}
+
+pub async fn get(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Session> {
+    let mut tx = store.begin_read().await?;
+    let s = load(&mut *tx, "id", id).await?;
+    readable(&mut *tx, ctx, &s.cooperation_id).await?;
+    Ok(s)
+}
+
+pub async fn list(
+    store: &dyn Store,
+    ctx: &Ctx,
+    cooperation_id: &str,
+    page_size: u32,
+    page_token: &str,
+) -> Result<(Vec<Session>, String)> {
+    let after = page::seq_position("sessions", page_token)?;
+    let limit = page::size(page_size);
+    let mut tx = store.begin_read().await?;
+    readable(&mut *tx, ctx, cooperation_id).await?;
+    let rows = tx.list_sessions(cooperation_id, after, limit).await?;
+    let next = page::next("sessions", rows.len(), limit, rows.last().map(|(s, _)| s.to_string()));
+    Ok((rows.into_iter().map(|(_, s)| s).collect(), next))
+}
+
+pub async fn set_agenda(store: &dyn Store, ctx: &Ctx, id: &str, agenda: Vec<String>, etag: &str) -> Result<Session> {
+    let mut vs = Violations::default();
+    check_agenda_form(&mut vs, &agenda);
+    vs.finish()?;
+    let mut w = begin_write!(store, ctx, "SetAgenda");
+    let mut s = load_for_chair(&mut *w.tx, ctx, id).await?;
+    if s.state == SessionState::Closed {
+        return Err(Error::precondition(format!(
+            "session {id} is closed; its agenda can no longer change"
+        )));
+    }
+    check_etag(etag, s.version)?;
+    check_agenda(&mut *w.tx, &s.cooperation_id, &agenda).await?;
+    s.agenda = agenda;
+    s.version += 1;
+    w.event(event(
+        "session.agenda_set",
+        &s,
+        serde_json::json!({ "agenda": s.agenda }),
+    ))
+    .await?;
+    w.tx.update_session(&s).await?;
+    w.finish(s).await
+}
+
+pub async fn open(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Session> {
+    let mut w = begin_write!(store, ctx, "OpenSession");
+    let mut s = load_for_chair(&mut *w.tx, ctx, id).await?;
+    if s.state != SessionState::Scheduled {
+        return Err(Error::precondition(format!(
+            "session {id} is {}; only a scheduled session can be opened",
+            s.state
+        )));
+    }
+    s.state = SessionState::Open;
+    s.open_time = Some(ctx.now);
+    s.version += 1;
+    w.event(event("session.opened", &s, serde_json::json!({}))).await?;
+    w.tx.update_session(&s).await?;
+    w.finish(s).await
+}
+
+/// Records the caller's municipality as present. Checking in again changes
+/// nothing: attendance keeps the first check-in.
+pub async fn check_in(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Session> {
+    let mut w = begin_write!(store, ctx, "CheckIn");
+    let mut s = load(&mut *w.tx, "id", id).await?;
+    let me = w.tx.get_member(&s.cooperation_id, &ctx.principal.municipality).await?;
+    authz::check_in(&ctx.principal, &s.cooperation_id, me.as_ref())?;
+    if s.state == SessionState::Closed {
+        return Err(Error::precondition(format!("session {id} is closed")));
+    }
+    let municipality = ctx.principal.municipality.clone();
+    if s.has_checked_in(&municipality) {
+        return w.finish(s).await;
+    }
+    s.attendance.push(Attendance {
+        municipality: municipality.clone(),
+        checked_in_by: ctx.principal.sub.clone(),
+        check_in_time: ctx.now,
+    });
+    s.version += 1;
+    w.event(event(
+        "session.checked_in",
+        &s,
+        serde_json::json!({ "municipality": municipality, "checked_in_by": ctx.principal.sub }),
+    ))
+    .await?;
+    w.tx.update_session(&s).await?;
+    w.finish(s).await
+}
+
+/// Closes the session: its open rounds are closed and tallied first, then
+/// the minutes are rendered and stored with the session's last event.
+pub async fn close(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Session> {
+    let mut w = begin_write!(store, ctx, "CloseSession");
+    let mut s = load_for_chair(&mut *w.tx, ctx, id).await?;
+    if s.state != SessionState::Open {
+        return Err(Error::precondition(format!(
+            "session {id} is {}; only an open session can be closed",
+            s.state
+        )));
+    }
+    let rounds = all_rounds(&mut *w.tx, &s.id).await?;
+    for r in rounds.into_iter().filter(|r| r.is_open()) {
+        closing::close_round(&mut w, ctx, r).await?;
+    }
+    s.state = SessionState::Closed;
+    s.close_time = Some(ctx.now);
+    s.version += 1;
+    let markdown = render_minutes(&mut *w.tx, &s).await?;
+    let minutes = Minutes {
+        session_id: s.id.clone(),
+        markdown,
+        create_time: ctx.now,
+    };
+    w.event(event(
+        "session.closed",
+        &s,
+        serde_json::json!({
+            "attendance": s.attendance.iter().map(|a| &a.municipality).collect::<Vec<_>>(),
+            "minutes_sha256": hex::encode(<sha2::Sha256 as sha2::Digest>::digest(minutes.markdown.as_bytes())),
+        }),
+    ))
+    .await?;
+    w.tx.insert_minutes(&minutes).await?;
+    w.tx.update_session(&s).await?;
+    w.finish(s).await
+}
+
+pub async fn get_minutes(store: &dyn Store, ctx: &Ctx, session_id: &str) -> Result<Minutes> {
+    let mut tx = store.begin_read().await?;
+    let s = load(&mut *tx, "session_id", session_id).await?;
+    readable(&mut *tx, ctx, &s.cooperation_id).await?;
+    match tx.get_minutes(session_id).await? {
+        Some(m) => Ok(m),
+        None => Err(Error::precondition(format!(
+            "session {session_id} is {}; its minutes are produced when it closes",
+            s.state
+        ))),
+    }
+}
+
+/// Every round of a session, in the order they were opened.
+async fn all_rounds(tx: &mut dyn StoreTx, session_id: &str) -> Result<Vec<model::Round>> {
+    Ok(tx
+        .list_rounds(session_id, 0, i64::MAX)
+        .await?
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect())
+}
+
+/// Gathers what the minutes need and renders them.
+async fn render_minutes(tx: &mut dyn StoreTx, s: &Session) -> Result<String> {
+    let cooperation = tx
+        .get_cooperation(&s.cooperation_id)
+        .await?
+        .ok_or_else(|| Error::not_found("cooperation", &s.cooperation_id))?;
+    let members = tx.list_members(&s.cooperation_id, true, "", i64::MAX).await?;
+    let mut rounds = Vec::new();
+    for r in all_rounds(tx, &s.id).await? {
+        let all = tx.list_ballots(&r.id, true).await?;
+        let replaced = all.iter().filter(|b| !b.current).count();
+        let current = all.into_iter().filter(|b| b.current).collect();
+        rounds.push((r, current, replaced));
+    }
+    let overrides = overrides_filed_during(tx, s).await?;
+    let list = priorities::list_at(tx, &s.cooperation_id, None).await?;
+
+    let mut ids: Vec<&str> = s.agenda.iter().map(String::as_str).collect();
+    for (r, _, _) in &rounds {
+        ids.extend(r.candidates.iter().map(|c| c.proposal_id.as_str()));
+    }
+    ids.extend(overrides.iter().map(|o| o.proposal_id.as_str()));
+    ids.extend(list.items.iter().map(String::as_str));
+    let mut proposals: HashMap<String, Proposal> = HashMap::new();
+    for id in ids {
+        if !proposals.contains_key(id)
+            && let Some(p) = tx.get_proposal(id).await?
+        {
+            proposals.insert(p.id.clone(), p);
+        }
+    }
+    Ok(minutes::render(&MinutesInput {
+        cooperation: &cooperation,
+        session: s,
+        members: &members,
+        proposals: &proposals,
+        rounds: &rounds,
+        overrides: &overrides,
+        list: &list,
+    }))
+}
+
+/// The local overrides members filed while the session was open, for its
+/// minutes (DESIGN.md §4). Overrides are not stored by this version of the
+/// service yet; once they are, this gathers those set between the session's
+/// `open_time` and `close_time`.
+async fn overrides_filed_during(_tx: &mut dyn StoreTx, _session: &Session) -> Result<Vec<OverrideNote>> {
+    Ok(Vec::new())
+}
