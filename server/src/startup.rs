@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use samprio_proto::v1::FILE_DESCRIPTOR_SET;
 use samprio_proto::v1::audit_service_server::AuditServiceServer;
@@ -17,6 +18,8 @@ use tonic::transport::Server;
 
 use crate::auth::{self, DevKeys, Verifier};
 use crate::config::Config;
+use crate::domain::sessions::rounds;
+use crate::domain::write::now_micros;
 use crate::grpc;
 use crate::store::{self, Store};
 
@@ -40,6 +43,7 @@ pub struct Application {
     store: Arc<dyn Store>,
     verifier: Arc<Verifier>,
     dev: Option<DevKeys>,
+    deadline_poll: Duration,
 }
 
 impl Application {
@@ -81,6 +85,7 @@ impl Application {
             store,
             verifier,
             dev,
+            deadline_poll: Duration::from_millis(config.deadline_poll_ms.max(1)),
         })
     }
 
@@ -127,6 +132,7 @@ impl Application {
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
             .build_v1alpha()?;
 
+        let deadlines = tokio::spawn(close_rounds_at_deadline(store.clone(), self.deadline_poll));
         let v = &self.verifier;
         let result = Server::builder()
             .trace_fn(|req| {
@@ -162,8 +168,26 @@ impl Application {
             ))
             .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(self.listener), shutdown)
             .await;
+        deadlines.abort();
         tracing::info!("samprio-server stopped");
         Ok(result?)
+    }
+}
+
+/// Closes rounds whose deadline has passed, whether or not anyone calls
+/// (DESIGN.md §4). Every server process runs this; on PostgreSQL they race
+/// harmlessly, since a round is closed under the write lock and a closed
+/// round is skipped.
+async fn close_rounds_at_deadline(store: Arc<dyn Store>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match rounds::close_due(&*store, now_micros()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(closed = n, "closed rounds at their deadline"),
+            Err(e) => tracing::warn!(error = %e, "closing rounds at their deadline failed; will retry"),
+        }
     }
 }
 
