@@ -733,6 +733,26 @@ async fn a_deadline_closes_the_round_with_nobody_calling(app: TestApp) {
         .filter(|e| e.action == "round.closed")
         .count();
     assert_eq!(closes, 1);
+
+    app.chair()
+        .sessions()
+        .close_session(pb::CloseSessionRequest {
+            id: session.id.clone(),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap();
+    let md = app
+        .as_("0101", &["observer"])
+        .sessions()
+        .get_minutes(pb::GetMinutesRequest {
+            session_id: session.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .markdown;
+    assert!(md.contains(", at its deadline"), "{md}");
 }
 e2e!(a_deadline_closes_the_round_with_nobody_calling);
 

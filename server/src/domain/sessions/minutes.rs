@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 
 use super::model::{Ballot, BallotContent, Round, Session};
 use crate::domain::model::{Choice, Cooperation, Member, Method, Micros, PriorityList, Proposal, RoundState};
+use crate::domain::write::SYSTEM_ROLE;
 
 /// A local override filed while the session was open, as the minutes list it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,8 +188,16 @@ fn render_round(
             let _ = writeln!(md, "- State: OPEN");
         }
         RoundState::Closed => {
-            let by = r.closed_by.as_ref().map(|a| a.sub.as_str()).unwrap_or("");
-            let _ = writeln!(md, "- Closed: {} by {}", time(r.close_time.unwrap_or(0)), cell(by));
+            let closed = time(r.close_time.unwrap_or(0));
+            match &r.closed_by {
+                Some(a) if a.roles.iter().any(|role| role == SYSTEM_ROLE) => {
+                    let _ = writeln!(md, "- Closed: {closed}, at its deadline");
+                }
+                by => {
+                    let by = by.as_ref().map(|a| a.sub.as_str()).unwrap_or("");
+                    let _ = writeln!(md, "- Closed: {closed} by {}", cell(by));
+                }
+            }
         }
         RoundState::Cancelled => {
             let reason = r
