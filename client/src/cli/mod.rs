@@ -1,9 +1,12 @@
 //! The `samprio` command line.
 
+pub mod ballot;
 pub mod cooperation;
 pub mod events;
 pub mod output;
+pub mod priorities;
 pub mod proposal;
+pub mod session;
 
 use clap::{Parser, Subcommand};
 
@@ -49,6 +52,16 @@ pub enum Command {
     /// Proposals for shared priorities.
     #[command(subcommand)]
     Proposal(proposal::ProposalCmd),
+    /// Joint steering-group sessions: agenda, attendance, minutes.
+    #[command(subcommand)]
+    Session(session::SessionCmd),
+    /// Voting rounds in a session.
+    #[command(subcommand)]
+    Round(session::RoundCmd),
+    /// Cast (or replace) your municipality's ballot in a round.
+    Vote(session::VoteArgs),
+    /// The cooperation's shared priority list.
+    Priorities(priorities::PrioritiesArgs),
     /// Page through a cooperation's event log.
     Events(events::EventsArgs),
     /// Recompute the event log's hash chain.
@@ -74,6 +87,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cooperation(c) => cooperation::run_coop(&env, c).await,
         Command::Member(c) => cooperation::run_member(&env, c).await,
         Command::Proposal(c) => proposal::run(&env, c).await,
+        Command::Session(c) => session::run_session(&env, c).await,
+        Command::Round(c) => session::run_round(&env, c).await,
+        Command::Vote(a) => session::vote(&env, a).await,
+        Command::Priorities(a) => priorities::show(&env, a).await,
         Command::Events(a) => events::list(&env, a).await,
         Command::VerifyChain => events::verify(&env).await,
         Command::Watch(a) => events::watch(&env, a).await,

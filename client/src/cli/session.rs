@@ -1,0 +1,683 @@
+use std::collections::HashMap;
+
+use clap::{Args, Subcommand, ValueEnum};
+use samprio_client::{Timestamp, pb};
+
+use super::ballot::{self, BallotArgs};
+use super::cooperation::WeightingArg;
+use super::output::{enum_name, fields, next_page, table, time};
+use super::{Env, parse_quorum};
+
+#[derive(Subcommand)]
+pub enum SessionCmd {
+    /// Schedule a session (chair).
+    Create {
+        cooperation: String,
+        #[arg(long)]
+        title: String,
+        /// When it meets (RFC 3339, e.g. 2026-11-12T09:00:00+01:00); now if left out.
+        #[arg(long, value_parser = parse_time)]
+        at: Option<Timestamp>,
+        /// A submitted proposal for the agenda (repeatable).
+        #[arg(long = "agenda", value_name = "PROPOSAL")]
+        agenda: Vec<String>,
+    },
+    Get {
+        id: String,
+    },
+    List {
+        cooperation: String,
+        #[arg(long, default_value_t = 0)]
+        page_size: u32,
+        #[arg(long, default_value = "")]
+        page_token: String,
+    },
+    /// Replace the agenda of a scheduled or open session (chair).
+    Agenda {
+        id: String,
+        /// Submitted proposals, in agenda order.
+        proposals: Vec<String>,
+        #[arg(long, default_value = "")]
+        etag: String,
+    },
+    /// Open a scheduled session (chair).
+    Open {
+        id: String,
+    },
+    /// Record your municipality as present.
+    CheckIn {
+        id: String,
+    },
+    /// Close the session: open rounds are closed and the minutes written (chair).
+    Close {
+        id: String,
+    },
+    /// The minutes of a closed session, as Markdown.
+    Minutes {
+        id: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum MethodArg {
+    YesNo,
+    Approval,
+    Score,
+    Borda,
+    Schulze,
+}
+
+impl From<MethodArg> for pb::Method {
+    fn from(m: MethodArg) -> Self {
+        match m {
+            MethodArg::YesNo => pb::Method::YesNo,
+            MethodArg::Approval => pb::Method::Approval,
+            MethodArg::Score => pb::Method::Score,
+            MethodArg::Borda => pb::Method::Borda,
+            MethodArg::Schulze => pb::Method::Schulze,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ThresholdArg {
+    SimpleMajority,
+    TwoThirds,
+    Unanimous,
+}
+
+impl From<ThresholdArg> for pb::Threshold {
+    fn from(t: ThresholdArg) -> Self {
+        match t {
+            ThresholdArg::SimpleMajority => pb::Threshold::SimpleMajority,
+            ThresholdArg::TwoThirds => pb::Threshold::TwoThirds,
+            ThresholdArg::Unanimous => pb::Threshold::Unanimous,
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct OpenRoundArgs {
+    session: String,
+    #[arg(long, value_enum)]
+    method: MethodArg,
+    /// A candidate proposal (repeatable, or comma-separated), in candidate order.
+    #[arg(long = "candidate", value_name = "PROPOSAL", value_delimiter = ',', required = true)]
+    candidates: Vec<String>,
+    #[arg(long, default_value = "")]
+    title: String,
+    /// The cooperation's default if left out.
+    #[arg(long, value_enum)]
+    weighting: Option<WeightingArg>,
+    /// Percentage of the total member weight that must vote; the cooperation's default if left out.
+    #[arg(long, value_parser = parse_quorum)]
+    quorum: Option<u32>,
+    /// YES_NO rounds: simple majority if left out.
+    #[arg(long, value_enum)]
+    threshold: Option<ThresholdArg>,
+    /// The round closes by itself at this time (RFC 3339).
+    #[arg(long, value_parser = parse_time, conflicts_with = "closes_in")]
+    deadline: Option<Timestamp>,
+    /// The round closes by itself after this long, e.g. 90s, 15m, 2h.
+    #[arg(long, value_parser = parse_duration)]
+    closes_in: Option<i64>,
+    /// Ranking rounds: adopt submitted candidates in result order while their
+    /// one-time cost fits this budget (DKK).
+    #[arg(long, value_name = "DKK")]
+    budget: Option<i64>,
+}
+
+#[derive(Subcommand)]
+pub enum RoundCmd {
+    /// Open a voting round in an open session (chair).
+    Open(OpenRoundArgs),
+    Get {
+        id: String,
+    },
+    List {
+        session: String,
+        #[arg(long, default_value_t = 0)]
+        page_size: u32,
+        #[arg(long, default_value = "")]
+        page_token: String,
+    },
+    /// Close the round, tally it and update the shared list (chair).
+    Close {
+        id: String,
+    },
+    /// Cancel the round without a result (chair).
+    Cancel {
+        id: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Named ballots (contents once the round is closed; your own always).
+    Ballots {
+        id: String,
+        /// Also list replaced ballots.
+        #[arg(long)]
+        history: bool,
+    },
+}
+
+#[derive(Args)]
+pub struct VoteArgs {
+    /// The round. Candidates are named by their number in `samprio round get`
+    /// (e.g. 2 or #2), a unique prefix of their id, or the id.
+    round: String,
+    #[command(flatten)]
+    ballot: BallotArgs,
+}
+
+fn parse_time(s: &str) -> Result<Timestamp, String> {
+    let t = chrono::DateTime::parse_from_rfc3339(s)
+        .map_err(|e| format!("{s:?} is not an RFC 3339 time such as 2026-11-12T09:00:00+01:00 ({e})"))?;
+    Ok(Timestamp {
+        seconds: t.timestamp(),
+        nanos: t.timestamp_subsec_nanos() as i32,
+    })
+}
+
+/// A duration in seconds: "90s", "15m", "2h" or "1d".
+fn parse_duration(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (n, unit) = s.split_at(split);
+    let n: i64 = n
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration such as 90s, 15m or 2h"))?;
+    let unit = match unit {
+        "s" | "" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{s:?}: use s, m, h or d")),
+    };
+    n.checked_mul(unit).ok_or_else(|| format!("{s:?} is too long"))
+}
+
+fn show_session(s: &pb::Session) {
+    fields(&[
+        ("id", s.id.clone()),
+        ("title", s.title.clone()),
+        ("cooperation", s.cooperation_id.clone()),
+        ("state", enum_name(s.state().as_str_name(), "SESSION_STATE_")),
+        ("scheduled", time(&s.scheduled_time)),
+        ("opened", time(&s.open_time)),
+        ("closed", time(&s.close_time)),
+        ("etag", s.etag.clone()),
+    ]);
+    if !s.agenda.is_empty() {
+        println!("\nAgenda:");
+        for (i, id) in s.agenda.iter().enumerate() {
+            println!("  {}. {id}", i + 1);
+        }
+    }
+    if !s.attendance.is_empty() {
+        println!();
+        table(
+            &["present", "checked in by", "at"],
+            s.attendance
+                .iter()
+                .map(|a| vec![a.municipality.clone(), a.checked_in_by.clone(), time(&a.check_in_time)])
+                .collect(),
+        );
+    }
+}
+
+fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        return "-".into();
+    }
+    format!("{:.2}%", part as f64 * 100.0 / whole as f64)
+}
+
+/// Titles of proposals, for printing rounds; ids stand in for any that
+/// cannot be read.
+async fn titles(env: &Env, ids: &[String]) -> HashMap<String, String> {
+    let mut c = env.client.proposals();
+    let mut out = HashMap::new();
+    if env.out.json {
+        return out;
+    }
+    for id in ids {
+        if let Ok(p) = c.get_proposal(pb::GetProposalRequest { id: id.clone() }).await {
+            out.insert(id.clone(), p.into_inner().title);
+        }
+    }
+    out
+}
+
+fn show_round(r: &pb::Round, titles: &HashMap<String, String>) {
+    let method = match r.method() {
+        pb::Method::YesNo => format!("yes-no ({})", enum_name(r.threshold().as_str_name(), "THRESHOLD_")),
+        m => enum_name(m.as_str_name(), "METHOD_"),
+    };
+    let mut rows = vec![
+        ("id", r.id.clone()),
+        ("title", r.title.clone()),
+        ("session", r.session_id.clone()),
+        ("method", method),
+        ("weighting", enum_name(r.weighting().as_str_name(), "WEIGHTING_")),
+        ("quorum", format!("{:.2}%", r.quorum_bp as f64 / 100.0)),
+        (
+            "decision level",
+            enum_name(r.decision_level().as_str_name(), "DECISION_LEVEL_"),
+        ),
+        ("state", enum_name(r.state().as_str_name(), "ROUND_STATE_")),
+        ("opened", time(&r.open_time)),
+    ];
+    if r.deadline.is_some() {
+        rows.push(("deadline", time(&r.deadline)));
+    }
+    if let Some(b) = r.budget_dkk {
+        rows.push(("budget", format!("{b} DKK")));
+    }
+    if r.close_time.is_some() {
+        rows.push(("closed", time(&r.close_time)));
+    }
+    if !r.cancel_reason.is_empty() {
+        rows.push(("cancelled because", r.cancel_reason.clone()));
+    }
+    rows.push((
+        "turnout",
+        format!(
+            "weight {} of {} ({}): {}",
+            r.voted_weight,
+            r.total_weight,
+            percent(r.voted_weight, r.total_weight),
+            if r.voted.is_empty() {
+                "-".into()
+            } else {
+                r.voted.join(", ")
+            }
+        ),
+    ));
+    fields(&rows);
+
+    let number: HashMap<&str, usize> = r
+        .candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i + 1))
+        .collect();
+    let title = |id: &str| titles.get(id).cloned().unwrap_or_default();
+    println!();
+    match &r.result {
+        None => table(
+            &["#", "candidate", "title"],
+            r.candidates
+                .iter()
+                .enumerate()
+                .map(|(i, c)| vec![(i + 1).to_string(), c.clone(), title(c)])
+                .collect(),
+        ),
+        Some(res) => {
+            let yes_no = r.method() == pb::Method::YesNo;
+            let header: &[&str] = if yes_no {
+                &["#", "candidate", "title", "yes", "no", "abstain", "adopted"]
+            } else {
+                &["pos", "#", "candidate", "title", "score", "outcome"]
+            };
+            table(
+                header,
+                res.candidates
+                    .iter()
+                    .map(|c| {
+                        let n = number
+                            .get(c.proposal_id.as_str())
+                            .map(|n| n.to_string())
+                            .unwrap_or_default();
+                        if yes_no {
+                            vec![
+                                n,
+                                c.proposal_id.clone(),
+                                title(&c.proposal_id),
+                                c.yes_weight.to_string(),
+                                c.no_weight.to_string(),
+                                c.abstain_weight.to_string(),
+                                if c.adopted { "yes" } else { "no" }.into(),
+                            ]
+                        } else {
+                            let outcome = if c.adopted {
+                                "adopted"
+                            } else if res.skipped_for_budget.contains(&c.proposal_id) {
+                                "over budget"
+                            } else {
+                                ""
+                            };
+                            vec![
+                                c.position.to_string(),
+                                n,
+                                c.proposal_id.clone(),
+                                title(&c.proposal_id),
+                                c.score.to_string(),
+                                outcome.into(),
+                            ]
+                        }
+                    })
+                    .collect(),
+            );
+            println!(
+                "quorum {}: weight {} of {} cast ({})",
+                if res.quorum_met { "met" } else { "NOT met" },
+                res.cast_weight,
+                res.total_weight,
+                percent(res.cast_weight, res.total_weight)
+            );
+            for t in &res.tie_breaks {
+                let order: Vec<String> = t
+                    .proposal_ids
+                    .iter()
+                    .map(|id| {
+                        number
+                            .get(id.as_str())
+                            .map(|n| format!("#{n}"))
+                            .unwrap_or_else(|| id.clone())
+                    })
+                    .collect();
+                println!("tie-break: {} — {}", order.join(" before "), t.reason);
+            }
+            if res.list_revision > 0 {
+                println!("shared priority list: now revision {}", res.list_revision);
+            }
+            if !res.note.is_empty() {
+                println!("{}", res.note);
+            }
+            println!("inputs hash: {}", res.inputs_hash);
+        }
+    }
+}
+
+fn show_ballots(bs: &[pb::Ballot]) {
+    table(
+        &[
+            "municipality",
+            "version",
+            "current",
+            "weight",
+            "cast by",
+            "role",
+            "at",
+            "ballot",
+        ],
+        bs.iter()
+            .map(|b| {
+                vec![
+                    b.municipality.clone(),
+                    b.version.to_string(),
+                    if b.current { "yes" } else { "replaced" }.into(),
+                    b.weight.to_string(),
+                    b.cast_by.clone(),
+                    b.role.clone(),
+                    time(&b.cast_time),
+                    b.content
+                        .as_ref()
+                        .map(ballot_text)
+                        .unwrap_or_else(|| "(secret until close)".into()),
+                ]
+            })
+            .collect(),
+    );
+}
+
+fn ballot_text(c: &pb::BallotContent) -> String {
+    use pb::ballot_content::Kind;
+    let short = |id: &str| id.chars().take(13).collect::<String>();
+    match &c.kind {
+        Some(Kind::YesNo(b)) => b
+            .choices
+            .iter()
+            .map(|x| {
+                format!(
+                    "{} {}",
+                    short(&x.candidate_id),
+                    enum_name(x.choice().as_str_name(), "CHOICE_")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        Some(Kind::Approval(b)) => format!(
+            "approves {}",
+            b.approved.iter().map(|x| short(x)).collect::<Vec<_>>().join(", ")
+        ),
+        Some(Kind::Score(b)) => b
+            .scores
+            .iter()
+            .map(|x| format!("{}={}", short(&x.candidate_id), x.score))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Some(Kind::Ranking(b)) => b.ranking.iter().map(|x| short(x)).collect::<Vec<_>>().join(" > "),
+        Some(Kind::Tiers(b)) => b
+            .tiers
+            .iter()
+            .map(|t| t.candidate_ids.iter().map(|x| short(x)).collect::<Vec<_>>().join(" = "))
+            .collect::<Vec<_>>()
+            .join(" > "),
+        None => String::new(),
+    }
+}
+
+async fn print_round(env: &Env, r: pb::Round) -> anyhow::Result<()> {
+    let titles = titles(env, &r.candidates).await;
+    env.out.show(&r, |r| show_round(r, &titles))
+}
+
+pub async fn run_session(env: &Env, cmd: SessionCmd) -> anyhow::Result<()> {
+    let mut c = env.client.sessions();
+    let rid = env.request_id.clone();
+    match cmd {
+        SessionCmd::Create {
+            cooperation,
+            title,
+            at,
+            agenda,
+        } => {
+            let req = pb::CreateSessionRequest {
+                cooperation_id: cooperation,
+                title,
+                scheduled_time: at,
+                agenda,
+                request_id: rid,
+            };
+            env.out.show(&c.create_session(req).await?.into_inner(), show_session)
+        }
+        SessionCmd::Get { id } => env.out.show(
+            &c.get_session(pb::GetSessionRequest { id }).await?.into_inner(),
+            show_session,
+        ),
+        SessionCmd::List {
+            cooperation,
+            page_size,
+            page_token,
+        } => {
+            let r = c
+                .list_sessions(pb::ListSessionsRequest {
+                    cooperation_id: cooperation,
+                    page_size,
+                    page_token,
+                })
+                .await?
+                .into_inner();
+            env.out.show(&r, |r| {
+                table(
+                    &["id", "title", "state", "scheduled", "present"],
+                    r.sessions
+                        .iter()
+                        .map(|s| {
+                            vec![
+                                s.id.clone(),
+                                s.title.clone(),
+                                enum_name(s.state().as_str_name(), "SESSION_STATE_"),
+                                time(&s.scheduled_time),
+                                s.attendance.len().to_string(),
+                            ]
+                        })
+                        .collect(),
+                );
+                next_page(&r.next_page_token);
+            })
+        }
+        SessionCmd::Agenda { id, proposals, etag } => {
+            let req = pb::SetAgendaRequest {
+                id,
+                agenda: proposals,
+                etag,
+                request_id: rid,
+            };
+            env.out.show(&c.set_agenda(req).await?.into_inner(), show_session)
+        }
+        SessionCmd::Open { id } => env.out.show(
+            &c.open_session(pb::OpenSessionRequest { id, request_id: rid })
+                .await?
+                .into_inner(),
+            show_session,
+        ),
+        SessionCmd::CheckIn { id } => env.out.show(
+            &c.check_in(pb::CheckInRequest { id, request_id: rid })
+                .await?
+                .into_inner(),
+            show_session,
+        ),
+        SessionCmd::Close { id } => env.out.show(
+            &c.close_session(pb::CloseSessionRequest { id, request_id: rid })
+                .await?
+                .into_inner(),
+            show_session,
+        ),
+        SessionCmd::Minutes { id } => env.out.show(
+            &c.get_minutes(pb::GetMinutesRequest { session_id: id })
+                .await?
+                .into_inner(),
+            |m| print!("{}", m.markdown),
+        ),
+    }
+}
+
+pub async fn run_round(env: &Env, cmd: RoundCmd) -> anyhow::Result<()> {
+    let mut c = env.client.sessions();
+    let rid = env.request_id.clone();
+    match cmd {
+        RoundCmd::Open(a) => {
+            let deadline = match (a.deadline, a.closes_in) {
+                (Some(t), _) => Some(t),
+                (None, Some(secs)) => {
+                    let now = chrono::Utc::now();
+                    Some(Timestamp {
+                        seconds: now.timestamp().saturating_add(secs),
+                        nanos: now.timestamp_subsec_nanos() as i32,
+                    })
+                }
+                (None, None) => None,
+            };
+            let req = pb::OpenRoundRequest {
+                session_id: a.session,
+                title: a.title,
+                method: pb::Method::from(a.method) as i32,
+                candidates: a.candidates,
+                weighting: a.weighting.map(|w| pb::Weighting::from(w) as i32).unwrap_or(0),
+                quorum_bp: a.quorum,
+                threshold: a.threshold.map(|t| pb::Threshold::from(t) as i32).unwrap_or(0),
+                deadline,
+                budget_dkk: a.budget,
+                request_id: rid,
+            };
+            print_round(env, c.open_round(req).await?.into_inner()).await
+        }
+        RoundCmd::Get { id } => print_round(env, c.get_round(pb::GetRoundRequest { id }).await?.into_inner()).await,
+        RoundCmd::List {
+            session,
+            page_size,
+            page_token,
+        } => {
+            let r = c
+                .list_rounds(pb::ListRoundsRequest {
+                    session_id: session,
+                    page_size,
+                    page_token,
+                })
+                .await?
+                .into_inner();
+            env.out.show(&r, |r| {
+                table(
+                    &["id", "title", "method", "state", "candidates", "turnout"],
+                    r.rounds
+                        .iter()
+                        .map(|x| {
+                            vec![
+                                x.id.clone(),
+                                x.title.clone(),
+                                enum_name(x.method().as_str_name(), "METHOD_"),
+                                enum_name(x.state().as_str_name(), "ROUND_STATE_"),
+                                x.candidates.len().to_string(),
+                                percent(x.voted_weight, x.total_weight),
+                            ]
+                        })
+                        .collect(),
+                );
+                next_page(&r.next_page_token);
+            })
+        }
+        RoundCmd::Close { id } => {
+            let r = c
+                .close_round(pb::CloseRoundRequest { id, request_id: rid })
+                .await?
+                .into_inner();
+            print_round(env, r).await
+        }
+        RoundCmd::Cancel { id, reason } => {
+            let r = c
+                .cancel_round(pb::CancelRoundRequest {
+                    id,
+                    reason,
+                    request_id: rid,
+                })
+                .await?
+                .into_inner();
+            print_round(env, r).await
+        }
+        RoundCmd::Ballots { id, history } => {
+            let r = c
+                .list_ballots(pb::ListBallotsRequest {
+                    round_id: id,
+                    include_history: history,
+                })
+                .await?
+                .into_inner();
+            env.out.show(&r, |r| show_ballots(&r.ballots))
+        }
+    }
+}
+
+/// Casts the caller's municipality's ballot in a round.
+pub async fn vote(env: &Env, a: VoteArgs) -> anyhow::Result<()> {
+    let mut c = env.client.sessions();
+    let round = c
+        .get_round(pb::GetRoundRequest { id: a.round.clone() })
+        .await?
+        .into_inner();
+    let content = ballot::build(round.method(), &round.candidates, a.ballot).map_err(anyhow::Error::msg)?;
+    let b = c
+        .cast_ballot(pb::CastBallotRequest {
+            round_id: round.id,
+            content: Some(content),
+            request_id: env.request_id.clone(),
+        })
+        .await?
+        .into_inner();
+    env.out.show(&b, |b| {
+        println!(
+            "ballot {} of {} recorded (as {}, weight {}){}",
+            b.version,
+            b.municipality,
+            b.role,
+            b.weight,
+            if b.version > 1 {
+                "; it replaces the earlier one"
+            } else {
+                ""
+            }
+        );
+        show_ballots(std::slice::from_ref(b));
+    })
+}
