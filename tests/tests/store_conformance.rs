@@ -7,6 +7,8 @@ use std::time::Duration;
 use samprio_e2e::samprio_server::domain::model::{
     Actor, Cooperation, Event, Member, PriorityList, Proposal, ProposalContent, ProposalStatus, Rules, Weighting,
 };
+use samprio_e2e::samprio_server::domain::model::{DecisionLevel, Method, RoundState, SessionState};
+use samprio_e2e::samprio_server::domain::sessions::model::{Ballot, BallotContent, Minutes, Round, Session};
 use samprio_e2e::samprio_server::store::{self, Store, StoreError};
 use samprio_e2e::{Engine, fresh_postgres_db, postgres_admin_url};
 
@@ -53,6 +55,8 @@ conformance!(
     uncommitted_writes_are_invisible_and_roll_back,
     writers_are_serialised,
     batched_writes_keep_good_slots_and_drop_failed_ones,
+    sessions_and_rounds_round_trip,
+    one_current_ballot_per_member_is_a_schema_constraint,
 );
 
 fn coop(id: &str) -> Cooperation {
@@ -450,4 +454,205 @@ async fn batched_writes_keep_good_slots_and_drop_failed_ones(engine: Engine, s: 
         codes, kept,
         "{engine:?}: committed slots are kept, failed and abandoned ones are not"
     );
+}
+
+fn session(coop: &str, id: &str) -> Session {
+    Session {
+        id: id.into(),
+        cooperation_id: coop.into(),
+        title: format!("Session {id}"),
+        scheduled_time: 1,
+        agenda: vec![],
+        state: SessionState::Open,
+        attendance: vec![],
+        created_by: "chair".into(),
+        create_time: 1,
+        open_time: Some(1),
+        close_time: None,
+        version: 1,
+    }
+}
+
+fn round(session: &Session, id: &str, deadline: Option<i64>) -> Round {
+    Round {
+        id: id.into(),
+        session_id: session.id.clone(),
+        cooperation_id: session.cooperation_id.clone(),
+        title: String::new(),
+        method: Method::Approval,
+        candidates: vec![],
+        weighting: Weighting::Equal,
+        quorum_bp: 5000,
+        threshold: None,
+        deadline,
+        budget_dkk: None,
+        state: RoundState::Open,
+        decision_level: DecisionLevel::Delegated,
+        weights: vec![],
+        total_weight: 3,
+        opened_by: Actor {
+            sub: "chair".into(),
+            municipality: "0101".into(),
+            roles: vec![],
+        },
+        open_time: 1,
+        closed_by: None,
+        close_time: None,
+        cancel_reason: None,
+        result: None,
+        version: 1,
+    }
+}
+
+fn ballot(round: &str, municipality: &str, version: u32) -> Ballot {
+    Ballot {
+        round_id: round.into(),
+        municipality: municipality.into(),
+        cast_by: format!("user-{municipality}"),
+        role: "board".into(),
+        cast_time: i64::from(version),
+        content: BallotContent::Approval(vec![format!("p{version}")]),
+        version,
+        current: true,
+        weight: 1,
+    }
+}
+
+async fn sessions_and_rounds_round_trip(engine: Engine, s: Arc<dyn Store>) {
+    seed(&*s).await;
+    let mut tx = s.begin_write().await.unwrap();
+    let s1 = session("a", "s1");
+    tx.insert_session(&s1, 20).await.unwrap();
+    tx.insert_session(&session("a", "s2"), 21).await.unwrap();
+    tx.insert_session(&session("b", "s3"), 22).await.unwrap();
+    tx.insert_round(&round(&s1, "r-late", Some(300)), 30).await.unwrap();
+    tx.insert_round(&round(&s1, "r-none", None), 31).await.unwrap();
+    tx.insert_round(&round(&s1, "r-early", Some(100)), 32).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = s.begin_write().await.unwrap();
+    let e = tx
+        .insert_round(&round(&session("a", "nope"), "r-x", None), 33)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, StoreError::ForeignKey(_)),
+        "{engine:?}: a round needs its session: {e:?}"
+    );
+    drop(tx);
+
+    let mut tx = s.begin_write().await.unwrap();
+    let mut closed = tx.get_round("r-early").await.unwrap().unwrap();
+    assert_eq!(closed, round(&s1, "r-early", Some(100)), "{engine:?}");
+    closed.state = RoundState::Closed;
+    closed.version = 2;
+    tx.update_round(&closed).await.unwrap();
+    assert!(
+        matches!(tx.update_round(&closed).await.unwrap_err(), StoreError::Conflict),
+        "{engine:?}: a stale round update"
+    );
+    let mut s2 = s1.clone();
+    s2.state = SessionState::Closed;
+    s2.version = 2;
+    tx.update_session(&s2).await.unwrap();
+    tx.insert_minutes(&Minutes {
+        session_id: "s1".into(),
+        markdown: "# Minutes".into(),
+        create_time: 5,
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut r = s.begin_read().await.unwrap();
+    assert_eq!(
+        r.get_session("s1").await.unwrap().unwrap().state,
+        SessionState::Closed,
+        "{engine:?}"
+    );
+    let page = r.list_sessions("a", 20, 10).await.unwrap();
+    assert_eq!(
+        page.iter().map(|(q, x)| (*q, x.id.as_str())).collect::<Vec<_>>(),
+        [(21, "s2")],
+        "{engine:?}"
+    );
+    let rounds = r.list_rounds("s1", 0, 10).await.unwrap();
+    assert_eq!(
+        rounds.iter().map(|(_, x)| x.id.as_str()).collect::<Vec<_>>(),
+        ["r-late", "r-none", "r-early"],
+        "{engine:?}: in the order they were opened"
+    );
+    let open: Vec<String> = r
+        .list_open_rounds("a")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|x| x.id)
+        .collect();
+    assert_eq!(open, ["r-late", "r-none"], "{engine:?}");
+    assert!(r.list_open_rounds("b").await.unwrap().is_empty(), "{engine:?}");
+    assert!(
+        r.due_rounds(299, 10).await.unwrap().is_empty(),
+        "{engine:?}: closed or not yet due"
+    );
+    assert_eq!(r.due_rounds(300, 10).await.unwrap(), ["r-late"], "{engine:?}");
+    assert!(r.round_is_open("r-late").await.unwrap(), "{engine:?}");
+    assert!(!r.round_is_open("r-early").await.unwrap(), "{engine:?}");
+    assert_eq!(
+        r.get_minutes("s1").await.unwrap().unwrap().markdown,
+        "# Minutes",
+        "{engine:?}"
+    );
+    assert!(r.get_minutes("s2").await.unwrap().is_none(), "{engine:?}");
+}
+
+async fn one_current_ballot_per_member_is_a_schema_constraint(engine: Engine, s: Arc<dyn Store>) {
+    seed(&*s).await;
+    let mut tx = s.begin_write().await.unwrap();
+    let s1 = session("a", "s1");
+    tx.insert_session(&s1, 20).await.unwrap();
+    tx.insert_round(&round(&s1, "r", None), 30).await.unwrap();
+    tx.insert_ballot(&ballot("r", "0101", 1)).await.unwrap();
+    tx.insert_ballot(&ballot("r", "0147", 1)).await.unwrap();
+    tx.commit().await.unwrap();
+
+    // A second current ballot without retiring the first is refused.
+    let mut tx = s.begin_write().await.unwrap();
+    let e = tx.insert_ballot(&ballot("r", "0101", 2)).await.unwrap_err();
+    assert!(matches!(e, StoreError::Unique(_)), "{engine:?}: {e:?}");
+    drop(tx);
+
+    let mut tx = s.begin_write().await.unwrap();
+    tx.retire_ballot("r", "0101", 1).await.unwrap();
+    assert!(
+        matches!(
+            tx.retire_ballot("r", "0101", 1).await.unwrap_err(),
+            StoreError::Conflict
+        ),
+        "{engine:?}: only a current ballot is retired"
+    );
+    tx.insert_ballot(&ballot("r", "0101", 2)).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut r = s.begin_read().await.unwrap();
+    let current = r.current_ballot("r", "0101").await.unwrap().unwrap();
+    assert_eq!((current.version, current.current), (2, true), "{engine:?}");
+    assert!(r.current_ballot("r", "0151").await.unwrap().is_none(), "{engine:?}");
+    let all = r.list_ballots("r", true).await.unwrap();
+    assert_eq!(
+        all.iter()
+            .map(|b| (b.municipality.as_str(), b.version, b.current))
+            .collect::<Vec<_>>(),
+        [("0101", 1, false), ("0101", 2, true), ("0147", 1, true)],
+        "{engine:?}"
+    );
+    assert_eq!(all[0].content, BallotContent::Approval(vec!["p1".into()]), "{engine:?}");
+    let now: Vec<(String, u32)> = r
+        .list_ballots("r", false)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|b| (b.municipality, b.version))
+        .collect();
+    assert_eq!(now, [("0101".to_string(), 2), ("0147".to_string(), 1)], "{engine:?}");
 }
