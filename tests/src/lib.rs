@@ -401,3 +401,156 @@ macro_rules! e2e {
         )+
     };
 }
+
+/// `n` municipality codes for load tests: "1001", "1002", …
+pub fn load_codes(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("{}", 1001 + i)).collect()
+}
+
+impl TestApp {
+    /// A server whose issuer A also vouches for `load_codes(n)`.
+    pub async fn spawn_for_load(engine: Engine, n: usize) -> Option<TestApp> {
+        Self::spawn_with(engine, |c| c.auth.issuers[0].municipalities.extend(load_codes(n))).await
+    }
+
+    /// A cooperation of `load_codes(n)` with an open YES_NO round on one
+    /// submitted proposal: returns the round id.
+    pub async fn ballot_box(&self, n: usize) -> String {
+        let codes = load_codes(n);
+        let members: Vec<(&str, &str, i64, Option<i64>)> =
+            codes.iter().map(|c| (c.as_str(), "Kommune", 10_000, None)).collect();
+        self.seed(
+            pb::CooperationRules {
+                default_weighting: pb::Weighting::Equal as i32,
+                default_quorum_bp: 5000,
+                allow_delegated_voting: true,
+            },
+            &members,
+        )
+        .await;
+        let p = self
+            .submitted_proposal(&codes[0], "Fælles borgerportal", 1_000_000, false)
+            .await;
+        let mut chair = self.chair().sessions();
+        let s = chair
+            .create_session(pb::CreateSessionRequest {
+                cooperation_id: COOP.into(),
+                title: "Load".into(),
+                agenda: vec![p.id.clone()],
+                ..Default::default()
+            })
+            .await
+            .expect("create session")
+            .into_inner();
+        chair
+            .open_session(pb::OpenSessionRequest {
+                id: s.id.clone(),
+                request_id: String::new(),
+            })
+            .await
+            .expect("open session");
+        chair
+            .open_round(pb::OpenRoundRequest {
+                session_id: s.id,
+                title: "Load round".into(),
+                method: pb::Method::YesNo as i32,
+                candidates: vec![p.id.clone()],
+                ..Default::default()
+            })
+            .await
+            .expect("open round")
+            .into_inner()
+            .id
+    }
+}
+
+/// A YES_NO ballot on every candidate of a one-candidate round.
+pub fn yes_ballot(round: &str, candidate: &str, request_id: String) -> pb::CastBallotRequest {
+    pb::CastBallotRequest {
+        round_id: round.into(),
+        content: Some(pb::BallotContent {
+            kind: Some(pb::ballot_content::Kind::YesNo(pb::YesNoBallot {
+                choices: vec![pb::YesNoChoice {
+                    candidate_id: candidate.into(),
+                    choice: pb::Choice::Yes as i32,
+                }],
+            })),
+        }),
+        request_id,
+    }
+}
+
+/// A `samprio-server` running as its own OS process (for scale-out and crash
+/// tests). Killed (SIGKILL) when dropped.
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub addr: String,
+}
+
+impl ServerProcess {
+    /// Starts `binary` with the configuration file and waits for its "ready"
+    /// log line, which carries the address it listens on.
+    pub fn start(binary: &std::path::Path, config: &std::path::Path) -> ServerProcess {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(binary)
+            .env("SAMPRIO_CONFIG", config)
+            .env("RUST_LOG", "info")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("start samprio-server");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let addr = loop {
+            let line = lines
+                .next()
+                .expect("server exited before it was ready")
+                .expect("log line");
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            if v["fields"]["message"] == "samprio-server ready" {
+                break format!("http://{}", v["fields"]["addr"].as_str().expect("addr"));
+            }
+        };
+        // Keep draining the log so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        ServerProcess { child, addr }
+    }
+
+    /// Kills the process abruptly (SIGKILL), as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Writes a server configuration file: JSON logs, port 0, the database, and
+/// issuer A (`public_pem`) trusted for `municipalities`.
+pub fn write_config(
+    dir: &std::path::Path,
+    database_url: &str,
+    public_pem: &str,
+    municipalities: &[String],
+) -> std::path::PathBuf {
+    let path = dir.join("samprio.toml");
+    let list: Vec<String> = municipalities.iter().map(|m| format!("\"{m}\"")).collect();
+    std::fs::write(
+        &path,
+        format!(
+            "listen = \"127.0.0.1:0\"\ndatabase_url = \"{database_url}\"\nlog_format = \"json\"\ndata_dir = \"{}\"\ndev_mode = false\n\n\
+             [auth]\naudience = \"{AUDIENCE}\"\n\n[[auth.issuers]]\niss = \"{ISSUER_A}\"\nalgorithm = \"EdDSA\"\n\
+             public_key_pem = \"\"\"\n{public_pem}\"\"\"\nmunicipalities = [{}]\n",
+            dir.display(),
+            list.join(", ")
+        ),
+    )
+    .expect("write config");
+    path
+}
