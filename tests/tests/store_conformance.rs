@@ -456,6 +456,61 @@ async fn batched_writes_keep_good_slots_and_drop_failed_ones(engine: Engine, s: 
     );
 }
 
+/// Two stores on one database, as two server processes would have.
+async fn two_stores(engine: Engine) -> (Arc<dyn Store>, Arc<dyn Store>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = match engine {
+        Engine::Sqlite => format!("sqlite://{}", dir.path().join("c.db").display()),
+        Engine::Postgres => fresh_postgres_db(&postgres_admin_url().expect("SAMPRIO_TEST_POSTGRES_URL")).await,
+    };
+    let one = store::connect(&url).await.unwrap();
+    let two = store::connect(&url).await.unwrap();
+    (one, two, dir)
+}
+
+/// A write that is abandoned while nothing else waits for the batch (an
+/// error, or a retried request answered from the record) must end its
+/// transaction: it holds the write lock, which other processes wait for.
+async fn an_abandoned_write_releases_the_write_lock(engine: Engine) {
+    let (one, two, _dir) = two_stores(engine).await;
+    seed(&*one).await;
+    {
+        let mut slot = one.write_queue().slot(&*one).await.unwrap();
+        slot.get_member("a", "0101").await.unwrap();
+        slot.insert_member(&member("a", "0153")).await.unwrap();
+    }
+    let mut slot = tokio::time::timeout(Duration::from_secs(5), two.write_queue().slot(&*two))
+        .await
+        .unwrap_or_else(|_| panic!("{engine:?}: another process still waits for the write lock"))
+        .unwrap();
+    slot.insert_member(&member("a", "0155")).await.unwrap();
+    slot.commit().await.unwrap();
+    let mut r = one.begin_read().await.unwrap();
+    assert!(
+        r.get_member("a", "0153").await.unwrap().is_none(),
+        "{engine:?}: abandoned"
+    );
+    assert!(r.get_member("a", "0155").await.unwrap().is_some(), "{engine:?}");
+}
+
+mod an_abandoned_write_releases_the_write_lock {
+    use super::*;
+
+    #[tokio::test]
+    async fn sqlite() {
+        super::an_abandoned_write_releases_the_write_lock(Engine::Sqlite).await
+    }
+
+    #[tokio::test]
+    #[cfg_attr(
+        not(samprio_pg),
+        ignore = "PostgreSQL suite: set SAMPRIO_TEST_POSTGRES_URL=postgres://user@host:5432/postgres to run it"
+    )]
+    async fn postgres() {
+        super::an_abandoned_write_releases_the_write_lock(Engine::Postgres).await
+    }
+}
+
 fn session(coop: &str, id: &str) -> Session {
     Session {
         id: id.into(),

@@ -38,11 +38,42 @@ pub struct WriteQueue {
 
 /// Counts a mutation as waiting for the batch until it gets its slot (or is
 /// cancelled while waiting).
-struct Waiting(Arc<AtomicUsize>);
+struct Waiting {
+    queue: WriteQueue,
+    /// Set once the slot was handed out.
+    served: bool,
+}
 
 impl Drop for Waiting {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+        let left = self.queue.waiting.fetch_sub(1, Ordering::SeqCst) - 1;
+        if !self.served && left == 0 {
+            // Cancelled while waiting, and nobody else waits: whoever left the
+            // batch to the waiters (slots awaiting their commit, an abandoned
+            // savepoint) counted on us to end it.
+            let queue = self.queue.clone();
+            spawn(async move {
+                let mut batch = queue.batch.clone().lock_owned().await;
+                if queue.waiting.load(Ordering::SeqCst) == 0 && batch.tx.is_some() {
+                    finish(&mut batch).await;
+                }
+            });
+        }
+    }
+}
+
+/// Runs a clean-up task on the current runtime; without one (the process is
+/// shutting down) the batch's transaction simply rolls back with it.
+fn spawn(task: impl std::future::Future<Output = ()> + Send + 'static) {
+    if let Ok(rt) = tokio::runtime::Handle::try_current() {
+        rt.spawn(task);
+    }
+}
+
+/// Ends a batch that nobody else will come to: commits the slots in it.
+async fn finish(batch: &mut Batch) {
+    if let Err(e) = flush(batch).await {
+        tracing::error!(error = %e, "committing a write batch failed");
     }
 }
 
@@ -50,8 +81,12 @@ impl WriteQueue {
     /// A slot in the current batch, inside a fresh savepoint.
     pub async fn slot(&self, store: &dyn Store) -> StoreResult<WriteSlot> {
         self.waiting.fetch_add(1, Ordering::SeqCst);
-        let waiting = Waiting(self.waiting.clone());
+        let mut waiting = Waiting {
+            queue: self.clone(),
+            served: false,
+        };
         let mut batch = self.batch.clone().lock_owned().await;
+        waiting.served = true;
         drop(waiting);
         if let Err(e) = prepare(&mut batch, store).await {
             abort(&mut batch, &e);
@@ -150,16 +185,17 @@ impl WriteSlot {
 impl Drop for WriteSlot {
     fn drop(&mut self) {
         let Some(mut batch) = self.batch.take() else { return };
-        // Abandoned (an error, or the request was cancelled): its writes are
-        // rolled back before the transaction is used again.
+        // Abandoned (an error, a retried request answered from the record, or
+        // the request was cancelled): its writes are rolled back before the
+        // transaction is used again.
         batch.abandoned = true;
-        if self.queue.waiting.load(Ordering::SeqCst) == 0 && (batch.members > 0 || !batch.acks.is_empty()) {
-            // Nobody else will come to commit the others in this batch.
-            tokio::spawn(async move {
+        if self.queue.waiting.load(Ordering::SeqCst) == 0 {
+            // Nobody else will come to commit the others in this batch, or to
+            // end its transaction, which holds the write lock other processes
+            // (PostgreSQL) or connections (SQLite) wait for.
+            spawn(async move {
                 let mut batch = batch;
-                if let Err(e) = flush(&mut batch).await {
-                    tracing::error!(error = %e, "committing a write batch failed");
-                }
+                finish(&mut batch).await;
             });
         }
     }
