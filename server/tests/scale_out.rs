@@ -1,7 +1,8 @@
 //! Scale-out: two real `samprio-server` processes on one PostgreSQL database.
 //! Concurrent writes through both are stored exactly once in one unbroken
-//! hash chain, and an event written through one process reaches a stream
-//! opened on the other.
+//! hash chain, an event written through one process reaches a stream opened
+//! on the other, and rounds whose deadline passes are closed exactly once
+//! though both processes race to close them.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -10,7 +11,7 @@ use std::time::Duration;
 use samprio_e2e::samprio_client::{Client, pb};
 use samprio_e2e::samprio_server::auth::{Algorithm, Role, TokenMinter};
 use samprio_e2e::{
-    AUDIENCE, COOP, ISSUER_A, MUNICIPALITIES, content, ed25519_key, fresh_postgres_db, postgres_admin_url,
+    AUDIENCE, COOP, ISSUER_A, MUNICIPALITIES, TestKey, content, ed25519_key, fresh_postgres_db, postgres_admin_url,
 };
 use tokio_stream::StreamExt;
 
@@ -51,6 +52,24 @@ fn start(config: &std::path::Path) -> Server {
     Server { child, addr }
 }
 
+/// A configuration file for servers on `url` that trust `key` for the test
+/// municipalities; `extra` adds top-level settings.
+fn write_config(dir: &std::path::Path, url: &str, key: &TestKey, extra: &str) -> std::path::PathBuf {
+    let config = dir.join("samprio.toml");
+    let municipalities: Vec<String> = MUNICIPALITIES.iter().map(|m| format!("\"{m}\"")).collect();
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"127.0.0.1:0\"\ndatabase_url = \"{url}\"\nlog_format = \"json\"\ndata_dir = \"{}\"\n{extra}\n[auth]\naudience = \"{AUDIENCE}\"\n\n[[auth.issuers]]\niss = \"{ISSUER_A}\"\nalgorithm = \"EdDSA\"\npublic_key_pem = \"\"\"\n{}\"\"\"\nmunicipalities = [{}]\n",
+            dir.display(),
+            key.public_pem,
+            municipalities.join(", ")
+        ),
+    )
+    .unwrap();
+    config
+}
+
 fn token(minter: &TokenMinter, municipality: &str, roles: &[Role]) -> String {
     minter.mint(
         &format!("user-{municipality}"),
@@ -69,18 +88,7 @@ async fn two_processes_on_postgres_share_one_record() {
     let url = fresh_postgres_db(&postgres_admin_url().expect("SAMPRIO_TEST_POSTGRES_URL")).await;
     let key = ed25519_key();
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("samprio.toml");
-    let municipalities: Vec<String> = MUNICIPALITIES.iter().map(|m| format!("\"{m}\"")).collect();
-    std::fs::write(
-        &config,
-        format!(
-            "listen = \"127.0.0.1:0\"\ndatabase_url = \"{url}\"\nlog_format = \"json\"\ndata_dir = \"{}\"\n\n[auth]\naudience = \"{AUDIENCE}\"\n\n[[auth.issuers]]\niss = \"{ISSUER_A}\"\nalgorithm = \"EdDSA\"\npublic_key_pem = \"\"\"\n{}\"\"\"\nmunicipalities = [{}]\n",
-            dir.path().display(),
-            key.public_pem,
-            municipalities.join(", ")
-        ),
-    )
-    .unwrap();
+    let config = write_config(dir.path(), &url, &key, "");
     let (one, two) = (start(&config), start(&config));
     let minter = TokenMinter::new(ISSUER_A, AUDIENCE, Algorithm::EdDSA, key.private_pem.as_bytes(), None).unwrap();
     let c1 = Client::connect(&one.addr, "").await.unwrap();
@@ -216,5 +224,203 @@ async fn two_processes_on_postgres_share_one_record() {
         assert_eq!(e.action, "proposal.created");
         assert_eq!(e.seq as usize, 7 + seen, "in order, without gaps");
         seen += 1;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[cfg_attr(
+    not(samprio_pg),
+    ignore = "PostgreSQL suite: set SAMPRIO_TEST_POSTGRES_URL=postgres://user@host:5432/postgres to run it"
+)]
+async fn two_processes_close_each_due_round_once() {
+    let url = fresh_postgres_db(&postgres_admin_url().expect("SAMPRIO_TEST_POSTGRES_URL")).await;
+    let key = ed25519_key();
+    let dir = tempfile::tempdir().unwrap();
+    // Both processes poll often, so they race for every due round.
+    let config = write_config(dir.path(), &url, &key, "deadline_poll_ms = 10\n");
+    let (one, two) = (start(&config), start(&config));
+    let minter = TokenMinter::new(ISSUER_A, AUDIENCE, Algorithm::EdDSA, key.private_pem.as_bytes(), None).unwrap();
+    let c1 = Client::connect(&one.addr, "").await.unwrap();
+    let c2 = Client::connect(&two.addr, "").await.unwrap();
+    let as_ = |c: &Client, m: &str, roles: &[Role]| c.as_token(&token(&minter, m, roles)).unwrap();
+
+    as_(&c1, "0101", &[Role::Operator])
+        .cooperations()
+        .create_cooperation(pb::CreateCooperationRequest {
+            id: COOP.into(),
+            name: "Scale".into(),
+            rules: Some(pb::CooperationRules {
+                default_weighting: pb::Weighting::Equal as i32,
+                default_quorum_bp: 5000,
+                allow_delegated_voting: true,
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    for code in &MUNICIPALITIES[..3] {
+        as_(&c2, "0101", &[Role::Secretariat(COOP.into())])
+            .cooperations()
+            .add_member(pb::AddMemberRequest {
+                cooperation_id: COOP.into(),
+                code: code.to_string(),
+                name: format!("M{code}"),
+                population: 1000,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    let chair = as_(&c1, "0101", &[Role::Chair(COOP.into())]);
+    let session = chair
+        .sessions()
+        .create_session(pb::CreateSessionRequest {
+            cooperation_id: COOP.into(),
+            title: "Scale".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    chair
+        .sessions()
+        .open_session(pb::OpenSessionRequest {
+            id: session.id.clone(),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap();
+
+    const ROUNDS: usize = 6;
+    let deadline = pbjson_now_plus(8);
+    let mut rounds = Vec::new();
+    for n in 0..ROUNDS {
+        let lead = as_(&c2, MUNICIPALITIES[n % 3], &[Role::DigitalLead]);
+        let draft = lead
+            .proposals()
+            .create_proposal(pb::CreateProposalRequest {
+                cooperation_id: COOP.into(),
+                content: Some(content(&format!("P{n}"), 100, false)),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let p = lead
+            .proposals()
+            .submit_proposal(pb::SubmitProposalRequest {
+                id: draft.id,
+                etag: draft.etag,
+                request_id: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let round = chair
+            .sessions()
+            .open_round(pb::OpenRoundRequest {
+                session_id: session.id.clone(),
+                method: pb::Method::YesNo as i32,
+                candidates: vec![p.id.clone()],
+                deadline: Some(deadline),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        for code in &MUNICIPALITIES[..2] {
+            as_(if n % 2 == 0 { &c1 } else { &c2 }, code, &[Role::Board])
+                .sessions()
+                .cast_ballot(pb::CastBallotRequest {
+                    round_id: round.id.clone(),
+                    content: Some(pb::BallotContent {
+                        kind: Some(pb::ballot_content::Kind::YesNo(pb::YesNoBallot {
+                            choices: vec![pb::YesNoChoice {
+                                candidate_id: p.id.clone(),
+                                choice: pb::Choice::Yes as i32,
+                            }],
+                        })),
+                    }),
+                    request_id: String::new(),
+                })
+                .await
+                .unwrap();
+        }
+        rounds.push(round.id);
+    }
+
+    // Nobody closes them: follow the log until every round has closed.
+    let observer = as_(&c2, "0151", &[Role::Observer]);
+    let mut watch = observer
+        .audit()
+        .watch(pb::WatchRequest {
+            cooperation_id: COOP.into(),
+            after_seq: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut closed = Vec::new();
+    while closed.len() < ROUNDS {
+        let e = tokio::time::timeout(Duration::from_secs(60), watch.next())
+            .await
+            .expect("the rounds close at their deadline")
+            .unwrap()
+            .unwrap();
+        if e.action == "round.closed" {
+            closed.push(e.subject.trim_start_matches("rounds/").to_string());
+        }
+    }
+    // A marker written after them: any second close would come before it.
+    chair
+        .sessions()
+        .close_session(pb::CloseSessionRequest {
+            id: session.id.clone(),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap();
+    loop {
+        let e = tokio::time::timeout(Duration::from_secs(20), watch.next())
+            .await
+            .expect("session.closed arrives")
+            .unwrap()
+            .unwrap();
+        if e.action == "session.closed" {
+            break;
+        }
+        assert_ne!(e.action, "round.closed", "a round was closed twice");
+    }
+    closed.sort();
+    rounds.sort();
+    assert_eq!(closed, rounds, "each round closed exactly once");
+
+    let v = as_(&c1, "0101", &[Role::Operator])
+        .audit()
+        .verify_chain(pb::VerifyChainRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(v.ok, "{v:?}");
+    let list = observer
+        .priorities()
+        .get_priority_list(pb::GetPriorityListRequest {
+            cooperation_id: COOP.into(),
+            revision: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(list.revision as usize, ROUNDS, "one revision per adopting round");
+    assert_eq!(list.items.len(), ROUNDS);
+}
+
+fn pbjson_now_plus(secs: i64) -> samprio_e2e::samprio_client::Timestamp {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    samprio_e2e::samprio_client::Timestamp {
+        seconds: now.as_secs() as i64 + secs,
+        nanos: 0,
     }
 }
