@@ -46,7 +46,7 @@ async fn crash_while_casting(engine: Engine) {
         None,
     )
     .unwrap();
-    let config = write_config(db_dir.path(), &database_url, &app.key_a.public_pem, &codes);
+    let config = write_config(db_dir.path(), &database_url, &app.key_a.public_pem, &codes, "");
     app.stop().await;
     let token = |code: &str, role: Role| minter.mint(&format!("user-{code}"), code, &[role], Duration::from_secs(600));
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_samprio-server"));

@@ -4,70 +4,25 @@
 //! on the other, and rounds whose deadline passes are closed exactly once
 //! though both processes race to close them.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use samprio_e2e::samprio_client::{Client, pb};
 use samprio_e2e::samprio_server::auth::{Algorithm, Role, TokenMinter};
 use samprio_e2e::{
-    AUDIENCE, COOP, ISSUER_A, MUNICIPALITIES, TestKey, content, ed25519_key, fresh_postgres_db, postgres_admin_url,
+    AUDIENCE, COOP, ISSUER_A, MUNICIPALITIES, ServerProcess, TestKey, content, ed25519_key, fresh_postgres_db,
+    postgres_admin_url, write_config,
 };
 use tokio_stream::StreamExt;
 
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts the server binary with `config` and waits for its "ready" log line.
-fn start(config: &std::path::Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_samprio-server"))
-        .env("SAMPRIO_CONFIG", config)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start samprio-server");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let line = lines.next().expect("server exited before it was ready").unwrap();
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
-            continue;
-        };
-        if v["fields"]["message"] == "samprio-server ready" {
-            break format!("http://{}", v["fields"]["addr"].as_str().unwrap());
-        }
-    };
-    // Keep draining the log so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, addr }
+fn start(config: &std::path::Path) -> ServerProcess {
+    ServerProcess::start(std::path::Path::new(env!("CARGO_BIN_EXE_samprio-server")), config)
 }
 
 /// A configuration file for servers on `url` that trust `key` for the test
 /// municipalities; `extra` adds top-level settings.
-fn write_config(dir: &std::path::Path, url: &str, key: &TestKey, extra: &str) -> std::path::PathBuf {
-    let config = dir.join("samprio.toml");
-    let municipalities: Vec<String> = MUNICIPALITIES.iter().map(|m| format!("\"{m}\"")).collect();
-    std::fs::write(
-        &config,
-        format!(
-            "listen = \"127.0.0.1:0\"\ndatabase_url = \"{url}\"\nlog_format = \"json\"\ndata_dir = \"{}\"\n{extra}\n[auth]\naudience = \"{AUDIENCE}\"\n\n[[auth.issuers]]\niss = \"{ISSUER_A}\"\nalgorithm = \"EdDSA\"\npublic_key_pem = \"\"\"\n{}\"\"\"\nmunicipalities = [{}]\n",
-            dir.display(),
-            key.public_pem,
-            municipalities.join(", ")
-        ),
-    )
-    .unwrap();
-    config
+fn config(dir: &std::path::Path, url: &str, key: &TestKey, extra: &str) -> std::path::PathBuf {
+    let municipalities: Vec<String> = MUNICIPALITIES.iter().map(|m| m.to_string()).collect();
+    write_config(dir, url, &key.public_pem, &municipalities, extra)
 }
 
 fn token(minter: &TokenMinter, municipality: &str, roles: &[Role]) -> String {
@@ -88,7 +43,7 @@ async fn two_processes_on_postgres_share_one_record() {
     let url = fresh_postgres_db(&postgres_admin_url().expect("SAMPRIO_TEST_POSTGRES_URL")).await;
     let key = ed25519_key();
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &url, &key, "");
+    let config = config(dir.path(), &url, &key, "");
     let (one, two) = (start(&config), start(&config));
     let minter = TokenMinter::new(ISSUER_A, AUDIENCE, Algorithm::EdDSA, key.private_pem.as_bytes(), None).unwrap();
     let c1 = Client::connect(&one.addr, "").await.unwrap();
@@ -237,7 +192,7 @@ async fn two_processes_close_each_due_round_once() {
     let key = ed25519_key();
     let dir = tempfile::tempdir().unwrap();
     // Both processes poll often, so they race for every due round.
-    let config = write_config(dir.path(), &url, &key, "deadline_poll_ms = 10\n");
+    let config = config(dir.path(), &url, &key, "deadline_poll_ms = 10\n");
     let (one, two) = (start(&config), start(&config));
     let minter = TokenMinter::new(ISSUER_A, AUDIENCE, Algorithm::EdDSA, key.private_pem.as_bytes(), None).unwrap();
     let c1 = Client::connect(&one.addr, "").await.unwrap();

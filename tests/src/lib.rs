@@ -532,19 +532,21 @@ impl Drop for ServerProcess {
 }
 
 /// Writes a server configuration file: JSON logs, port 0, the database, and
-/// issuer A (`public_pem`) trusted for `municipalities`.
+/// issuer A (`public_pem`) trusted for `municipalities`; `extra` adds
+/// top-level settings (TOML lines).
 pub fn write_config(
     dir: &std::path::Path,
     database_url: &str,
     public_pem: &str,
     municipalities: &[String],
+    extra: &str,
 ) -> std::path::PathBuf {
     let path = dir.join("samprio.toml");
     let list: Vec<String> = municipalities.iter().map(|m| format!("\"{m}\"")).collect();
     std::fs::write(
         &path,
         format!(
-            "listen = \"127.0.0.1:0\"\ndatabase_url = \"{database_url}\"\nlog_format = \"json\"\ndata_dir = \"{}\"\ndev_mode = false\n\n\
+            "listen = \"127.0.0.1:0\"\ndatabase_url = \"{database_url}\"\nlog_format = \"json\"\ndata_dir = \"{}\"\ndev_mode = false\n{extra}\n\
              [auth]\naudience = \"{AUDIENCE}\"\n\n[[auth.issuers]]\niss = \"{ISSUER_A}\"\nalgorithm = \"EdDSA\"\n\
              public_key_pem = \"\"\"\n{public_pem}\"\"\"\nmunicipalities = [{}]\n",
             dir.display(),
