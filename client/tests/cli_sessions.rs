@@ -3,27 +3,11 @@
 
 use std::process::Output;
 
+mod common;
+use common::{samprio, stdout};
+
 use samprio_e2e::samprio_client::pb;
 use samprio_e2e::{COOP, Engine, TestApp};
-
-async fn samprio(app: &TestApp, token: &str, args: &[&str]) -> Output {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_samprio"));
-    cmd.args(args)
-        .env("SAMPRIO_SERVER", &app.addr)
-        .env("SAMPRIO_TOKEN", token);
-    tokio::task::spawn_blocking(move || cmd.output().expect("run samprio"))
-        .await
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "samprio failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 fn json_id(o: &Output) -> String {
     let v: serde_json::Value = serde_json::from_str(&stdout(o)).expect("--json prints JSON");
