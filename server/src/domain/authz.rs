@@ -158,8 +158,10 @@ pub fn check_in(p: &Principal, cooperation: &str, member: Option<&Member>) -> Re
 }
 
 /// Setting, changing, reconfirming or revoking an override of `municipality`:
-/// only that member's board.
-pub fn override_for(p: &Principal, municipality: &str, member: Option<&Member>) -> Result<()> {
+/// only that member's board, and only while it is a current member. Local
+/// overrides are board decisions whatever the matter; on a board-level one
+/// (AI, personal data) the refusal says so.
+pub fn override_for(p: &Principal, municipality: &str, member: Option<&Member>, level: DecisionLevel) -> Result<()> {
     if p.municipality != municipality {
         return Err(Error::denied(format!(
             "only the board of {municipality} may change its overrides"
@@ -175,6 +177,10 @@ pub fn override_for(p: &Principal, municipality: &str, member: Option<&Member>) 
     }
     if p.has_role(&Role::Board) {
         Ok(())
+    } else if level == DecisionLevel::Board {
+        Err(Error::denied(
+            "a board-level matter (AI or personal data): only the board may override it",
+        ))
     } else {
         Err(Error::denied(
             "local overrides are board decisions: the board role is required",
@@ -294,11 +300,23 @@ mod tests {
 
     #[test]
     fn overrides_are_for_the_own_board_only() {
+        use DecisionLevel::{Board, Delegated};
         let m = member("0101", true);
-        assert!(override_for(&principal("0101", &[Role::Board]), "0101", Some(&m)).is_ok());
-        assert!(override_for(&principal("0102", &[Role::Board]), "0101", Some(&m)).is_err());
-        assert!(override_for(&principal("0101", &[Role::DigitalLead]), "0101", Some(&m)).is_err());
-        assert!(override_for(&principal("0101", &[Role::Observer]), "0101", Some(&m)).is_err());
+        let board = principal("0101", &[Role::Board]);
+        assert!(override_for(&board, "0101", Some(&m), Delegated).is_ok());
+        assert!(override_for(&board, "0101", Some(&m), Board).is_ok());
+        assert!(override_for(&principal("0102", &[Role::Board]), "0101", Some(&m), Delegated).is_err());
+        let lead = principal("0101", &[Role::DigitalLead]);
+        assert!(override_for(&lead, "0101", Some(&m), Delegated).is_err());
+        let Err(Error::PermissionDenied(why)) = override_for(&lead, "0101", Some(&m), Board) else {
+            panic!("a digital lead may not override a board-level matter");
+        };
+        assert!(why.contains("board-level"), "{why}");
+        assert!(override_for(&principal("0101", &[Role::Observer]), "0101", Some(&m), Delegated).is_err());
+        let chair = principal("0101", &[Role::Chair("c".into()), Role::Secretariat("c".into())]);
+        assert!(override_for(&chair, "0101", Some(&m), Delegated).is_err());
+        assert!(override_for(&board, "0101", Some(&member("0101", false)), Delegated).is_err());
+        assert!(override_for(&board, "0101", None, Delegated).is_err());
     }
 
     #[test]

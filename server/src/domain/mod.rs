@@ -9,6 +9,7 @@ pub mod cooperations;
 pub mod error;
 pub mod events;
 pub mod model;
+pub mod overrides;
 pub mod page;
 pub mod priorities;
 pub mod priority;

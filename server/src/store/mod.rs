@@ -24,7 +24,7 @@ pub mod postgres;
 pub mod sessions;
 pub mod sqlite;
 
-pub use overrides::OverrideTx;
+pub use overrides::{OverrideFilter, OverrideTx};
 pub use sessions::SessionTx;
 
 pub use postgres::PgStore;
