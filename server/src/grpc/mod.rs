@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod convert;
+pub mod convert_overrides;
 pub mod cooperation;
 pub mod priority;
 pub mod proposal;

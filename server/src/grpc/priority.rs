@@ -1,5 +1,4 @@
-//! The shared priority list, overrides and accountability. Methods not yet
-//! built answer UNIMPLEMENTED through the generated default stubs.
+//! The shared priority list, overrides and accountability.
 
 use std::sync::Arc;
 
@@ -7,8 +6,9 @@ use samprio_proto::v1 as pb;
 use samprio_proto::v1::priority_service_server::PriorityService;
 use tonic::{Request, Response, Status};
 
-use super::{convert, ctx, reply};
-use crate::domain::priorities;
+use super::convert_overrides as co;
+use super::{convert, ctx, reply, status};
+use crate::domain::{overrides, priorities};
 use crate::store::Store;
 
 pub struct Priorities {
@@ -25,6 +25,93 @@ impl PriorityService for Priorities {
         reply(
             priorities::get(&*self.store, &ctx, &r.cooperation_id, r.revision).await,
             |(list, proposals)| convert::priority_list(&list, &proposals),
+        )
+    }
+
+    async fn set_override(&self, req: Request<pb::SetOverrideRequest>) -> R<pb::Override> {
+        let ctx = ctx(&req, &req.get_ref().request_id)?;
+        let r = req.into_inner();
+        let spec = co::spec(r.spec).map_err(status)?;
+        reply(
+            overrides::set(&*self.store, &ctx, &r.cooperation_id, spec, &r.etag).await,
+            co::override_,
+        )
+    }
+
+    async fn revoke_override(&self, req: Request<pb::RevokeOverrideRequest>) -> R<pb::Override> {
+        let ctx = ctx(&req, &req.get_ref().request_id)?;
+        let r = req.get_ref();
+        reply(
+            overrides::revoke(&*self.store, &ctx, &r.id, &r.justification, &r.board_resolution).await,
+            co::override_,
+        )
+    }
+
+    async fn reconfirm_override(&self, req: Request<pb::ReconfirmOverrideRequest>) -> R<pb::Override> {
+        let ctx = ctx(&req, &req.get_ref().request_id)?;
+        let r = req.get_ref();
+        reply(
+            overrides::reconfirm(&*self.store, &ctx, &r.id, &r.board_resolution).await,
+            co::override_,
+        )
+    }
+
+    async fn get_override(&self, req: Request<pb::GetOverrideRequest>) -> R<pb::Override> {
+        let ctx = ctx(&req, "")?;
+        reply(
+            overrides::get(&*self.store, &ctx, &req.get_ref().id).await,
+            co::override_,
+        )
+    }
+
+    async fn list_overrides(&self, req: Request<pb::ListOverridesRequest>) -> R<pb::ListOverridesResponse> {
+        let ctx = ctx(&req, "")?;
+        let r = req.into_inner();
+        let q = overrides::ListQuery {
+            cooperation_id: r.cooperation_id,
+            municipality: r.municipality,
+            proposal_id: r.proposal_id,
+            include_inactive: r.include_inactive,
+            page_size: r.page_size,
+            page_token: r.page_token,
+        };
+        reply(overrides::list(&*self.store, &ctx, q).await, |(os, next)| {
+            pb::ListOverridesResponse {
+                overrides: os.into_iter().map(co::override_).collect(),
+                next_page_token: next,
+            }
+        })
+    }
+
+    async fn list_override_history(
+        &self,
+        req: Request<pb::ListOverrideHistoryRequest>,
+    ) -> R<pb::ListOverrideHistoryResponse> {
+        let ctx = ctx(&req, "")?;
+        reply(overrides::history(&*self.store, &ctx, &req.get_ref().id).await, |vs| {
+            pb::ListOverrideHistoryResponse {
+                versions: vs.into_iter().map(co::override_).collect(),
+            }
+        })
+    }
+
+    async fn get_effective_list(&self, req: Request<pb::GetEffectiveListRequest>) -> R<pb::EffectiveList> {
+        let ctx = ctx(&req, "")?;
+        let r = req.get_ref();
+        reply(
+            overrides::effective_list(&*self.store, &ctx, &r.cooperation_id, &r.municipality, &r.as_of).await,
+            co::effective_list,
+        )
+    }
+
+    async fn get_cooperation_overview(
+        &self,
+        req: Request<pb::GetCooperationOverviewRequest>,
+    ) -> R<pb::CooperationOverview> {
+        let ctx = ctx(&req, "")?;
+        reply(
+            overrides::overview(&*self.store, &ctx, &req.get_ref().cooperation_id).await,
+            co::overview,
         )
     }
 }

@@ -1,0 +1,129 @@
+//! Conversions of overrides, effective lists and accountability between the
+//! wire types of `samprio.v1` and the domain.
+
+use samprio_proto::v1 as pb;
+
+use super::convert::{actor, enum_value, etag, ts};
+use crate::domain::Error;
+use crate::domain::model as m;
+use crate::domain::overrides as o;
+
+pub fn kind(field: &str, v: i32) -> Result<Option<m::OverrideKind>, Error> {
+    Ok(match enum_value::<pb::OverrideKind>(field, v)? {
+        pb::OverrideKind::Unspecified => None,
+        pb::OverrideKind::OptOut => Some(m::OverrideKind::OptOut),
+        pb::OverrideKind::Defer => Some(m::OverrideKind::Defer),
+        pb::OverrideKind::Rerank => Some(m::OverrideKind::Rerank),
+        pb::OverrideKind::AdoptLocal => Some(m::OverrideKind::AdoptLocal),
+    })
+}
+
+pub fn kind_pb(k: m::OverrideKind) -> pb::OverrideKind {
+    match k {
+        m::OverrideKind::OptOut => pb::OverrideKind::OptOut,
+        m::OverrideKind::Defer => pb::OverrideKind::Defer,
+        m::OverrideKind::Rerank => pb::OverrideKind::Rerank,
+        m::OverrideKind::AdoptLocal => pb::OverrideKind::AdoptLocal,
+    }
+}
+
+fn state_pb(s: m::OverrideState) -> pb::OverrideState {
+    match s {
+        m::OverrideState::Active => pb::OverrideState::Active,
+        m::OverrideState::Revoked => pb::OverrideState::Revoked,
+        m::OverrideState::Expired => pb::OverrideState::Expired,
+    }
+}
+
+/// The request's spec; a missing spec or kind is reported by the domain's
+/// validation together with the other fields.
+pub fn spec(s: Option<pb::OverrideSpec>) -> Result<o::OverrideSpec, Error> {
+    let s = s.ok_or_else(|| Error::invalid("spec", "is required"))?;
+    Ok(o::OverrideSpec {
+        kind: kind("spec.kind", s.kind)?,
+        proposal_id: s.proposal_id,
+        defer_until: s.defer_until,
+        local_rank: s.local_rank,
+        justification: s.justification,
+        board_resolution: s.board_resolution,
+        expires_on: s.expires_on,
+    })
+}
+
+pub fn override_(v: o::OverrideView) -> pb::Override {
+    let r = v.record;
+    pb::Override {
+        id: r.id,
+        cooperation_id: r.cooperation_id,
+        municipality: r.municipality,
+        proposal_id: r.proposal_id,
+        kind: kind_pb(r.kind) as i32,
+        defer_until: r.defer_until.unwrap_or_default(),
+        local_rank: r.local_rank.unwrap_or(0),
+        justification: r.justification,
+        board_resolution: r.board_resolution,
+        set_by: Some(actor(r.set_by)),
+        set_time: ts(r.set_time),
+        expires_on: r.expires_on.unwrap_or_default(),
+        list_revision: r.list_revision,
+        shared_rank_at_set: r.shared_rank_at_set.unwrap_or(0),
+        needs_review: v.needs_review,
+        state: state_pb(v.state) as i32,
+        version: r.version,
+        etag: etag(r.version as u64),
+    }
+}
+
+pub fn effective_list(l: o::EffectiveList) -> pb::EffectiveList {
+    pb::EffectiveList {
+        cooperation_id: l.cooperation_id,
+        municipality: l.municipality,
+        revision: l.revision,
+        items: l
+            .items
+            .into_iter()
+            .map(|i| pb::EffectiveItem {
+                local_rank: i.local_rank,
+                shared_rank: i.shared_rank.unwrap_or(0),
+                proposal_id: i.proposal_id,
+                title: i.title,
+                r#override: i.by.map(override_),
+            })
+            .collect(),
+        set_apart: l
+            .set_apart
+            .into_iter()
+            .map(|s| pb::SetApartItem {
+                shared_rank: s.shared_rank,
+                proposal_id: s.proposal_id,
+                title: s.title,
+                kind: kind_pb(s.by.record.kind) as i32,
+                defer_until: s.by.record.defer_until.clone().unwrap_or_default(),
+                justification: s.by.record.justification.clone(),
+                r#override: Some(override_(s.by)),
+            })
+            .collect(),
+        as_of: l.as_of,
+    }
+}
+
+fn overview_item(i: o::OverviewItem) -> pb::OverviewItem {
+    pb::OverviewItem {
+        shared_rank: i.shared_rank.unwrap_or(0),
+        proposal_id: i.proposal_id,
+        title: i.title,
+        opt_out: i.opt_out,
+        defer: i.defer,
+        rerank: i.rerank,
+        adopt_local: i.adopt_local,
+    }
+}
+
+pub fn overview(v: o::CooperationOverview) -> pb::CooperationOverview {
+    pb::CooperationOverview {
+        cooperation_id: v.cooperation_id,
+        revision: v.revision,
+        items: v.items.into_iter().map(overview_item).collect(),
+        adopted_locally: v.adopted_locally.into_iter().map(overview_item).collect(),
+    }
+}
