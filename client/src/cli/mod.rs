@@ -4,6 +4,7 @@ pub mod ballot;
 pub mod cooperation;
 pub mod events;
 pub mod output;
+pub mod overrides;
 pub mod priorities;
 pub mod proposal;
 pub mod session;
@@ -60,7 +61,8 @@ pub enum Command {
     Round(session::RoundCmd),
     /// Cast (or replace) your municipality's ballot in a round.
     Vote(session::VoteArgs),
-    /// The cooperation's shared priority list.
+    /// The cooperation's shared priority list, or with --effective a
+    /// member's list with its local overrides applied.
     Priorities(priorities::PrioritiesArgs),
     /// Page through a cooperation's event log.
     Events(events::EventsArgs),
@@ -68,6 +70,8 @@ pub enum Command {
     VerifyChain,
     /// Follow a cooperation's events live (replays from --after first).
     Watch(events::WatchArgs),
+    #[command(flatten)]
+    Overrides(overrides::Commands),
 }
 
 pub struct Env {
@@ -94,6 +98,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Events(a) => events::list(&env, a).await,
         Command::VerifyChain => events::verify(&env).await,
         Command::Watch(a) => events::watch(&env, a).await,
+        Command::Overrides(c) => overrides::run(&env, c).await,
     }
 }
 

@@ -8,12 +8,24 @@ use super::output::{enum_name, table, time};
 pub struct PrioritiesArgs {
     cooperation: String,
     /// An earlier revision of the list; the current one if left out.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, conflicts_with = "effective")]
     revision: u64,
+    /// A member's effective list: the shared list with its local overrides applied.
+    #[arg(long)]
+    effective: bool,
+    /// With --effective: the member (default: your own municipality).
+    #[arg(long, default_value = "", requires = "effective")]
+    municipality: String,
+    /// With --effective: judge expiry and deferral at this date (YYYY-MM-DD; default: today).
+    #[arg(long, default_value = "", requires = "effective")]
+    as_of: String,
 }
 
-/// The cooperation's shared priority list.
+/// The cooperation's shared priority list, or a member's effective list.
 pub async fn show(env: &Env, a: PrioritiesArgs) -> anyhow::Result<()> {
+    if a.effective {
+        return super::overrides::effective(env, a.cooperation, a.municipality, a.as_of).await;
+    }
     let l = env
         .client
         .priorities()
