@@ -484,28 +484,6 @@ pub async fn history(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Vec<Overr
     Ok(versions)
 }
 
-/// Titles of the proposals a read shows: the adopted ones in one query, any
-/// other (locally adopted) one by one.
-async fn titles(
-    tx: &mut dyn StoreTx,
-    cooperation_id: &str,
-    others: impl Iterator<Item = &str>,
-) -> Result<HashMap<String, String>> {
-    let mut titles: HashMap<String, String> = priorities::adopted_proposals(tx, cooperation_id)
-        .await?
-        .into_iter()
-        .map(|(id, p)| (id, p.content.title))
-        .collect();
-    for id in others {
-        if !titles.contains_key(id)
-            && let Some(p) = tx.get_proposal(id).await?
-        {
-            titles.insert(p.id, p.content.title);
-        }
-    }
-    Ok(titles)
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EffectiveItem {
     pub local_rank: u32,
@@ -533,20 +511,6 @@ pub struct EffectiveList {
     pub set_apart: Vec<SetApartItem>,
 }
 
-/// The member to report on: the one named, or the caller's own.
-async fn member_code(tx: &mut dyn StoreTx, ctx: &Ctx, cooperation_id: &str, municipality: &str) -> Result<String> {
-    let code = if municipality.is_empty() {
-        ctx.principal.municipality.clone()
-    } else {
-        v::municipality_code(municipality).map_err(|d| Error::invalid("municipality", d))?;
-        municipality.to_string()
-    };
-    tx.get_member(cooperation_id, &code)
-        .await?
-        .ok_or_else(|| Error::not_found("member", format!("{cooperation_id}/{code}")))?;
-    Ok(code)
-}
-
 /// A member's effective list on `as_of` (today if empty).
 pub async fn effective_list(
     store: &dyn Store,
@@ -561,28 +525,21 @@ pub async fn effective_list(
         v::iso_date(as_of).map_err(|d| Error::invalid("as_of", d))?;
         as_of.to_string()
     };
+    let municipality = if municipality.is_empty() {
+        ctx.principal.municipality.clone()
+    } else {
+        v::municipality_code(municipality).map_err(|d| Error::invalid("municipality", d))?;
+        municipality.to_string()
+    };
     let mut tx = store.begin_read().await?;
     readable(&mut *tx, ctx, cooperation_id).await?;
-    let municipality = member_code(&mut *tx, ctx, cooperation_id, municipality).await?;
-    let list = priorities::list_at(&mut *tx, cooperation_id, None).await?;
-    let filter = OverrideFilter {
-        cooperation: cooperation_id,
-        municipality: Some(&municipality),
-        proposal: None,
-        in_force_on: Some(&as_of),
-    };
-    let overrides: Vec<Override> = tx
-        .list_overrides(&filter, 0, i64::MAX)
-        .await?
-        .into_iter()
-        .map(|(_, o)| o)
-        .collect();
-    let titles = titles(
-        &mut *tx,
-        cooperation_id,
-        overrides.iter().map(|o| o.proposal_id.as_str()),
-    )
-    .await?;
+    let reads = tx.effective_reads(cooperation_id, &municipality, &as_of).await?;
+    if !reads.is_member {
+        return Err(Error::not_found("member", format!("{cooperation_id}/{municipality}")));
+    }
+    let list = reads.list.unwrap_or_else(|| PriorityList::empty(cooperation_id));
+    let titles: HashMap<&str, &str> = reads.titles.iter().collect();
+    let overrides = reads.overrides;
     Ok(effective_view(&list, &overrides, &titles, &municipality, &as_of))
 }
 
@@ -590,12 +547,12 @@ pub async fn effective_list(
 pub fn effective_view(
     list: &PriorityList,
     overrides: &[Override],
-    titles: &HashMap<String, String>,
+    titles: &HashMap<&str, &str>,
     municipality: &str,
     as_of: &str,
 ) -> EffectiveList {
     let e = effective::effective(list, overrides, as_of);
-    let title = |id: &str| titles.get(id).cloned().unwrap_or_default();
+    let title = |id: &str| titles.get(id).copied().unwrap_or_default().to_string();
     let view = |o: &Override| OverrideView::of(o.clone(), list, as_of);
     EffectiveList {
         cooperation_id: list.cooperation_id.clone(),
@@ -651,52 +608,38 @@ pub async fn overview(store: &dyn Store, ctx: &Ctx, cooperation_id: &str) -> Res
     let today = today(ctx.now);
     let mut tx = store.begin_read().await?;
     readable(&mut *tx, ctx, cooperation_id).await?;
-    let list = priorities::list_at(&mut *tx, cooperation_id, None).await?;
-    let filter = OverrideFilter {
-        cooperation: cooperation_id,
-        municipality: None,
-        proposal: None,
-        in_force_on: Some(&today),
-    };
-    let overrides: Vec<Override> = tx
-        .list_overrides(&filter, 0, i64::MAX)
-        .await?
-        .into_iter()
-        .map(|(_, o)| o)
-        .collect();
-    let local = overrides
-        .iter()
-        .filter(|o| o.kind == OverrideKind::AdoptLocal)
-        .map(|o| o.proposal_id.as_str());
-    let titles = titles(&mut *tx, cooperation_id, local).await?;
-    Ok(overview_view(&list, &overrides, &titles, &today))
+    let reads = tx.overview_reads(cooperation_id, &today).await?;
+    let list = reads.list.unwrap_or_else(|| PriorityList::empty(cooperation_id));
+    let titles: HashMap<&str, &str> = reads.titles.iter().collect();
+    let deviations = reads.deviations.iter();
+    Ok(overview_view(&list, deviations, &titles, &today))
 }
 
 /// The overview with titles; public for the benchmark.
-pub fn overview_view(
-    list: &PriorityList,
-    overrides: &[Override],
-    titles: &HashMap<String, String>,
+pub fn overview_view<'a>(
+    list: &'a PriorityList,
+    deviations: impl IntoIterator<Item = effective::Deviation<'a>>,
+    titles: &HashMap<&str, &str>,
     as_of: &str,
 ) -> CooperationOverview {
-    let v = effective::overview(list, overrides, as_of);
-    let item = |r: &effective::OverviewRow| {
-        let codes = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let v = effective::overview(list, deviations, as_of);
+    let item = |r: effective::OverviewRow| {
+        let codes = |xs: Vec<&str>| xs.into_iter().map(str::to_string).collect::<Vec<_>>();
         OverviewItem {
             shared_rank: r.shared_rank,
+            title: titles.get(r.proposal_id).copied().unwrap_or_default().to_string(),
             proposal_id: r.proposal_id.to_string(),
-            title: titles.get(r.proposal_id).cloned().unwrap_or_default(),
-            opt_out: codes(&r.who.opt_out),
-            defer: codes(&r.who.defer),
-            rerank: codes(&r.who.rerank),
-            adopt_local: codes(&r.who.adopt_local),
+            opt_out: codes(r.who.opt_out),
+            defer: codes(r.who.defer),
+            rerank: codes(r.who.rerank),
+            adopt_local: codes(r.who.adopt_local),
         }
     };
     CooperationOverview {
         cooperation_id: list.cooperation_id.clone(),
         revision: list.revision,
-        items: v.shared.iter().map(item).collect(),
-        adopted_locally: v.adopted_locally.iter().map(item).collect(),
+        items: v.shared.into_iter().map(item).collect(),
+        adopted_locally: v.adopted_locally.into_iter().map(item).collect(),
     }
 }
 

@@ -1,5 +1,20 @@
 //! The SQL of local overrides and their history, shared by both engines; see `core_sql.rs`.
 
+/// The titles of a cooperation's proposals past their draft, packed: a
+/// column of a read with the cooperation as `$1` and the field and record
+/// separators as the placeholders given.
+macro_rules! proposal_titles_sql {
+    ($field:literal, $record:literal) => {
+        concat!(
+            "(SELECT string_agg(id || ",
+            $field,
+            " || title, ",
+            $record,
+            ") FROM proposals WHERE cooperation_id = $1 AND status <> 'DRAFT')"
+        )
+    };
+}
+
 macro_rules! impl_override_tx {
     ($tx:ty) => {
         #[async_trait::async_trait]
@@ -11,8 +26,8 @@ macro_rules! impl_override_tx {
             ) -> $crate::store::StoreResult<()> {
                 let doc = $crate::store::to_doc(o)?;
                 sqlx::query(
-                    "INSERT INTO overrides (id, cooperation_id, municipality, proposal_id, seq, active, version, expires_on, doc) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    "INSERT INTO overrides (id, cooperation_id, municipality, proposal_id, seq, active, version, \
+                     expires_on, deviation, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 )
                 .bind(&o.id)
                 .bind(&o.cooperation_id)
@@ -22,6 +37,7 @@ macro_rules! impl_override_tx {
                 .bind(!o.revoked)
                 .bind(o.version as i64)
                 .bind(o.expires_on.as_deref().unwrap_or(""))
+                .bind($crate::store::overrides::Deviations::pack(o))
                 .bind(&doc)
                 .execute(&mut *self.tx)
                 .await?;
@@ -31,12 +47,14 @@ macro_rules! impl_override_tx {
             async fn update_override(&mut self, o: &$crate::domain::overrides::Override) -> $crate::store::StoreResult<()> {
                 let doc = $crate::store::to_doc(o)?;
                 let r = sqlx::query(
-                    "UPDATE overrides SET active = $2, version = $3, expires_on = $4, doc = $5 WHERE id = $1 AND version = $6",
+                    "UPDATE overrides SET active = $2, version = $3, expires_on = $4, deviation = $5, doc = $6 \
+                     WHERE id = $1 AND version = $7",
                 )
                 .bind(&o.id)
                 .bind(!o.revoked)
                 .bind(o.version as i64)
                 .bind(o.expires_on.as_deref().unwrap_or(""))
+                .bind($crate::store::overrides::Deviations::pack(o))
                 .bind(&doc)
                 .bind(o.version as i64 - 1)
                 .execute(&mut *self.tx)
@@ -94,6 +112,62 @@ macro_rules! impl_override_tx {
                 .fetch_all(&mut *self.tx)
                 .await?;
                 rows.into_iter().map(|(seq, d)| Ok((seq, $crate::store::from_doc(&d)?))).collect()
+            }
+
+            async fn effective_reads(
+                &mut self,
+                cooperation: &str,
+                municipality: &str,
+                on: &str,
+            ) -> $crate::store::StoreResult<$crate::store::overrides::EffectiveReads> {
+                use $crate::store::overrides::{EffectiveReads, FIELD, Packed, RECORD, Titles};
+                let (members, list, overrides, titles): (i64, Option<String>, Option<String>, Option<String>) =
+                    sqlx::query_as(concat!(
+                        "SELECT (SELECT COUNT(*) FROM members WHERE cooperation_id = $1 AND code = $2), ",
+                        "(SELECT doc FROM priority_lists WHERE cooperation_id = $1 ORDER BY revision DESC LIMIT 1), ",
+                        "(SELECT string_agg(doc, $5 ORDER BY seq) FROM overrides WHERE cooperation_id = $1 ",
+                        "AND municipality = $2 AND active AND (expires_on = '' OR expires_on >= $3)), ",
+                        proposal_titles_sql!("$4", "$5"),
+                    ))
+                    .bind(cooperation)
+                    .bind(municipality)
+                    .bind(on)
+                    .bind(FIELD)
+                    .bind(RECORD)
+                    .fetch_one(&mut *self.tx)
+                    .await?;
+                Ok(EffectiveReads {
+                    is_member: members > 0,
+                    list: list.as_deref().map($crate::store::from_doc).transpose()?,
+                    overrides: Packed::new(overrides).docs()?,
+                    titles: Titles(Packed::new(titles)),
+                })
+            }
+
+            async fn overview_reads(
+                &mut self,
+                cooperation: &str,
+                on: &str,
+            ) -> $crate::store::StoreResult<$crate::store::overrides::OverviewReads> {
+                use $crate::store::overrides::{Deviations, FIELD, OverviewReads, Packed, RECORD, Titles};
+                let (list, deviations, titles): (Option<String>, Option<String>, Option<String>) =
+                    sqlx::query_as(concat!(
+                        "SELECT (SELECT doc FROM priority_lists WHERE cooperation_id = $1 ORDER BY revision DESC LIMIT 1), ",
+                        "(SELECT string_agg(deviation, $4) FROM overrides ",
+                        "WHERE cooperation_id = $1 AND active AND (expires_on = '' OR expires_on >= $2)), ",
+                        proposal_titles_sql!("$3", "$4"),
+                    ))
+                    .bind(cooperation)
+                    .bind(on)
+                    .bind(FIELD)
+                    .bind(RECORD)
+                    .fetch_one(&mut *self.tx)
+                    .await?;
+                Ok(OverviewReads {
+                    list: list.as_deref().map($crate::store::from_doc).transpose()?,
+                    deviations: Deviations(Packed::new(deviations)),
+                    titles: Titles(Packed::new(titles)),
+                })
             }
 
             async fn override_history(

@@ -41,7 +41,7 @@ pub fn needs_review(o: &Override, list: &PriorityList, as_of: &str) -> bool {
 /// Whether a `DEFER` still holds the item back on `as_of` (from
 /// `defer_until` on, the member takes part).
 pub fn defers(o: &Override, as_of: &str) -> bool {
-    o.kind == OverrideKind::Defer && o.defer_until.as_deref().is_some_and(|d| as_of < d)
+    Deviation::of(o).defers(as_of)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,6 +177,33 @@ pub fn effective<'a>(list: &'a PriorityList, overrides: &'a [Override], as_of: &
     Effective { items, set_apart }
 }
 
+/// What an override in force does to one proposal: as much of it as the
+/// cooperation overview needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deviation<'a> {
+    pub proposal_id: &'a str,
+    pub municipality: &'a str,
+    pub kind: OverrideKind,
+    pub defer_until: Option<&'a str>,
+    pub local_rank: Option<u32>,
+}
+
+impl<'a> Deviation<'a> {
+    pub fn of(o: &'a Override) -> Self {
+        Deviation {
+            proposal_id: &o.proposal_id,
+            municipality: &o.municipality,
+            kind: o.kind,
+            defer_until: o.defer_until.as_deref(),
+            local_rank: o.local_rank,
+        }
+    }
+
+    pub fn defers(&self, as_of: &str) -> bool {
+        self.kind == OverrideKind::Defer && self.defer_until.is_some_and(|d| as_of < d)
+    }
+}
+
 /// Who deviates from one proposal, by kind; municipality codes in order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Deviations<'a> {
@@ -204,8 +231,14 @@ pub struct Overview<'a> {
 
 /// The cooperation-wide view on `as_of`: for each shared priority, which
 /// members opt out, defer (a deferral still running) or re-rank it; and the
-/// proposals members pursue locally.
-pub fn overview<'a>(list: &'a PriorityList, overrides: &'a [Override], as_of: &str) -> Overview<'a> {
+/// proposals members pursue locally. `deviations` are those of overrides in
+/// force on `as_of`; grouped by proposal, they are placed with one lookup per
+/// proposal.
+pub fn overview<'a>(
+    list: &'a PriorityList,
+    deviations: impl IntoIterator<Item = Deviation<'a>>,
+    as_of: &str,
+) -> Overview<'a> {
     let index: HashMap<&str, usize> = list.items.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
     let mut shared: Vec<OverviewRow<'a>> = list
         .items
@@ -218,21 +251,27 @@ pub fn overview<'a>(list: &'a PriorityList, overrides: &'a [Override], as_of: &s
         })
         .collect();
     let mut local: BTreeMap<&str, Deviations<'a>> = BTreeMap::new();
-    for o in overrides.iter().filter(|o| in_force(o, as_of)) {
-        let m = o.municipality.as_str();
-        match index.get(o.proposal_id.as_str()) {
-            Some(&i) => {
+    let mut last: Option<(&str, Option<usize>)> = None;
+    for d in deviations {
+        let at = match last {
+            Some((p, at)) if p == d.proposal_id => at,
+            _ => index.get(d.proposal_id).copied(),
+        };
+        last = Some((d.proposal_id, at));
+        let m = d.municipality;
+        match at {
+            Some(i) => {
                 let who = &mut shared[i].who;
-                match o.kind {
+                match d.kind {
                     OverrideKind::OptOut => who.opt_out.push(m),
-                    OverrideKind::Defer if defers(o, as_of) => who.defer.push(m),
+                    OverrideKind::Defer if d.defers(as_of) => who.defer.push(m),
                     OverrideKind::Defer => {}
                     OverrideKind::Rerank => who.rerank.push(m),
-                    OverrideKind::AdoptLocal if o.local_rank.is_some() => who.rerank.push(m),
+                    OverrideKind::AdoptLocal if d.local_rank.is_some() => who.rerank.push(m),
                     OverrideKind::AdoptLocal => {}
                 }
             }
-            None if o.kind == OverrideKind::AdoptLocal => local.entry(&o.proposal_id).or_default().adopt_local.push(m),
+            None if d.kind == OverrideKind::AdoptLocal => local.entry(d.proposal_id).or_default().adopt_local.push(m),
             None => {}
         }
     }
@@ -522,7 +561,7 @@ mod tests {
     #[test]
     fn overview_lists_who_deviates_from_each_shared_priority() {
         let l = list(&["a", "b", "c"]);
-        let os = vec![
+        let os = [
             ov("0147", "a", OverrideKind::OptOut),
             ov("0101", "a", OverrideKind::OptOut),
             Override {
@@ -544,7 +583,7 @@ mod tests {
             ov("0155", "x", OverrideKind::AdoptLocal),
             ov("0101", "x", OverrideKind::AdoptLocal),
         ];
-        let v = overview(&l, &os, TODAY);
+        let v = overview(&l, os.iter().filter(|o| in_force(o, TODAY)).map(Deviation::of), TODAY);
         assert_eq!(v.shared.len(), 3);
         assert_eq!(v.shared[0].who.opt_out, ["0101", "0147"]);
         assert_eq!(
