@@ -4,6 +4,7 @@
 use samprio_proto::v1 as pb;
 
 use super::convert::{actor, enum_value, etag, ts};
+use super::session::convert as sc;
 use crate::domain::Error;
 use crate::domain::model as m;
 use crate::domain::overrides as o;
@@ -125,5 +126,37 @@ pub fn overview(v: o::CooperationOverview) -> pb::CooperationOverview {
         revision: v.revision,
         items: v.items.into_iter().map(overview_item).collect(),
         adopted_locally: v.adopted_locally.into_iter().map(overview_item).collect(),
+    }
+}
+
+pub fn accountability(r: o::AccountabilityReport) -> pb::AccountabilityReport {
+    pb::AccountabilityReport {
+        cooperation_id: r.cooperation_id,
+        municipality: r.municipality,
+        votes: r
+            .votes
+            .into_iter()
+            .map(|v| pb::NamedVote {
+                round_id: v.round.id,
+                session_id: v.round.session_id,
+                method: sc::method_pb(v.round.method) as i32,
+                // Named votes come from closed rounds only: public acts.
+                ballot: Some(sc::ballot(v.ballot, true)),
+                result: v.round.result.map(sc::result),
+            })
+            .collect(),
+        overrides: r.overrides.into_iter().map(override_).collect(),
+        divergences: r
+            .divergences
+            .into_iter()
+            .map(|d| pb::Divergence {
+                proposal_id: d.proposal_id,
+                title: d.title,
+                vote: d.vote,
+                override_kind: kind_pb(d.override_kind) as i32,
+                override_id: d.override_id,
+                description: d.description,
+            })
+            .collect(),
     }
 }

@@ -104,6 +104,18 @@ impl PriorityService for Priorities {
         )
     }
 
+    async fn get_accountability_report(
+        &self,
+        req: Request<pb::GetAccountabilityReportRequest>,
+    ) -> R<pb::AccountabilityReport> {
+        let ctx = ctx(&req, "")?;
+        let r = req.get_ref();
+        reply(
+            overrides::accountability(&*self.store, &ctx, &r.cooperation_id, &r.municipality).await,
+            co::accountability,
+        )
+    }
+
     async fn get_cooperation_overview(
         &self,
         req: Request<pb::GetCooperationOverviewRequest>,

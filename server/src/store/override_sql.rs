@@ -170,6 +170,27 @@ macro_rules! impl_override_tx {
                 })
             }
 
+            async fn member_ballots(
+                &mut self,
+                cooperation: &str,
+                municipality: &str,
+            ) -> $crate::store::StoreResult<
+                Vec<($crate::domain::sessions::model::Round, $crate::domain::sessions::model::Ballot)>,
+            > {
+                let rows: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT r.doc, b.doc FROM rounds r JOIN ballots b ON b.round_id = r.id \
+                     WHERE r.cooperation_id = $1 AND r.state = 'CLOSED' AND b.municipality = $2 AND b.current \
+                     ORDER BY r.seq",
+                )
+                .bind(cooperation)
+                .bind(municipality)
+                .fetch_all(&mut *self.tx)
+                .await?;
+                rows.iter()
+                    .map(|(r, b)| Ok(($crate::store::from_doc(r)?, $crate::store::from_doc(b)?)))
+                    .collect()
+            }
+
             async fn override_history(
                 &mut self,
                 id: &str,

@@ -6,6 +6,7 @@ use super::{Page, StoreResult};
 use crate::domain::model::{OverrideKind, PriorityList};
 use crate::domain::overrides::Override;
 use crate::domain::overrides::effective::Deviation;
+use crate::domain::sessions::model::{Ballot, Round};
 
 /// Which overrides a listing returns.
 #[derive(Debug, Clone, Copy, Default)]
@@ -47,6 +48,9 @@ pub trait OverrideTx: Send {
     -> StoreResult<EffectiveReads>;
     /// What the cooperation overview on an ISO date is computed from.
     async fn overview_reads(&mut self, cooperation: &str, on: &str) -> StoreResult<OverviewReads>;
+    /// A member's current ballots in the closed rounds of a cooperation, with
+    /// their rounds, in the order the rounds were opened: its named votes.
+    async fn member_ballots(&mut self, cooperation: &str, municipality: &str) -> StoreResult<Vec<(Round, Ballot)>>;
     /// Every version of an override, oldest first.
     async fn override_history(&mut self, id: &str) -> StoreResult<Vec<Override>>;
     /// Every version recorded in a cooperation in `[from, to]` (microseconds), in order.

@@ -16,6 +16,7 @@ use super::authz;
 use super::cooperations::{check_etag, readable};
 use super::error::{Error, Result, Violations};
 use super::model::{NewEvent, Proposal, ProposalStatus, SessionState};
+use super::overrides::{self, Change};
 use super::page;
 use super::priorities;
 use super::validate as v;
@@ -336,9 +337,28 @@ async fn render_minutes(tx: &mut dyn StoreTx, s: &Session) -> Result<String> {
 }
 
 /// The local overrides members filed while the session was open, for its
-/// minutes (DESIGN.md §4). Overrides are not stored by this version of the
-/// service yet; once they are, this gathers those set between the session's
-/// `open_time` and `close_time`.
-async fn overrides_filed_during(_tx: &mut dyn StoreTx, _session: &Session) -> Result<Vec<OverrideNote>> {
-    Ok(Vec::new())
+/// minutes (DESIGN.md §4): every version recorded between the session's
+/// `open_time` and `close_time` (set, changed, reconfirmed or revoked).
+async fn overrides_filed_during(tx: &mut dyn StoreTx, session: &Session) -> Result<Vec<OverrideNote>> {
+    let (Some(from), Some(to)) = (session.open_time, session.close_time) else {
+        return Ok(Vec::new());
+    };
+    let versions = overrides::recorded_between(tx, &session.cooperation_id, from, to).await?;
+    Ok(versions
+        .into_iter()
+        .map(|o| OverrideNote {
+            kind: match o.change {
+                Change::Set => o.effect(),
+                Change::Changed => format!("{} (changed)", o.effect()),
+                Change::Reconfirmed => format!("{} (reconfirmed)", o.effect()),
+                Change::Revoked => format!("{} (revoked)", o.effect()),
+            },
+            set_by: format!("{} ({})", o.set_by.sub, o.set_by.roles.join(", ")),
+            municipality: o.municipality,
+            proposal_id: o.proposal_id,
+            justification: o.justification,
+            board_resolution: o.board_resolution,
+            set_time: o.set_time,
+        })
+        .collect())
 }

@@ -56,7 +56,7 @@ pub fn method(field: &str, v: i32) -> Result<m::Method, Error> {
     })
 }
 
-fn method_pb(x: m::Method) -> pb::Method {
+pub fn method_pb(x: m::Method) -> pb::Method {
     match x {
         m::Method::YesNo => pb::Method::YesNo,
         m::Method::Approval => pb::Method::Approval,
@@ -92,7 +92,7 @@ fn round_state_pb(x: m::RoundState) -> pb::RoundState {
     }
 }
 
-fn result(r: s::RoundResult) -> pb::RoundResult {
+pub fn result(r: s::RoundResult) -> pb::RoundResult {
     pb::RoundResult {
         quorum_met: r.quorum_met,
         cast_weight: r.cast_weight,

@@ -1,6 +1,6 @@
 //! Sessions, rounds and ballots.
 
-mod convert;
+pub(crate) mod convert;
 
 use std::sync::Arc;
 
