@@ -94,41 +94,147 @@ fn shape(l: &pb::EffectiveList) -> Vec<(String, u32, u32, Option<pb::OverrideKin
         .collect()
 }
 
-/// Puts the proposals onto the shared list, in order, as one new revision.
-/// Written through the store until rounds exist to adopt proposals.
-async fn adopt(app: &TestApp, ids: &[String]) {
-    let mut tx = app.store.begin_write().await.unwrap();
-    let current = tx.get_priority_list(COOP, None).await.unwrap();
-    let mut items = current.as_ref().map(|l| l.items.clone()).unwrap_or_default();
-    for id in ids {
-        let mut p = tx.get_proposal(id).await.unwrap().unwrap();
-        p.status = samprio_e2e::samprio_server::domain::model::ProposalStatus::Adopted;
-        p.version += 1;
-        tx.update_proposal(&p).await.unwrap();
-        items.push(id.clone());
+/// The chair's open session, for rounds and for overrides filed during it.
+async fn open_session(app: &TestApp, title: &str) -> pb::Session {
+    let mut chair = app.chair().sessions();
+    let s = chair
+        .create_session(pb::CreateSessionRequest {
+            cooperation_id: COOP.into(),
+            title: title.into(),
+            scheduled_time: None,
+            agenda: vec![],
+            request_id: String::new(),
+        })
+        .await
+        .expect("create session")
+        .into_inner();
+    chair
+        .open_session(pb::OpenSessionRequest {
+            id: s.id,
+            request_id: String::new(),
+        })
+        .await
+        .expect("open session")
+        .into_inner()
+}
+
+async fn close_session(app: &TestApp, session: &pb::Session) -> pb::Minutes {
+    let mut chair = app.chair().sessions();
+    chair
+        .close_session(pb::CloseSessionRequest {
+            id: session.id.clone(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("close session");
+    chair
+        .get_minutes(pb::GetMinutesRequest {
+            session_id: session.id.clone(),
+        })
+        .await
+        .expect("minutes")
+        .into_inner()
+}
+
+/// A round of `method` over `candidates` in `session`, in which each member
+/// listed casts its ballot as its board; closed, and so decided.
+async fn round(
+    app: &TestApp,
+    session: &pb::Session,
+    title: &str,
+    method: pb::Method,
+    candidates: &[String],
+    ballots: &[(&str, pb::BallotContent)],
+) -> pb::Round {
+    let mut chair = app.chair().sessions();
+    let r = chair
+        .open_round(pb::OpenRoundRequest {
+            session_id: session.id.clone(),
+            title: title.into(),
+            method: method as i32,
+            candidates: candidates.to_vec(),
+            ..Default::default()
+        })
+        .await
+        .expect("open round")
+        .into_inner();
+    for (municipality, content) in ballots {
+        app.as_(municipality, &["board"])
+            .sessions()
+            .cast_ballot(pb::CastBallotRequest {
+                round_id: r.id.clone(),
+                content: Some(content.clone()),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{municipality} casts: {e:?}"));
     }
-    new_revision(&mut *tx, current.map(|l| l.revision).unwrap_or(0) + 1, items).await;
-    tx.commit().await.unwrap();
+    chair
+        .close_round(pb::CloseRoundRequest {
+            id: r.id,
+            request_id: String::new(),
+        })
+        .await
+        .expect("close round")
+        .into_inner()
 }
 
-/// Re-orders the shared list as one new revision.
+fn yes_no(choices: &[(&str, pb::Choice)]) -> pb::BallotContent {
+    pb::BallotContent {
+        kind: Some(pb::ballot_content::Kind::YesNo(pb::YesNoBallot {
+            choices: choices
+                .iter()
+                .map(|(id, c)| pb::YesNoChoice {
+                    candidate_id: id.to_string(),
+                    choice: *c as i32,
+                })
+                .collect(),
+        })),
+    }
+}
+
+fn ranking(ids: &[String]) -> pb::BallotContent {
+    pb::BallotContent {
+        kind: Some(pb::ballot_content::Kind::Ranking(pb::RankingBallot {
+            ranking: ids.to_vec(),
+        })),
+    }
+}
+
+const MEMBERS: [&str; 5] = ["0101", "0147", "0151", "0153", "0155"];
+
+/// A session in which every member votes YES on all `ids`: a YES_NO round
+/// appends them to the shared list in this order, as one new revision.
+async fn adopt(app: &TestApp, ids: &[String]) {
+    let session = open_session(app, "Vedtagelse").await;
+    let yes: Vec<(&str, pb::Choice)> = ids.iter().map(|id| (id.as_str(), pb::Choice::Yes)).collect();
+    let ballots: Vec<(&str, pb::BallotContent)> = MEMBERS.iter().map(|m| (*m, yes_no(&yes))).collect();
+    let r = round(app, &session, "Vedtagelse", pb::Method::YesNo, ids, &ballots).await;
+    assert_eq!(r.result.unwrap().adopted, ids);
+    close_session(app, &session).await;
+}
+
+/// A session in which every member ranks the whole list as `items`: a
+/// Borda round re-orders the shared list so, as one new revision.
 async fn reorder(app: &TestApp, items: &[String]) {
-    let mut tx = app.store.begin_write().await.unwrap();
-    let current = tx.get_priority_list(COOP, None).await.unwrap().unwrap();
-    new_revision(&mut *tx, current.revision + 1, items.to_vec()).await;
-    tx.commit().await.unwrap();
-}
-
-async fn new_revision(tx: &mut dyn samprio_e2e::samprio_server::store::StoreTx, revision: u64, items: Vec<String>) {
-    tx.insert_priority_list(&samprio_e2e::samprio_server::domain::model::PriorityList {
-        cooperation_id: COOP.into(),
-        revision,
-        items,
-        update_time: now_micros(),
-        cause: "test".into(),
-    })
-    .await
-    .unwrap();
+    let session = open_session(app, "Omprioritering").await;
+    let ballots: Vec<(&str, pb::BallotContent)> = MEMBERS.iter().map(|m| (*m, ranking(items))).collect();
+    round(app, &session, "Omprioritering", pb::Method::Borda, items, &ballots).await;
+    close_session(app, &session).await;
+    let list = app
+        .as_("0101", &["observer"])
+        .priorities()
+        .get_priority_list(pb::GetPriorityListRequest {
+            cooperation_id: COOP.into(),
+            revision: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        list.items.iter().map(|i| i.proposal_id.clone()).collect::<Vec<_>>(),
+        items
+    );
 }
 
 /// Five proposals on the shared list (A..E) and one submitted but not adopted (F).
@@ -696,7 +802,252 @@ async fn the_overview_shows_who_deviates(app: TestApp) {
     assert_eq!(v.adopted_locally[0].adopt_local, ["0153", "0155"]);
 }
 
+async fn revoke(app: &TestApp, municipality: &str, id: &str) -> pb::Override {
+    app.as_(municipality, &["board"])
+        .priorities()
+        .revoke_override(pb::RevokeOverrideRequest {
+            id: id.into(),
+            justification: "Den lokale løsning er udfaset; vi deltager fuldt ud".into(),
+            board_resolution: "Direktionsmøde 2027-01-10, pkt. 2".into(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("revoke")
+        .into_inner()
+}
+
+async fn report(app: &TestApp, municipality: &str) -> Result<pb::AccountabilityReport, Status> {
+    app.as_("0155", &["observer"])
+        .priorities()
+        .get_accountability_report(pb::GetAccountabilityReportRequest {
+            cooperation_id: COOP.into(),
+            municipality: municipality.into(),
+        })
+        .await
+        .map(|r| r.into_inner())
+}
+
+async fn accountability_shows_votes_overrides_and_divergences(app: TestApp) {
+    use pb::Choice::{No, Yes};
+    use pb::OverrideKind::*;
+    app.seed_default().await;
+    let a = app.submitted_proposal("0147", "Fælles ESDH", 100_000, false).await.id;
+    let b = app.submitted_proposal("0151", "Borgerportal", 100_000, false).await.id;
+    let x = app.submitted_proposal("0153", "AI-chatbot", 100_000, true).await.id;
+    let session = open_session(&app, "Styregruppemøde november").await;
+    let ballot = yes_no(&[(&a, Yes), (&b, Yes), (&x, No)]);
+    let ballots: Vec<_> = MEMBERS.iter().map(|m| (*m, ballot.clone())).collect();
+    let r1 = round(
+        &app,
+        &session,
+        "Budget 2027",
+        pb::Method::YesNo,
+        &[a.clone(), b.clone(), x.clone()],
+        &ballots,
+    )
+    .await;
+    assert_eq!(
+        r1.result.as_ref().unwrap().adopted,
+        [a.clone(), b.clone()],
+        "X is rejected"
+    );
+    let (ab, ba) = (ranking(&[a.clone(), b.clone()]), ranking(&[b.clone(), a.clone()]));
+    let r2 = round(
+        &app,
+        &session,
+        "Rangordning",
+        pb::Method::Borda,
+        &[a.clone(), b.clone()],
+        &[("0101", ab), ("0147", ba.clone()), ("0151", ba.clone()), ("0153", ba)],
+    )
+    .await;
+    close_session(&app, &session).await;
+
+    // København voted YES on A and ranked it first, then opts out of it; it
+    // voted NO on X, then adopts X locally; it voted YES on B and keeps it.
+    let opted_out = set(&app, "0101", spec(&a, OptOut)).await;
+    let local = set(&app, "0101", spec(&x, AdoptLocal)).await;
+
+    let r = report(&app, "0101").await.unwrap();
+    assert_eq!(r.municipality, "0101");
+    let votes: Vec<_> = r.votes.iter().map(|v| (v.round_id.clone(), v.method())).collect();
+    assert_eq!(
+        votes,
+        [(r1.id.clone(), pb::Method::YesNo), (r2.id.clone(), pb::Method::Borda)]
+    );
+    assert_eq!(r.votes[0].session_id, session.id);
+    let ballot = r.votes[0].ballot.as_ref().unwrap();
+    assert_eq!((ballot.municipality.as_str(), ballot.role.as_str()), ("0101", "board"));
+    assert!(ballot.content.is_some(), "named votes of closed rounds are public");
+    assert_eq!(r.votes[1].result.as_ref().unwrap().candidates[0].proposal_id, b);
+    let overrides: Vec<_> = r
+        .overrides
+        .iter()
+        .map(|o| (o.id.clone(), o.justification.clone(), o.board_resolution.clone()))
+        .collect();
+    assert_eq!(
+        overrides,
+        [
+            (opted_out.id.clone(), JUSTIFICATION.to_string(), RESOLUTION.to_string()),
+            (local.id.clone(), JUSTIFICATION.to_string(), RESOLUTION.to_string())
+        ]
+    );
+    let divergences: Vec<_> = r
+        .divergences
+        .iter()
+        .map(|d| {
+            (
+                d.proposal_id.clone(),
+                d.title.clone(),
+                d.override_kind(),
+                d.override_id.clone(),
+                d.description.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        divergences,
+        [
+            (
+                a.clone(),
+                "Fælles ESDH".to_string(),
+                OptOut,
+                opted_out.id.clone(),
+                "voted YES in round “Budget 2027”, then opted out locally".to_string()
+            ),
+            (
+                a.clone(),
+                "Fælles ESDH".to_string(),
+                OptOut,
+                opted_out.id.clone(),
+                "ranked it 1 of 2 in round “Rangordning”, then opted out locally".to_string()
+            ),
+            (
+                x.clone(),
+                "AI-chatbot".to_string(),
+                AdoptLocal,
+                local.id.clone(),
+                "voted NO in round “Budget 2027”, then adopted it locally".to_string()
+            ),
+        ]
+    );
+    assert_eq!(r.divergences[0].vote, "voted YES in round “Budget 2027”");
+
+    revoke(&app, "0101", &local.id).await;
+    let r = report(&app, "0101").await.unwrap();
+    assert_eq!(r.divergences.len(), 2, "a revoked override no longer diverges");
+    assert_eq!(
+        r.overrides[1].state(),
+        pb::OverrideState::Revoked,
+        "but stays on the record"
+    );
+
+    let theirs = report(&app, "0147").await.unwrap();
+    assert_eq!(theirs.votes.len(), 2);
+    assert!(theirs.overrides.is_empty() && theirs.divergences.is_empty());
+    let e = report(&app, "0999").await.unwrap_err();
+    assert_eq!(e.code(), Code::NotFound);
+    let e = app
+        .as_("0157", &["board"])
+        .priorities()
+        .get_accountability_report(pb::GetAccountabilityReportRequest {
+            cooperation_id: COOP.into(),
+            municipality: "0101".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::PermissionDenied, "non-members do not read it");
+}
+
+async fn the_minutes_list_the_overrides_filed_during_the_session(app: TestApp) {
+    let (p, _) = shared_list(&app).await;
+    let earlier = set(&app, "0147", spec(&p[0], pb::OverrideKind::OptOut)).await;
+    let session = open_session(&app, "Styregruppemøde december").await;
+    set(&app, "0101", defer(&p[1], FAR)).await;
+    revoke(&app, "0147", &earlier.id).await;
+    let minutes = close_session(&app, &session).await;
+    let after = set(&app, "0151", spec(&p[2], pb::OverrideKind::OptOut)).await;
+
+    let md = minutes.markdown;
+    let section = md
+        .split("## Local overrides filed during the session")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("the minutes have an overrides section");
+    let rows: Vec<&str> = section
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| Municipality") && !l.starts_with("| ---"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{section}");
+    assert!(
+        rows[0].contains("København") && rows[0].contains("DEFER until 2099-01-01"),
+        "{}",
+        rows[0]
+    );
+    assert!(
+        rows[0].contains(JUSTIFICATION) && rows[0].contains(RESOLUTION),
+        "{}",
+        rows[0]
+    );
+    assert!(rows[0].contains('B'), "names the proposal: {}", rows[0]);
+    assert!(
+        rows[1].contains("Frederiksberg") && rows[1].contains("OPT_OUT (revoked)"),
+        "{}",
+        rows[1]
+    );
+    assert!(rows[1].contains("udfaset"), "the revocation's own reason: {}", rows[1]);
+    assert_eq!(after.municipality, "0151");
+    assert!(
+        !section.contains("Ballerup"),
+        "an override filed after the session is not in its minutes"
+    );
+}
+
+async fn override_changes_are_on_the_watch_stream(app: TestApp) {
+    use tokio_stream::StreamExt;
+    let (p, _) = shared_list(&app).await;
+    let after = app.event_count().await as u64;
+    let mut stream = app
+        .as_("0155", &["observer"])
+        .audit()
+        .watch(pb::WatchRequest {
+            cooperation_id: COOP.into(),
+            after_seq: after,
+        })
+        .await
+        .expect("watch")
+        .into_inner();
+    let o = set(&app, "0153", rerank(&p[4], 1)).await;
+    revoke(&app, "0153", &o.id).await;
+    let events = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        let mut seen = Vec::new();
+        while seen.len() < 2 {
+            seen.push(stream.next().await.expect("stream open").expect("event"));
+        }
+        seen
+    })
+    .await
+    .expect("override events arrive on the stream");
+    let got: Vec<_> = events.iter().map(|e| (e.action.as_str(), e.subject.as_str())).collect();
+    let subject = format!("overrides/{}", o.id);
+    assert_eq!(
+        got,
+        [
+            ("override.set", subject.as_str()),
+            ("override.revoked", subject.as_str())
+        ]
+    );
+    let payload: serde_json::Value = serde_json::from_str(&events[0].payload_json).unwrap();
+    assert_eq!(payload["municipality"], "0153");
+    assert_eq!(payload["kind"], "RERANK");
+    assert_eq!(payload["local_rank"], 1);
+    assert_eq!(events[1].actor.as_ref().unwrap().municipality, "0153");
+}
+
 e2e!(
+    accountability_shows_votes_overrides_and_divergences,
+    the_minutes_list_the_overrides_filed_during_the_session,
+    override_changes_are_on_the_watch_stream,
     each_kind_shapes_the_effective_list,
     changes_are_versions_with_history,
     flagged_after_a_rerank_then_reconfirmed,
