@@ -4,12 +4,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use samprio_e2e::samprio_server::domain::model::OverrideKind;
 use samprio_e2e::samprio_server::domain::model::{
     Actor, Cooperation, Event, Member, PriorityList, Proposal, ProposalContent, ProposalStatus, Rules, Weighting,
 };
 use samprio_e2e::samprio_server::domain::model::{DecisionLevel, Method, RoundState, SessionState};
+use samprio_e2e::samprio_server::domain::overrides::{Change, Override};
 use samprio_e2e::samprio_server::domain::sessions::model::{Ballot, BallotContent, Minutes, Round, Session};
-use samprio_e2e::samprio_server::store::{self, Store, StoreError};
+use samprio_e2e::samprio_server::store::{self, OverrideFilter, Store, StoreError};
 use samprio_e2e::{Engine, fresh_postgres_db, postgres_admin_url};
 
 /// A fresh, empty store of the engine.
@@ -57,6 +59,9 @@ conformance!(
     batched_writes_keep_good_slots_and_drop_failed_ones,
     sessions_and_rounds_round_trip,
     one_current_ballot_per_member_is_a_schema_constraint,
+    overrides_keep_every_version,
+    one_active_override_per_member_and_proposal_is_a_schema_constraint,
+    override_reads_for_lists_and_reports,
 );
 
 fn coop(id: &str) -> Cooperation {
@@ -710,4 +715,272 @@ async fn one_current_ballot_per_member_is_a_schema_constraint(engine: Engine, s:
         .map(|b| (b.municipality, b.version))
         .collect();
     assert_eq!(now, [("0101".to_string(), 2), ("0147".to_string(), 1)], "{engine:?}");
+}
+
+fn override_(coop: &str, municipality: &str, proposal: &str, kind: OverrideKind) -> Override {
+    Override {
+        id: format!("o-{municipality}-{proposal}"),
+        cooperation_id: coop.into(),
+        municipality: municipality.into(),
+        proposal_id: proposal.into(),
+        kind,
+        defer_until: (kind == OverrideKind::Defer).then(|| "2099-01-01".to_string()),
+        local_rank: (kind == OverrideKind::Rerank).then_some(2),
+        justification: "Lokal løsning kører til 2028".into(),
+        board_resolution: "Direktionsmøde 2026-11-12, pkt. 4".into(),
+        set_by: Actor {
+            sub: "board".into(),
+            municipality: municipality.into(),
+            roles: vec!["board".into()],
+        },
+        set_time: 100,
+        expires_on: None,
+        list_revision: 1,
+        shared_rank_at_set: Some(1),
+        revoked: false,
+        version: 1,
+        change: Change::Set,
+    }
+}
+
+/// Cooperation `a` with proposals p1..p3 (p1, p2 on the list) and, for
+/// 0101, a closed round with its ballot.
+async fn seed_overrides(s: &dyn Store) {
+    seed(s).await;
+    let mut tx = s.begin_write().await.unwrap();
+    tx.insert_proposal(&proposal("a", "p1", "0101", ProposalStatus::Adopted), 10)
+        .await
+        .unwrap();
+    tx.insert_proposal(&proposal("a", "p2", "0147", ProposalStatus::Adopted), 11)
+        .await
+        .unwrap();
+    tx.insert_proposal(&proposal("a", "p3", "0147", ProposalStatus::Rejected), 12)
+        .await
+        .unwrap();
+    tx.insert_proposal(&proposal("a", "p4", "0147", ProposalStatus::Draft), 13)
+        .await
+        .unwrap();
+    tx.insert_priority_list(&PriorityList {
+        cooperation_id: "a".into(),
+        revision: 1,
+        items: vec!["p1".into(), "p2".into()],
+        update_time: 5,
+        cause: "rounds/r".into(),
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn overrides_keep_every_version(engine: Engine, s: Arc<dyn Store>) {
+    seed_overrides(&*s).await;
+    let v1 = override_("a", "0101", "p1", OverrideKind::OptOut);
+    let mut tx = s.begin_write().await.unwrap();
+    tx.insert_override(&v1, 50).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let v2 = Override {
+        kind: OverrideKind::Rerank,
+        local_rank: Some(2),
+        version: 2,
+        set_time: 200,
+        change: Change::Changed,
+        ..v1.clone()
+    };
+    let mut tx = s.begin_write().await.unwrap();
+    tx.update_override(&v2).await.unwrap();
+    assert!(
+        matches!(tx.update_override(&v2).await.unwrap_err(), StoreError::Conflict),
+        "{engine:?}: the same version twice is a conflict"
+    );
+    drop(tx);
+    let mut tx = s.begin_write().await.unwrap();
+    tx.update_override(&v2).await.unwrap();
+    let v3 = Override {
+        revoked: true,
+        version: 3,
+        set_time: 300,
+        change: Change::Revoked,
+        ..v2.clone()
+    };
+    tx.update_override(&v3).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut r = s.begin_read().await.unwrap();
+    assert_eq!(r.get_override(&v1.id).await.unwrap(), Some(v3.clone()), "{engine:?}");
+    assert_eq!(
+        r.override_history(&v1.id).await.unwrap(),
+        [v1.clone(), v2.clone(), v3.clone()],
+        "{engine:?}"
+    );
+    assert_eq!(
+        r.override_versions_between("a", 150, 300).await.unwrap(),
+        [v2, v3],
+        "{engine:?}: the versions recorded in a time window"
+    );
+    assert!(
+        r.override_versions_between("b", 0, 1000).await.unwrap().is_empty(),
+        "{engine:?}"
+    );
+    assert!(
+        r.get_unrevoked_override("a", "0101", "p1").await.unwrap().is_none(),
+        "{engine:?}: a revoked override is not the member's override any more"
+    );
+}
+
+async fn one_active_override_per_member_and_proposal_is_a_schema_constraint(engine: Engine, s: Arc<dyn Store>) {
+    seed_overrides(&*s).await;
+    let first = override_("a", "0101", "p1", OverrideKind::OptOut);
+    let mut tx = s.begin_write().await.unwrap();
+    tx.insert_override(&first, 50).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let second = Override {
+        id: "o-second".into(),
+        ..first.clone()
+    };
+    let mut tx = s.begin_write().await.unwrap();
+    let e = tx.insert_override(&second, 51).await.unwrap_err();
+    assert!(matches!(e, StoreError::Unique(_)), "{engine:?}: {e:?}");
+    drop(tx);
+
+    // Once the first is revoked, the member may set another.
+    let mut tx = s.begin_write().await.unwrap();
+    tx.update_override(&Override {
+        revoked: true,
+        version: 2,
+        change: Change::Revoked,
+        ..first.clone()
+    })
+    .await
+    .unwrap();
+    tx.insert_override(&second, 51).await.unwrap();
+    let e = tx
+        .insert_override(&override_("a", "0999", "p1", OverrideKind::OptOut), 52)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, StoreError::ForeignKey(_)),
+        "{engine:?}: not a member: {e:?}"
+    );
+    drop(tx);
+    let mut r = s.begin_read().await.unwrap();
+    assert!(
+        r.get_override("o-second").await.unwrap().is_none(),
+        "{engine:?}: rolled back"
+    );
+}
+
+async fn override_reads_for_lists_and_reports(engine: Engine, s: Arc<dyn Store>) {
+    seed_overrides(&*s).await;
+    let mut tx = s.begin_write().await.unwrap();
+    let expiring = Override {
+        expires_on: Some("2026-06-30".into()),
+        ..override_("a", "0101", "p1", OverrideKind::OptOut)
+    };
+    let rerank = override_("a", "0101", "p2", OverrideKind::Rerank);
+    let local = override_("a", "0147", "p3", OverrideKind::AdoptLocal);
+    let deferred = override_("a", "0151", "p1", OverrideKind::Defer);
+    for (seq, o) in [(50, &expiring), (51, &rerank), (52, &local), (53, &deferred)] {
+        tx.insert_override(o, seq).await.unwrap();
+    }
+    let s1 = session("a", "s1");
+    tx.insert_session(&s1, 20).await.unwrap();
+    let closed = Round {
+        state: RoundState::Closed,
+        ..round(&s1, "r1", None)
+    };
+    tx.insert_round(&closed, 30).await.unwrap();
+    tx.insert_round(&round(&s1, "r2", None), 31).await.unwrap();
+    tx.insert_ballot(&ballot("r1", "0101", 1)).await.unwrap();
+    tx.insert_ballot(&ballot("r2", "0101", 1)).await.unwrap();
+    tx.insert_ballot(&ballot("r1", "0147", 1)).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut r = s.begin_read().await.unwrap();
+    let on = |date| OverrideFilter {
+        cooperation: "a",
+        municipality: Some("0101"),
+        proposal: None,
+        in_force_on: Some(date),
+    };
+    let ids = |page: Vec<(i64, Override)>| page.into_iter().map(|(_, o)| o.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(r.list_overrides(&on("2026-06-30"), 0, 10).await.unwrap()),
+        [expiring.id.clone(), rerank.id.clone()],
+        "{engine:?}: in force through the expiry date"
+    );
+    assert_eq!(
+        ids(r.list_overrides(&on("2026-07-01"), 0, 10).await.unwrap()),
+        [rerank.id.as_str()],
+        "{engine:?}"
+    );
+    let page = r
+        .list_overrides(
+            &OverrideFilter {
+                cooperation: "a",
+                ..Default::default()
+            },
+            50,
+            2,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        page.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(),
+        [51, 52],
+        "{engine:?}"
+    );
+
+    let e = r.effective_reads("a", "0101", "2026-07-01").await.unwrap();
+    assert!(e.is_member, "{engine:?}");
+    assert_eq!(e.list.unwrap().items, ["p1", "p2"], "{engine:?}");
+    assert_eq!(e.overrides, std::slice::from_ref(&rerank), "{engine:?}");
+    let mut titles: Vec<(String, String)> = e.titles.iter().map(|(a, b)| (a.into(), b.into())).collect();
+    titles.sort();
+    assert_eq!(
+        titles,
+        [
+            ("p1".into(), "P p1".into()),
+            ("p2".into(), "P p2".into()),
+            ("p3".into(), "P p3".into())
+        ],
+        "{engine:?}: every title but the draft's"
+    );
+    assert!(
+        !r.effective_reads("a", "0999", "2026-07-01").await.unwrap().is_member,
+        "{engine:?}"
+    );
+    let none = r.effective_reads("b", "0101", "2026-07-01").await.unwrap();
+    assert!(
+        none.list.is_none() && none.overrides.is_empty() && none.titles.iter().next().is_none(),
+        "{engine:?}"
+    );
+
+    let v = r.overview_reads("a", "2026-07-01").await.unwrap();
+    let mut who: Vec<_> = v
+        .deviations
+        .iter()
+        .map(|d| (d.proposal_id, d.municipality, d.kind, d.defer_until, d.local_rank))
+        .collect();
+    who.sort_by_key(|d| (d.0, d.1));
+    assert_eq!(
+        who,
+        [
+            ("p1", "0151", OverrideKind::Defer, Some("2099-01-01"), None),
+            ("p2", "0101", OverrideKind::Rerank, None, Some(2)),
+            ("p3", "0147", OverrideKind::AdoptLocal, None, None),
+        ],
+        "{engine:?}: what every override in force does"
+    );
+
+    let votes = r.member_ballots("a", "0101").await.unwrap();
+    assert_eq!(
+        votes
+            .iter()
+            .map(|(r, b)| (r.id.as_str(), b.municipality.as_str()))
+            .collect::<Vec<_>>(),
+        [("r1", "0101")],
+        "{engine:?}: only the ballots of closed rounds are named votes"
+    );
 }
