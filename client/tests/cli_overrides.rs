@@ -1,29 +1,11 @@
 //! A board's local overrides through the `samprio` CLI: set, list, history,
 //! the effective list, the accountability report and the cooperation view.
 
-use std::process::Output;
+mod common;
+use common::{samprio, stdout};
 
 use samprio_e2e::samprio_client::pb;
 use samprio_e2e::{COOP, Engine, TestApp};
-
-async fn samprio(app: &TestApp, token: &str, args: &[&str]) -> Output {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_samprio"));
-    cmd.args(args)
-        .env("SAMPRIO_SERVER", &app.addr)
-        .env("SAMPRIO_TOKEN", token);
-    tokio::task::spawn_blocking(move || cmd.output().expect("run samprio"))
-        .await
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "samprio failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 /// Proposals A, B, C adopted by a YES_NO round in which every member voted
 /// YES on all three; D submitted and left out.
