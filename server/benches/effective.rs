@@ -273,8 +273,22 @@ fn bench(c: &mut Criterion) {
     sqlite.bench_function("GetEffectiveList read path", |b| {
         b.iter(|| rt.block_on(overrides::effective_list(&store, &ctx, COOP, &code(0), AS_OF)))
     });
+    // Steady state: nothing changed since the last read, the overview comes
+    // from the cache after the snapshot's check.
+    let cache = overrides::OverviewCache::default();
     sqlite.bench_function("GetCooperationOverview read path", |b| {
-        b.iter(|| rt.block_on(overrides::overview(&store, &ctx, COOP)))
+        b.iter(|| rt.block_on(overrides::overview(&store, &ctx, COOP, &cache)))
+    });
+    // The first read after a change: computed from the database.
+    sqlite.bench_function("GetCooperationOverview read path, after a change", |b| {
+        b.iter(|| {
+            rt.block_on(overrides::overview(
+                &store,
+                &ctx,
+                COOP,
+                &overrides::OverviewCache::default(),
+            ))
+        })
     });
     sqlite.finish();
 }

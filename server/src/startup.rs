@@ -159,7 +159,10 @@ impl Application {
                 authed(v),
             ))
             .add_service(InterceptedService::new(
-                PriorityServiceServer::new(grpc::priority::Priorities { store: store.clone() }),
+                PriorityServiceServer::new(grpc::priority::Priorities {
+                    store: store.clone(),
+                    overviews: Default::default(),
+                }),
                 authed(v),
             ))
             .add_service(InterceptedService::new(

@@ -800,6 +800,24 @@ async fn the_overview_shows_who_deviates(app: TestApp) {
     assert_eq!(v.adopted_locally[0].proposal_id, f);
     assert_eq!(v.adopted_locally[0].title, "F");
     assert_eq!(v.adopted_locally[0].adopt_local, ["0153", "0155"]);
+
+    // A change after a read shows in the next read.
+    let o = get_overview(&app).await;
+    assert_eq!(o, v, "nothing changed between two reads");
+    set(&app, "0155", spec(&p[0], OptOut)).await;
+    let after = get_overview(&app).await;
+    assert_eq!(after.items[0].opt_out, ["0101", "0147", "0155"]);
+}
+
+async fn get_overview(app: &TestApp) -> pb::CooperationOverview {
+    app.as_("0151", &["observer"])
+        .priorities()
+        .get_cooperation_overview(pb::GetCooperationOverviewRequest {
+            cooperation_id: COOP.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
 }
 
 async fn revoke(app: &TestApp, municipality: &str, id: &str) -> pb::Override {

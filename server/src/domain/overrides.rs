@@ -629,15 +629,43 @@ pub struct CooperationOverview {
 
 /// For each shared priority, which members opt out, defer or re-rank it
 /// today; and what members pursue locally.
-pub async fn overview(store: &dyn Store, ctx: &Ctx, cooperation_id: &str) -> Result<CooperationOverview> {
+/// Computed overviews by cooperation and date, each valid for exactly the
+/// state of the log it was computed from. The overview aggregates every
+/// member's overrides, so it is worth keeping while nothing changes; whether
+/// anything did is read from the same snapshot (the log's last sequence
+/// number), so a cached overview is never stale, on one process or many.
+#[derive(Default)]
+pub struct OverviewCache(std::sync::Mutex<HashMap<OverviewKey, (i64, std::sync::Arc<CooperationOverview>)>>);
+
+/// Cooperation and date.
+type OverviewKey = (String, String);
+
+pub async fn overview(
+    store: &dyn Store,
+    ctx: &Ctx,
+    cooperation_id: &str,
+    cache: &OverviewCache,
+) -> Result<std::sync::Arc<CooperationOverview>> {
     let today = today(ctx.now);
     let mut tx = store.begin_read().await?;
     readable(&mut *tx, ctx, cooperation_id).await?;
+    let seq = tx.last_event().await?.map_or(0, |(seq, _)| seq);
+    let key = (cooperation_id.to_string(), today.clone());
+    if let Some((at, v)) = cache.0.lock().expect("cache lock").get(&key)
+        && *at == seq
+    {
+        return Ok(v.clone());
+    }
     let reads = tx.overview_reads(cooperation_id, &today).await?;
     let list = reads.list.unwrap_or_else(|| PriorityList::empty(cooperation_id));
     let titles: HashMap<&str, &str> = reads.titles.iter().collect();
     let deviations = reads.deviations.iter();
-    Ok(overview_view(&list, deviations, &titles, &today))
+    let v = std::sync::Arc::new(overview_view(&list, deviations, &titles, &today));
+    let mut c = cache.0.lock().expect("cache lock");
+    // Keep one entry per cooperation: yesterday's date is of no further use.
+    c.retain(|(coop, _), _| coop != cooperation_id);
+    c.insert(key, (seq, v.clone()));
+    Ok(v)
 }
 
 /// The overview with titles; public for the benchmark.

@@ -13,6 +13,7 @@ use crate::store::Store;
 
 pub struct Priorities {
     pub store: Arc<dyn Store>,
+    pub overviews: overrides::OverviewCache,
 }
 
 type R<T> = Result<Response<T>, Status>;
@@ -122,8 +123,8 @@ impl PriorityService for Priorities {
     ) -> R<pb::CooperationOverview> {
         let ctx = ctx(&req, "")?;
         reply(
-            overrides::overview(&*self.store, &ctx, &req.get_ref().cooperation_id).await,
-            co::overview,
+            overrides::overview(&*self.store, &ctx, &req.get_ref().cooperation_id, &self.overviews).await,
+            |v| co::overview(Arc::unwrap_or_clone(v)),
         )
     }
 }
