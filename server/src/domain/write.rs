@@ -75,7 +75,6 @@ pub struct Write<'a> {
     pub tx: WriteSlot,
     ctx: &'a Ctx,
     scope: String,
-    head: Option<(i64, String)>,
 }
 
 /// Outcome of starting a mutation: either a fresh unit of work, or the result
@@ -99,20 +98,13 @@ impl<'a> Write<'a> {
                 serde_json::from_str(&response).map_err(crate::store::StoreError::from)?,
             ));
         }
-        Ok(Begun::Fresh(Write {
-            tx,
-            ctx,
-            scope,
-            head: None,
-        }))
+        Ok(Begun::Fresh(Write { tx, ctx, scope }))
     }
 
     /// Appends an event to the chain and returns its sequence number.
     pub async fn event(&mut self, e: NewEvent) -> Result<i64> {
-        let (prev_seq, prev_hash) = match self.head.take() {
-            Some(h) => h,
-            None => self.tx.last_event().await?.unwrap_or((0, GENESIS_HASH.to_string())),
-        };
+        // The transaction knows the head once read: one query per batch.
+        let (prev_seq, prev_hash) = self.tx.last_event().await?.unwrap_or((0, GENESIS_HASH.to_string()));
         let seq = prev_seq + 1;
         let actor = self.ctx.actor();
         let payload = e.payload.to_string();
@@ -138,7 +130,6 @@ impl<'a> Write<'a> {
             hash: hash.clone(),
         };
         self.tx.insert_event(&event).await?;
-        self.head = Some((seq, hash));
         Ok(seq)
     }
 

@@ -1,7 +1,7 @@
 //! The SQL both engines share, written once. `impl_core_tx!(T)` implements
 //! [`StoreTx`](super::StoreTx) for an engine's transaction type `T`, which has
-//! fields `tx: sqlx::Transaction<'static, DB>`, `written_seq` and
-//! `seq_at_savepoint` (`Option<i64>`), and
+//! fields `tx: sqlx::Transaction<'static, DB>`, `chain` and
+//! `chain_at_savepoint` ([`Chain`](super::Chain)), and
 //! `committed: Arc<watch::Sender<i64>>`, and an inherent
 //! `async fn on_event(&mut self, seq: i64) -> StoreResult<()>`.
 
@@ -12,7 +12,7 @@ macro_rules! impl_core_tx {
             async fn commit(self: Box<Self>) -> $crate::store::StoreResult<()> {
                 let this = *self;
                 this.tx.commit().await?;
-                if let Some(seq) = this.written_seq {
+                if let Some(seq) = this.chain.written {
                     this.committed.send_if_modified(|cur| {
                         if seq > *cur {
                             *cur = seq;
@@ -27,7 +27,7 @@ macro_rules! impl_core_tx {
 
             async fn savepoint(&mut self) -> $crate::store::StoreResult<()> {
                 sqlx::query("SAVEPOINT slot").execute(&mut *self.tx).await?;
-                self.seq_at_savepoint = self.written_seq;
+                self.chain_at_savepoint = self.chain.clone();
                 Ok(())
             }
 
@@ -39,7 +39,7 @@ macro_rules! impl_core_tx {
             async fn rollback_to_savepoint(&mut self) -> $crate::store::StoreResult<()> {
                 sqlx::query("ROLLBACK TO SAVEPOINT slot").execute(&mut *self.tx).await?;
                 sqlx::query("RELEASE SAVEPOINT slot").execute(&mut *self.tx).await?;
-                self.written_seq = self.seq_at_savepoint;
+                self.chain = self.chain_at_savepoint.clone();
                 Ok(())
             }
 
@@ -64,9 +64,14 @@ macro_rules! impl_core_tx {
             }
 
             async fn last_event(&mut self) -> $crate::store::StoreResult<Option<(i64, String)>> {
-                Ok(sqlx::query_as("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+                if let Some(head) = &self.chain.head {
+                    return Ok(Some(head.clone()));
+                }
+                let head: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
                     .fetch_optional(&mut *self.tx)
-                    .await?)
+                    .await?;
+                self.chain.head = head.clone();
+                Ok(head)
             }
 
             async fn insert_event(&mut self, e: &$crate::domain::model::Event) -> $crate::store::StoreResult<()> {
@@ -85,7 +90,7 @@ macro_rules! impl_core_tx {
                 .bind(&e.hash)
                 .execute(&mut *self.tx)
                 .await?;
-                self.written_seq = Some(e.seq);
+                self.chain = $crate::store::Chain { head: Some((e.seq, e.hash.clone())), written: Some(e.seq) };
                 self.on_event(e.seq).await
             }
 

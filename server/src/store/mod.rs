@@ -187,6 +187,16 @@ pub async fn connect(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
     }
 }
 
+/// What a transaction knows of the event chain: its head (last sequence
+/// number and hash, once read or written in this transaction: a write
+/// transaction holds the write lock and a read transaction reads one
+/// snapshot, so it cannot move underneath) and the last event it wrote.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Chain {
+    head: Option<(i64, String)>,
+    written: Option<i64>,
+}
+
 pub(crate) fn one_row(affected: u64) -> StoreResult<()> {
     if affected == 1 {
         Ok(())

@@ -24,8 +24,8 @@ pub struct PgStore {
 
 pub struct PgTx {
     tx: sqlx::Transaction<'static, sqlx::Postgres>,
-    written_seq: Option<i64>,
-    seq_at_savepoint: Option<i64>,
+    chain: super::Chain,
+    chain_at_savepoint: super::Chain,
     committed: Arc<watch::Sender<i64>>,
 }
 
@@ -138,8 +138,8 @@ impl Store for PgStore {
             .await?;
         Ok(Box::new(PgTx {
             tx,
-            written_seq: None,
-            seq_at_savepoint: None,
+            chain: Default::default(),
+            chain_at_savepoint: Default::default(),
             committed: self.committed.clone(),
         }))
     }
@@ -151,8 +151,8 @@ impl Store for PgStore {
             .await?;
         Ok(Box::new(PgTx {
             tx,
-            written_seq: None,
-            seq_at_savepoint: None,
+            chain: Default::default(),
+            chain_at_savepoint: Default::default(),
             committed: self.committed.clone(),
         }))
     }

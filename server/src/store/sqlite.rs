@@ -19,8 +19,8 @@ pub struct SqliteStore {
 
 pub struct SqliteTx {
     tx: sqlx::Transaction<'static, sqlx::Sqlite>,
-    written_seq: Option<i64>,
-    seq_at_savepoint: Option<i64>,
+    chain: super::Chain,
+    chain_at_savepoint: super::Chain,
     committed: Arc<watch::Sender<i64>>,
 }
 
@@ -80,8 +80,8 @@ impl Store for SqliteStore {
         let tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         Ok(Box::new(SqliteTx {
             tx,
-            written_seq: None,
-            seq_at_savepoint: None,
+            chain: Default::default(),
+            chain_at_savepoint: Default::default(),
             committed: self.committed.clone(),
         }))
     }
@@ -90,8 +90,8 @@ impl Store for SqliteStore {
         let tx = self.reader.begin().await?;
         Ok(Box::new(SqliteTx {
             tx,
-            written_seq: None,
-            seq_at_savepoint: None,
+            chain: Default::default(),
+            chain_at_savepoint: Default::default(),
             committed: self.committed.clone(),
         }))
     }
