@@ -94,6 +94,7 @@ pub async fn update(store: &dyn Store, ctx: &Ctx, req: CooperationUpdate) -> Res
     })
     .await?;
     w.tx.update_cooperation(&c).await?;
+    c.member_count = w.tx.count_current_members(&c.id).await?;
     w.finish(c).await
 }
 
@@ -129,7 +130,9 @@ pub async fn readable(tx: &mut dyn StoreTx, ctx: &Ctx, id: &str) -> Result<Coope
 
 pub async fn get(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Cooperation> {
     let mut tx = store.begin_read().await?;
-    readable(&mut *tx, ctx, id).await
+    let mut c = readable(&mut *tx, ctx, id).await?;
+    c.member_count = tx.count_current_members(id).await?;
+    Ok(c)
 }
 
 /// Cooperations the caller can read (all of them for operators).

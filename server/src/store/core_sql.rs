@@ -148,14 +148,14 @@ macro_rules! impl_core_tx {
                     .bind(id)
                     .fetch_optional(&mut *self.tx)
                     .await?;
-                match row {
-                    None => Ok(None),
-                    Some((doc,)) => {
-                        let mut c: $crate::domain::model::Cooperation = $crate::store::from_doc(&doc)?;
-                        c.member_count = self.count_current_members(id).await?;
-                        Ok(Some(c))
-                    }
-                }
+                // Without its member count, which write paths never need; the
+                // API's reads add it (`count_current_members`).
+                row.map(|(d,)| {
+                    let mut c: $crate::domain::model::Cooperation = $crate::store::from_doc(&d)?;
+                    c.member_count = 0;
+                    Ok(c)
+                })
+                .transpose()
             }
 
             async fn list_cooperations(&mut self, after_seq: i64, limit: i64) -> $crate::store::StoreResult<$crate::store::Page<$crate::domain::model::Cooperation>> {

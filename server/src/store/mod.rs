@@ -127,6 +127,8 @@ pub trait CoreTx: Send {
     // Cooperations.
     async fn insert_cooperation(&mut self, c: &Cooperation, seq: i64) -> StoreResult<()>;
     async fn update_cooperation(&mut self, c: &Cooperation) -> StoreResult<()>;
+    /// The cooperation without `member_count` (see `count_current_members`).
+    /// The cooperation without `member_count` (see `count_current_members`).
     async fn get_cooperation(&mut self, id: &str) -> StoreResult<Option<Cooperation>>;
     async fn list_cooperations(&mut self, after_seq: i64, limit: i64) -> StoreResult<Page<Cooperation>>;
 
