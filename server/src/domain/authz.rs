@@ -39,17 +39,26 @@ pub fn read_cooperation(p: &Principal, cooperation: &str, member: Option<&Member
     }
 }
 
+/// Acting for a municipality requires it to be a current member (`member`
+/// is its membership record in the cooperation, if any).
+fn current_member(municipality: &str, cooperation: Option<&str>, member: Option<&Member>) -> Result<()> {
+    match member {
+        Some(m) if m.is_current() => Ok(()),
+        Some(m) => Err(Error::denied(format!(
+            "municipality {municipality} left cooperation {} on {}",
+            m.cooperation_id,
+            m.left_on.as_deref().unwrap_or("?")
+        ))),
+        None => Err(Error::denied(format!(
+            "municipality {municipality} is not a member of {}",
+            cooperation.map_or("this cooperation".to_string(), |c| format!("cooperation {c}"))
+        ))),
+    }
+}
+
 /// Drafting a proposal for one's own municipality, which must be a current member.
 pub fn draft_proposal(p: &Principal, cooperation: &str, member: Option<&Member>) -> Result<()> {
-    match member {
-        Some(m) if m.is_current() => {}
-        _ => {
-            return Err(Error::denied(format!(
-                "municipality {} is not a current member of cooperation {cooperation}",
-                p.municipality
-            )));
-        }
-    }
+    current_member(&p.municipality, Some(cooperation), member)?;
     if p.has_role(&Role::DigitalLead) || p.has_role(&Role::Board) {
         Ok(())
     } else {
@@ -88,15 +97,7 @@ pub fn chair(p: &Principal, cooperation: &str) -> Result<()> {
 /// Casting the member's vote on a matter of the given level. Returns the role
 /// the vote is cast in.
 pub fn vote(p: &Principal, member: Option<&Member>, level: DecisionLevel, rules: &Rules) -> Result<Role> {
-    match member {
-        Some(m) if m.is_current() => {}
-        _ => {
-            return Err(Error::denied(format!(
-                "municipality {} is not a current member",
-                p.municipality
-            )));
-        }
-    }
+    current_member(&p.municipality, None, member)?;
     if p.has_role(&Role::Board) {
         return Ok(Role::Board);
     }
@@ -141,15 +142,7 @@ pub fn cast_ballot(
 /// lead checks in its own municipality (observers attend, but do not
 /// represent it).
 pub fn check_in(p: &Principal, cooperation: &str, member: Option<&Member>) -> Result<()> {
-    match member {
-        Some(m) if m.is_current() => {}
-        _ => {
-            return Err(Error::denied(format!(
-                "municipality {} is not a current member of cooperation {cooperation}",
-                p.municipality
-            )));
-        }
-    }
+    current_member(&p.municipality, Some(cooperation), member)?;
     if p.has_role(&Role::Board) || p.has_role(&Role::DigitalLead) {
         Ok(())
     } else {
@@ -167,14 +160,7 @@ pub fn override_for(p: &Principal, municipality: &str, member: Option<&Member>, 
             "only the board of {municipality} may change its overrides"
         )));
     }
-    match member {
-        Some(m) if m.is_current() => {}
-        _ => {
-            return Err(Error::denied(format!(
-                "municipality {municipality} is not a current member"
-            )));
-        }
-    }
+    current_member(municipality, None, member)?;
     if p.has_role(&Role::Board) {
         Ok(())
     } else if level == DecisionLevel::Board {
