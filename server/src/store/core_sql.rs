@@ -3,14 +3,18 @@
 //! fields `tx: sqlx::Transaction<'static, DB>`, `chain` and
 //! `chain_at_savepoint` ([`Chain`](super::Chain)), and
 //! `committed: Arc<watch::Sender<i64>>`, and an inherent
-//! `async fn on_event(&mut self, seq: i64) -> StoreResult<()>`.
+//! `async fn before_commit(&mut self, last_written: i64) -> StoreResult<()>`,
+//! called when the transaction wrote events.
 
 macro_rules! impl_core_tx {
     ($tx:ty) => {
         #[async_trait::async_trait]
         impl $crate::store::CoreTx for $tx {
             async fn commit(self: Box<Self>) -> $crate::store::StoreResult<()> {
-                let this = *self;
+                let mut this = *self;
+                if let Some(seq) = this.chain.written {
+                    this.before_commit(seq).await?;
+                }
                 this.tx.commit().await?;
                 if let Some(seq) = this.chain.written {
                     this.committed.send_if_modified(|cur| {
@@ -91,7 +95,7 @@ macro_rules! impl_core_tx {
                 .execute(&mut *self.tx)
                 .await?;
                 self.chain = $crate::store::Chain { head: Some((e.seq, e.hash.clone())), written: Some(e.seq) };
-                self.on_event(e.seq).await
+                Ok(())
             }
 
             async fn list_events(&mut self, cooperation: Option<&str>, after_seq: i64, limit: i64) -> $crate::store::StoreResult<Vec<$crate::domain::model::Event>> {

@@ -30,7 +30,9 @@ pub struct PgTx {
 }
 
 impl PgTx {
-    async fn on_event(&mut self, seq: i64) -> StoreResult<()> {
+    /// One NOTIFY per transaction, with its last event: PostgreSQL delivers it
+    /// only if the transaction commits.
+    async fn before_commit(&mut self, seq: i64) -> StoreResult<()> {
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(CHANNEL)
             .bind(seq.to_string())

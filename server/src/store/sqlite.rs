@@ -25,7 +25,7 @@ pub struct SqliteTx {
 }
 
 impl SqliteTx {
-    async fn on_event(&mut self, _seq: i64) -> StoreResult<()> {
+    async fn before_commit(&mut self, _last_written: i64) -> StoreResult<()> {
         Ok(())
     }
 }
