@@ -10,7 +10,7 @@ use samprio_e2e::samprio_client::{Client, pb};
 use samprio_e2e::samprio_server::auth::{Algorithm, Role, TokenMinter};
 use samprio_e2e::{
     AUDIENCE, Engine, ISSUER_A, ServerProcess, TestApp, fresh_postgres_db, load_codes, postgres_admin_url,
-    write_config, yes_ballot,
+    verify_chain, write_config, yes_ballot,
 };
 
 const MEMBERS: usize = 16;
@@ -165,12 +165,7 @@ async fn crash_while_casting(engine: Engine) {
             .collect();
         assert_eq!(current.len(), usize::from(expected > 0), "{code}: one current ballot");
     }
-    let v = chair
-        .audit()
-        .verify_chain(pb::VerifyChainRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let v = verify_chain(&chair).await;
     assert!(v.ok, "{v:?}");
 }
 

@@ -9,29 +9,87 @@ use std::time::Duration;
 use samprio_e2e::samprio_client::{Client, pb};
 use samprio_e2e::samprio_server::auth::{Algorithm, Role, TokenMinter};
 use samprio_e2e::{
-    AUDIENCE, COOP, ISSUER_A, MUNICIPALITIES, ServerProcess, TestKey, content, ed25519_key, fresh_postgres_db,
-    postgres_admin_url, write_config,
+    AUDIENCE, COOP, ISSUER_A, MUNICIPALITIES, ServerProcess, content, ed25519_key, fresh_postgres_db,
+    postgres_admin_url, verify_chain, write_config,
 };
 use tokio_stream::StreamExt;
 
-fn start(config: &std::path::Path) -> ServerProcess {
-    ServerProcess::start(std::path::Path::new(env!("CARGO_BIN_EXE_samprio-server")), config)
+/// Two server processes on one fresh PostgreSQL database, trusting one test
+/// issuer for the test municipalities, and a cooperation on it.
+struct Pair {
+    _one: ServerProcess,
+    _two: ServerProcess,
+    c1: Client,
+    c2: Client,
+    minter: TokenMinter,
+    _dir: tempfile::TempDir,
 }
 
-/// A configuration file for servers on `url` that trust `key` for the test
-/// municipalities; `extra` adds top-level settings.
-fn config(dir: &std::path::Path, url: &str, key: &TestKey, extra: &str) -> std::path::PathBuf {
-    let municipalities: Vec<String> = MUNICIPALITIES.iter().map(|m| m.to_string()).collect();
-    write_config(dir, url, &key.public_pem, &municipalities, extra)
-}
+impl Pair {
+    /// `extra` adds top-level settings to both processes' configuration.
+    async fn start(extra: &str) -> Pair {
+        let url = fresh_postgres_db(&postgres_admin_url().expect("SAMPRIO_TEST_POSTGRES_URL")).await;
+        let key = ed25519_key();
+        let dir = tempfile::tempdir().unwrap();
+        let municipalities: Vec<String> = MUNICIPALITIES.iter().map(|m| m.to_string()).collect();
+        let config = write_config(dir.path(), &url, &key.public_pem, &municipalities, extra);
+        let bin = std::path::Path::new(env!("CARGO_BIN_EXE_samprio-server"));
+        let (one, two) = (ServerProcess::start(bin, &config), ServerProcess::start(bin, &config));
+        let minter = TokenMinter::new(ISSUER_A, AUDIENCE, Algorithm::EdDSA, key.private_pem.as_bytes(), None).unwrap();
+        let c1 = Client::connect(&one.addr, "").await.unwrap();
+        let c2 = Client::connect(&two.addr, "").await.unwrap();
+        Pair {
+            _one: one,
+            _two: two,
+            c1,
+            c2,
+            minter,
+            _dir: dir,
+        }
+    }
 
-fn token(minter: &TokenMinter, municipality: &str, roles: &[Role]) -> String {
-    minter.mint(
-        &format!("user-{municipality}"),
-        municipality,
-        roles,
-        Duration::from_secs(600),
-    )
+    fn token(&self, municipality: &str, roles: &[Role]) -> String {
+        self.minter.mint(
+            &format!("user-{municipality}"),
+            municipality,
+            roles,
+            Duration::from_secs(600),
+        )
+    }
+
+    /// A client of `process` (1 or 2) acting as `municipality` with `roles`.
+    fn as_(&self, process: usize, municipality: &str, roles: &[Role]) -> Client {
+        let c = if process == 1 { &self.c1 } else { &self.c2 };
+        c.as_token(&self.token(municipality, roles)).unwrap()
+    }
+
+    /// Creates the cooperation through process one and adds the first
+    /// `members` test municipalities through process two.
+    async fn seed(&self, rules: Option<pb::CooperationRules>, members: usize) {
+        self.as_(1, "0101", &[Role::Operator])
+            .cooperations()
+            .create_cooperation(pb::CreateCooperationRequest {
+                id: COOP.into(),
+                name: "Scale".into(),
+                rules,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let sec = self.as_(2, "0101", &[Role::Secretariat(COOP.into())]);
+        for code in &MUNICIPALITIES[..members] {
+            sec.cooperations()
+                .add_member(pb::AddMemberRequest {
+                    cooperation_id: COOP.into(),
+                    code: code.to_string(),
+                    name: format!("M{code}"),
+                    population: 1000,
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -40,42 +98,12 @@ fn token(minter: &TokenMinter, municipality: &str, roles: &[Role]) -> String {
     ignore = "PostgreSQL suite: set SAMPRIO_TEST_POSTGRES_URL=postgres://user@host:5432/postgres to run it"
 )]
 async fn two_processes_on_postgres_share_one_record() {
-    let url = fresh_postgres_db(&postgres_admin_url().expect("SAMPRIO_TEST_POSTGRES_URL")).await;
-    let key = ed25519_key();
-    let dir = tempfile::tempdir().unwrap();
-    let config = config(dir.path(), &url, &key, "");
-    let (one, two) = (start(&config), start(&config));
-    let minter = TokenMinter::new(ISSUER_A, AUDIENCE, Algorithm::EdDSA, key.private_pem.as_bytes(), None).unwrap();
-    let c1 = Client::connect(&one.addr, "").await.unwrap();
-    let c2 = Client::connect(&two.addr, "").await.unwrap();
-
-    let op = c1.as_token(&token(&minter, "0101", &[Role::Operator])).unwrap();
-    op.cooperations()
-        .create_cooperation(pb::CreateCooperationRequest {
-            id: COOP.into(),
-            name: "Scale".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    let sec = c2
-        .as_token(&token(&minter, "0101", &[Role::Secretariat(COOP.into())]))
-        .unwrap();
-    for code in &MUNICIPALITIES[..5] {
-        sec.cooperations()
-            .add_member(pb::AddMemberRequest {
-                cooperation_id: COOP.into(),
-                code: code.to_string(),
-                name: format!("M{code}"),
-                population: 1000,
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-    }
+    let pair = Pair::start("").await;
+    pair.seed(None, 5).await;
+    let (c1, c2) = (&pair.c1, &pair.c2);
 
     // A stream on process two, opened before the writes.
-    let observer = c2.as_token(&token(&minter, "0151", &[Role::Observer])).unwrap();
+    let observer = pair.as_(2, "0151", &[Role::Observer]);
     let mut watch = observer
         .audit()
         .watch(pb::WatchRequest {
@@ -91,7 +119,7 @@ async fn two_processes_on_postgres_share_one_record() {
     const EACH: usize = 8;
     let mut tasks = Vec::new();
     for (i, code) in MUNICIPALITIES[..5].iter().enumerate() {
-        let lead_token = token(&minter, code, &[Role::DigitalLead]);
+        let lead_token = pair.token(code, &[Role::DigitalLead]);
         let (a, b) = if i % 2 == 0 {
             (c1.clone(), c2.clone())
         } else {
@@ -152,14 +180,7 @@ async fn two_processes_on_postgres_share_one_record() {
     assert_eq!(stored, acknowledged, "every acknowledged write is stored exactly once");
 
     for c in [&c1, &c2] {
-        let v = c
-            .as_token(&token(&minter, "0101", &[Role::Operator]))
-            .unwrap()
-            .audit()
-            .verify_chain(pb::VerifyChainRequest {})
-            .await
-            .unwrap()
-            .into_inner();
+        let v = verify_chain(&c.as_token(&pair.token("0101", &[Role::Operator])).unwrap()).await;
         assert!(v.ok, "{v:?}");
         assert_eq!(
             v.events_checked as usize,
@@ -188,45 +209,16 @@ async fn two_processes_on_postgres_share_one_record() {
     ignore = "PostgreSQL suite: set SAMPRIO_TEST_POSTGRES_URL=postgres://user@host:5432/postgres to run it"
 )]
 async fn two_processes_close_each_due_round_once() {
-    let url = fresh_postgres_db(&postgres_admin_url().expect("SAMPRIO_TEST_POSTGRES_URL")).await;
-    let key = ed25519_key();
-    let dir = tempfile::tempdir().unwrap();
     // Both processes poll often, so they race for every due round.
-    let config = config(dir.path(), &url, &key, "deadline_poll_ms = 10\n");
-    let (one, two) = (start(&config), start(&config));
-    let minter = TokenMinter::new(ISSUER_A, AUDIENCE, Algorithm::EdDSA, key.private_pem.as_bytes(), None).unwrap();
-    let c1 = Client::connect(&one.addr, "").await.unwrap();
-    let c2 = Client::connect(&two.addr, "").await.unwrap();
-    let as_ = |c: &Client, m: &str, roles: &[Role]| c.as_token(&token(&minter, m, roles)).unwrap();
-
-    as_(&c1, "0101", &[Role::Operator])
-        .cooperations()
-        .create_cooperation(pb::CreateCooperationRequest {
-            id: COOP.into(),
-            name: "Scale".into(),
-            rules: Some(pb::CooperationRules {
-                default_weighting: pb::Weighting::Equal as i32,
-                default_quorum_bp: 5000,
-                allow_delegated_voting: true,
-            }),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    for code in &MUNICIPALITIES[..3] {
-        as_(&c2, "0101", &[Role::Secretariat(COOP.into())])
-            .cooperations()
-            .add_member(pb::AddMemberRequest {
-                cooperation_id: COOP.into(),
-                code: code.to_string(),
-                name: format!("M{code}"),
-                population: 1000,
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-    }
-    let chair = as_(&c1, "0101", &[Role::Chair(COOP.into())]);
+    let pair = Pair::start("deadline_poll_ms = 10\n").await;
+    let rules = pb::CooperationRules {
+        default_weighting: pb::Weighting::Equal as i32,
+        default_quorum_bp: 5000,
+        allow_delegated_voting: true,
+    };
+    pair.seed(Some(rules), 3).await;
+    let as_ = |c: usize, m: &str, roles: &[Role]| pair.as_(c, m, roles);
+    let chair = as_(1, "0101", &[Role::Chair(COOP.into())]);
     let session = chair
         .sessions()
         .create_session(pb::CreateSessionRequest {
@@ -250,7 +242,7 @@ async fn two_processes_close_each_due_round_once() {
     let deadline = pbjson_now_plus(8);
     let mut rounds = Vec::new();
     for n in 0..ROUNDS {
-        let lead = as_(&c2, MUNICIPALITIES[n % 3], &[Role::DigitalLead]);
+        let lead = as_(2, MUNICIPALITIES[n % 3], &[Role::DigitalLead]);
         let draft = lead
             .proposals()
             .create_proposal(pb::CreateProposalRequest {
@@ -284,7 +276,7 @@ async fn two_processes_close_each_due_round_once() {
             .unwrap()
             .into_inner();
         for code in &MUNICIPALITIES[..2] {
-            as_(if n % 2 == 0 { &c1 } else { &c2 }, code, &[Role::Board])
+            as_(if n % 2 == 0 { 1 } else { 2 }, code, &[Role::Board])
                 .sessions()
                 .cast_ballot(pb::CastBallotRequest {
                     round_id: round.id.clone(),
@@ -305,7 +297,7 @@ async fn two_processes_close_each_due_round_once() {
     }
 
     // Nobody closes them: follow the log until every round has closed.
-    let observer = as_(&c2, "0151", &[Role::Observer]);
+    let observer = as_(2, "0151", &[Role::Observer]);
     let mut watch = observer
         .audit()
         .watch(pb::WatchRequest {
@@ -350,12 +342,7 @@ async fn two_processes_close_each_due_round_once() {
     rounds.sort();
     assert_eq!(closed, rounds, "each round closed exactly once");
 
-    let v = as_(&c1, "0101", &[Role::Operator])
-        .audit()
-        .verify_chain(pb::VerifyChainRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let v = verify_chain(&as_(1, "0101", &[Role::Operator])).await;
     assert!(v.ok, "{v:?}");
     let list = observer
         .priorities()

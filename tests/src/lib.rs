@@ -556,3 +556,20 @@ pub fn write_config(
     .expect("write config");
     path
 }
+
+/// Recomputes the event log's hash chain through `client`'s server.
+pub async fn verify_chain(client: &Client) -> pb::VerifyChainResponse {
+    client
+        .audit()
+        .verify_chain(pb::VerifyChainRequest {})
+        .await
+        .expect("VerifyChain")
+        .into_inner()
+}
+
+impl TestApp {
+    /// VerifyChain as the operator.
+    pub async fn verify_chain(&self) -> pb::VerifyChainResponse {
+        verify_chain(&self.operator()).await
+    }
+}

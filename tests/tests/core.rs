@@ -92,13 +92,7 @@ async fn happy_path_from_cooperation_to_submitted_proposal(app: TestApp) {
     );
     assert_eq!(events.last().unwrap().actor.as_ref().unwrap().municipality, "0147");
 
-    let v = app
-        .operator()
-        .audit()
-        .verify_chain(pb::VerifyChainRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let v = app.verify_chain().await;
     assert!(v.ok, "{v:?}");
     assert_eq!(v.events_checked, 9);
 }
@@ -501,6 +495,15 @@ async fn malformed_input_names_the_field_and_writes_nothing(app: TestApp) {
         .await
         .unwrap_err();
     assert_eq!(violated_fields(&e), ["code", "population", "joined_on"]);
+    let e = lead
+        .create_proposal(pb::CreateProposalRequest {
+            cooperation_id: COOP.into(),
+            content: Some(content("Fine", 1, false)),
+            request_id: "r".repeat(129),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&e), ["request_id"]);
     assert_eq!(app.event_count().await, before, "rejected requests write nothing");
 
     // Submitted content is frozen.
@@ -613,25 +616,13 @@ e2e!(retried_request_id_returns_the_first_result_and_writes_once);
 async fn verify_chain_names_the_first_altered_event(app: TestApp) {
     app.seed_default().await;
     app.submitted_proposal("0147", "Audited", 10, false).await;
-    let ok = app
-        .operator()
-        .audit()
-        .verify_chain(pb::VerifyChainRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let ok = app.verify_chain().await;
     assert!(ok.ok);
     let n = ok.events_checked;
     assert!(n >= 8);
 
     tamper(&app, "UPDATE events SET payload = '{\"tampered\":true}' WHERE seq = 4").await;
-    let bad = app
-        .operator()
-        .audit()
-        .verify_chain(pb::VerifyChainRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let bad = app.verify_chain().await;
     assert!(!bad.ok);
     assert_eq!(bad.first_bad_seq, 4);
     assert_eq!(bad.events_checked, 3);

@@ -540,13 +540,7 @@ async fn full_session_with_every_method_and_weighting(app: TestApp) {
         assert!(md.contains(expected), "minutes lack {expected:?}:\n{md}");
     }
 
-    let v = app
-        .operator()
-        .audit()
-        .verify_chain(pb::VerifyChainRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let v = app.verify_chain().await;
     assert!(v.ok, "{v:?}");
     let actions: Vec<String> = events(&app, 0).await.into_iter().map(|e| e.action).collect();
     for action in [

@@ -13,6 +13,18 @@ pub fn create_cooperation(p: &Principal) -> Result<()> {
     }
 }
 
+/// Reading the events of every cooperation at once: operators only; everyone
+/// else names a cooperation they may read.
+pub fn read_whole_log(p: &Principal) -> Result<()> {
+    if p.has_role(&Role::Operator) {
+        Ok(())
+    } else {
+        Err(Error::denied(
+            "listing every cooperation's events requires the operator role; name a cooperation_id",
+        ))
+    }
+}
+
 /// Managing members and the catalogue: the cooperation's secretariat.
 pub fn manage_cooperation(p: &Principal, cooperation: &str) -> Result<()> {
     if p.is_secretariat_of(cooperation) {
@@ -213,6 +225,12 @@ mod tests {
     fn only_operators_create_cooperations() {
         assert!(create_cooperation(&principal("0101", &[Role::Operator])).is_ok());
         assert!(create_cooperation(&principal("0101", &[Role::Board])).is_err());
+    }
+
+    #[test]
+    fn only_operators_read_the_whole_log() {
+        assert!(read_whole_log(&principal("0101", &[Role::Operator])).is_ok());
+        assert!(read_whole_log(&principal("0101", &[Role::Board, Role::Chair("c".into())])).is_err());
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! Reading the record: paging, verifying the chain, following it live.
 
 use super::audit::{self, GENESIS_HASH};
+use super::authz;
 use super::cooperations::readable;
-use super::error::{Error, Result};
+use super::error::Result;
 use super::model::Event;
 use super::page;
 use super::write::Ctx;
-use crate::auth::Role;
+
 use crate::store::Store;
 
 pub async fn list(
@@ -22,11 +23,7 @@ pub async fn list(
     let limit = page::size(page_size);
     let mut tx = store.begin_read().await?;
     let filter = if cooperation_id.is_empty() {
-        if !ctx.principal.has_role(&Role::Operator) {
-            return Err(Error::denied(
-                "listing every cooperation's events requires the operator role; name a cooperation_id",
-            ));
-        }
+        authz::read_whole_log(&ctx.principal)?;
         None
     } else {
         readable(&mut *tx, ctx, cooperation_id).await?;
