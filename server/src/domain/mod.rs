@@ -14,6 +14,7 @@ pub mod page;
 pub mod priorities;
 pub mod priority;
 pub mod proposals;
+pub mod register;
 pub mod sessions;
 pub mod tally;
 pub mod validate;
