@@ -21,7 +21,7 @@ macro_rules! impl_override_tx {
         impl $crate::store::OverrideTx for $tx {
             async fn insert_override(
                 &mut self,
-                o: &$crate::domain::overrides::Override,
+                o: &$crate::domain::model::Override,
                 seq: i64,
             ) -> $crate::store::StoreResult<()> {
                 let doc = $crate::store::to_doc(o)?;
@@ -44,7 +44,7 @@ macro_rules! impl_override_tx {
                 self.insert_override_version(o, &doc).await
             }
 
-            async fn update_override(&mut self, o: &$crate::domain::overrides::Override) -> $crate::store::StoreResult<()> {
+            async fn update_override(&mut self, o: &$crate::domain::model::Override) -> $crate::store::StoreResult<()> {
                 let doc = $crate::store::to_doc(o)?;
                 let r = sqlx::query(
                     "UPDATE overrides SET active = $2, version = $3, expires_on = $4, deviation = $5, doc = $6 \
@@ -66,7 +66,7 @@ macro_rules! impl_override_tx {
             async fn get_override(
                 &mut self,
                 id: &str,
-            ) -> $crate::store::StoreResult<Option<$crate::domain::overrides::Override>> {
+            ) -> $crate::store::StoreResult<Option<$crate::domain::model::Override>> {
                 let row: Option<(String,)> = sqlx::query_as("SELECT doc FROM overrides WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&mut *self.tx)
@@ -79,7 +79,7 @@ macro_rules! impl_override_tx {
                 cooperation: &str,
                 municipality: &str,
                 proposal: &str,
-            ) -> $crate::store::StoreResult<Option<$crate::domain::overrides::Override>> {
+            ) -> $crate::store::StoreResult<Option<$crate::domain::model::Override>> {
                 let row: Option<(String,)> = sqlx::query_as(
                     "SELECT doc FROM overrides WHERE cooperation_id = $1 AND municipality = $2 AND proposal_id = $3 AND active",
                 )
@@ -96,7 +96,7 @@ macro_rules! impl_override_tx {
                 f: &$crate::store::overrides::OverrideFilter<'_>,
                 after_seq: i64,
                 limit: i64,
-            ) -> $crate::store::StoreResult<$crate::store::Page<$crate::domain::overrides::Override>> {
+            ) -> $crate::store::StoreResult<$crate::store::Page<$crate::domain::model::Override>> {
                 let rows: Vec<(i64, String)> = sqlx::query_as(
                     "SELECT seq, doc FROM overrides WHERE cooperation_id = $1 \
                      AND ($2 = '' OR municipality = $2) AND ($3 = '' OR proposal_id = $3) \
@@ -175,7 +175,7 @@ macro_rules! impl_override_tx {
                 cooperation: &str,
                 municipality: &str,
             ) -> $crate::store::StoreResult<
-                Vec<($crate::domain::sessions::model::Round, $crate::domain::sessions::model::Ballot)>,
+                Vec<($crate::domain::model::Round, $crate::domain::model::Ballot)>,
             > {
                 let rows: Vec<(String, String)> = sqlx::query_as(
                     "SELECT r.doc, b.doc FROM rounds r JOIN ballots b ON b.round_id = r.id \
@@ -194,7 +194,7 @@ macro_rules! impl_override_tx {
             async fn override_history(
                 &mut self,
                 id: &str,
-            ) -> $crate::store::StoreResult<Vec<$crate::domain::overrides::Override>> {
+            ) -> $crate::store::StoreResult<Vec<$crate::domain::model::Override>> {
                 let rows: Vec<(String,)> =
                     sqlx::query_as("SELECT doc FROM override_history WHERE override_id = $1 ORDER BY version")
                         .bind(id)
@@ -208,7 +208,7 @@ macro_rules! impl_override_tx {
                 cooperation: &str,
                 from: i64,
                 to: i64,
-            ) -> $crate::store::StoreResult<Vec<$crate::domain::overrides::Override>> {
+            ) -> $crate::store::StoreResult<Vec<$crate::domain::model::Override>> {
                 let rows: Vec<(String,)> = sqlx::query_as(
                     "SELECT doc FROM override_history WHERE cooperation_id = $1 AND set_time >= $2 AND set_time <= $3 \
                      ORDER BY set_time, override_id, version",
@@ -225,7 +225,7 @@ macro_rules! impl_override_tx {
         impl $tx {
             async fn insert_override_version(
                 &mut self,
-                o: &$crate::domain::overrides::Override,
+                o: &$crate::domain::model::Override,
                 doc: &str,
             ) -> $crate::store::StoreResult<()> {
                 sqlx::query(

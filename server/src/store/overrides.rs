@@ -3,10 +3,9 @@
 use async_trait::async_trait;
 
 use super::{Page, StoreResult};
-use crate::domain::model::{OverrideKind, PriorityList};
-use crate::domain::overrides::Override;
-use crate::domain::overrides::effective::Deviation;
-use crate::domain::sessions::model::{Ballot, Round};
+use crate::domain::model::Deviation;
+use crate::domain::model::{Ballot, Round};
+use crate::domain::model::{Override, OverrideKind, PriorityList};
 
 /// Which overrides a listing returns.
 #[derive(Debug, Clone, Copy, Default)]

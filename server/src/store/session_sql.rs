@@ -4,7 +4,7 @@ macro_rules! impl_session_tx {
     ($tx:ty) => {
         #[async_trait::async_trait]
         impl $crate::store::SessionTx for $tx {
-            async fn insert_session(&mut self, s: &$crate::domain::sessions::model::Session, seq: i64) -> $crate::store::StoreResult<()> {
+            async fn insert_session(&mut self, s: &$crate::domain::model::Session, seq: i64) -> $crate::store::StoreResult<()> {
                 sqlx::query("INSERT INTO sessions (id, cooperation_id, seq, state, version, doc) VALUES ($1, $2, $3, $4, $5, $6)")
                     .bind(&s.id)
                     .bind(&s.cooperation_id)
@@ -17,7 +17,7 @@ macro_rules! impl_session_tx {
                 Ok(())
             }
 
-            async fn update_session(&mut self, s: &$crate::domain::sessions::model::Session) -> $crate::store::StoreResult<()> {
+            async fn update_session(&mut self, s: &$crate::domain::model::Session) -> $crate::store::StoreResult<()> {
                 let r = sqlx::query("UPDATE sessions SET state = $2, version = $3, doc = $4 WHERE id = $1 AND version = $5")
                     .bind(&s.id)
                     .bind(s.state.as_str())
@@ -29,7 +29,7 @@ macro_rules! impl_session_tx {
                 $crate::store::one_row(r.rows_affected())
             }
 
-            async fn get_session(&mut self, id: &str) -> $crate::store::StoreResult<Option<$crate::domain::sessions::model::Session>> {
+            async fn get_session(&mut self, id: &str) -> $crate::store::StoreResult<Option<$crate::domain::model::Session>> {
                 let row: Option<(String,)> = sqlx::query_as("SELECT doc FROM sessions WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&mut *self.tx)
@@ -42,7 +42,7 @@ macro_rules! impl_session_tx {
                 cooperation: &str,
                 after_seq: i64,
                 limit: i64,
-            ) -> $crate::store::StoreResult<$crate::store::Page<$crate::domain::sessions::model::Session>> {
+            ) -> $crate::store::StoreResult<$crate::store::Page<$crate::domain::model::Session>> {
                 let rows: Vec<(i64, String)> = sqlx::query_as(
                     "SELECT seq, doc FROM sessions WHERE cooperation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
                 )
@@ -54,7 +54,7 @@ macro_rules! impl_session_tx {
                 rows.into_iter().map(|(seq, d)| Ok((seq, $crate::store::from_doc(&d)?))).collect()
             }
 
-            async fn insert_round(&mut self, r: &$crate::domain::sessions::model::Round, seq: i64) -> $crate::store::StoreResult<()> {
+            async fn insert_round(&mut self, r: &$crate::domain::model::Round, seq: i64) -> $crate::store::StoreResult<()> {
                 sqlx::query(
                     "INSERT INTO rounds (id, session_id, cooperation_id, seq, state, deadline, version, doc) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -72,7 +72,7 @@ macro_rules! impl_session_tx {
                 Ok(())
             }
 
-            async fn update_round(&mut self, r: &$crate::domain::sessions::model::Round) -> $crate::store::StoreResult<()> {
+            async fn update_round(&mut self, r: &$crate::domain::model::Round) -> $crate::store::StoreResult<()> {
                 let res = sqlx::query(
                     "UPDATE rounds SET state = $2, deadline = $3, version = $4, doc = $5 WHERE id = $1 AND version = $6",
                 )
@@ -87,7 +87,7 @@ macro_rules! impl_session_tx {
                 $crate::store::one_row(res.rows_affected())
             }
 
-            async fn get_round(&mut self, id: &str) -> $crate::store::StoreResult<Option<$crate::domain::sessions::model::Round>> {
+            async fn get_round(&mut self, id: &str) -> $crate::store::StoreResult<Option<$crate::domain::model::Round>> {
                 let row: Option<(String,)> = sqlx::query_as("SELECT doc FROM rounds WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&mut *self.tx)
@@ -100,7 +100,7 @@ macro_rules! impl_session_tx {
                 session: &str,
                 after_seq: i64,
                 limit: i64,
-            ) -> $crate::store::StoreResult<$crate::store::Page<$crate::domain::sessions::model::Round>> {
+            ) -> $crate::store::StoreResult<$crate::store::Page<$crate::domain::model::Round>> {
                 let rows: Vec<(i64, String)> = sqlx::query_as(
                     "SELECT seq, doc FROM rounds WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
                 )
@@ -112,7 +112,7 @@ macro_rules! impl_session_tx {
                 rows.into_iter().map(|(seq, d)| Ok((seq, $crate::store::from_doc(&d)?))).collect()
             }
 
-            async fn list_open_rounds(&mut self, cooperation: &str) -> $crate::store::StoreResult<Vec<$crate::domain::sessions::model::Round>> {
+            async fn list_open_rounds(&mut self, cooperation: &str) -> $crate::store::StoreResult<Vec<$crate::domain::model::Round>> {
                 let rows: Vec<(String,)> = sqlx::query_as(
                     "SELECT doc FROM rounds WHERE state = 'OPEN' AND cooperation_id = $1 ORDER BY seq",
                 )
@@ -138,7 +138,7 @@ macro_rules! impl_session_tx {
                 &mut self,
                 round: &str,
                 municipality: &str,
-            ) -> $crate::store::StoreResult<Option<$crate::domain::sessions::model::Ballot>> {
+            ) -> $crate::store::StoreResult<Option<$crate::domain::model::Ballot>> {
                 let row: Option<(String,)> = sqlx::query_as(
                     "SELECT doc FROM ballots WHERE round_id = $1 AND municipality = $2 AND current = TRUE",
                 )
@@ -147,14 +147,14 @@ macro_rules! impl_session_tx {
                 .fetch_optional(&mut *self.tx)
                 .await?;
                 row.map(|(d,)| {
-                    let mut b: $crate::domain::sessions::model::Ballot = $crate::store::from_doc(&d)?;
+                    let mut b: $crate::domain::model::Ballot = $crate::store::from_doc(&d)?;
                     b.current = true;
                     Ok(b)
                 })
                 .transpose()
             }
 
-            async fn insert_ballot(&mut self, b: &$crate::domain::sessions::model::Ballot) -> $crate::store::StoreResult<()> {
+            async fn insert_ballot(&mut self, b: &$crate::domain::model::Ballot) -> $crate::store::StoreResult<()> {
                 sqlx::query("INSERT INTO ballots (round_id, municipality, version, current, doc) VALUES ($1, $2, $3, $4, $5)")
                     .bind(&b.round_id)
                     .bind(&b.municipality)
@@ -182,7 +182,7 @@ macro_rules! impl_session_tx {
                 &mut self,
                 round: &str,
                 include_history: bool,
-            ) -> $crate::store::StoreResult<Vec<$crate::domain::sessions::model::Ballot>> {
+            ) -> $crate::store::StoreResult<Vec<$crate::domain::model::Ballot>> {
                 // `current` is authoritative in its column; the document keeps
                 // the value it was inserted with.
                 let rows: Vec<(String, bool)> = sqlx::query_as(
@@ -195,14 +195,14 @@ macro_rules! impl_session_tx {
                 .await?;
                 rows.into_iter()
                     .map(|(d, current)| {
-                        let mut b: $crate::domain::sessions::model::Ballot = $crate::store::from_doc(&d)?;
+                        let mut b: $crate::domain::model::Ballot = $crate::store::from_doc(&d)?;
                         b.current = current;
                         Ok(b)
                     })
                     .collect()
             }
 
-            async fn insert_minutes(&mut self, m: &$crate::domain::sessions::model::Minutes) -> $crate::store::StoreResult<()> {
+            async fn insert_minutes(&mut self, m: &$crate::domain::model::Minutes) -> $crate::store::StoreResult<()> {
                 sqlx::query("INSERT INTO minutes (session_id, create_time, markdown) VALUES ($1, $2, $3)")
                     .bind(&m.session_id)
                     .bind(m.create_time)
@@ -212,13 +212,13 @@ macro_rules! impl_session_tx {
                 Ok(())
             }
 
-            async fn get_minutes(&mut self, session: &str) -> $crate::store::StoreResult<Option<$crate::domain::sessions::model::Minutes>> {
+            async fn get_minutes(&mut self, session: &str) -> $crate::store::StoreResult<Option<$crate::domain::model::Minutes>> {
                 let row: Option<(String, i64, String)> =
                     sqlx::query_as("SELECT session_id, create_time, markdown FROM minutes WHERE session_id = $1")
                         .bind(session)
                         .fetch_optional(&mut *self.tx)
                         .await?;
-                Ok(row.map(|(session_id, create_time, markdown)| $crate::domain::sessions::model::Minutes {
+                Ok(row.map(|(session_id, create_time, markdown)| $crate::domain::model::Minutes {
                     session_id,
                     create_time,
                     markdown,

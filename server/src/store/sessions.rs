@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::{Page, StoreResult};
-use crate::domain::sessions::model::{Ballot, Minutes, Round, Session};
+use crate::domain::model::{Ballot, Minutes, Round, Session};
 
 #[async_trait]
 pub trait SessionTx: Send {

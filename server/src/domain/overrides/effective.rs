@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::Override;
+pub use crate::domain::model::Deviation;
 use crate::domain::model::{OverrideKind, OverrideState, PriorityList};
 
 /// The state of an override on `as_of`: revoked, past its expiry date (it
@@ -175,33 +176,6 @@ pub fn effective<'a>(list: &'a PriorityList, overrides: &'a [Override], as_of: &
         item.local_rank = i as u32 + 1;
     }
     Effective { items, set_apart }
-}
-
-/// What an override in force does to one proposal: as much of it as the
-/// cooperation overview needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Deviation<'a> {
-    pub proposal_id: &'a str,
-    pub municipality: &'a str,
-    pub kind: OverrideKind,
-    pub defer_until: Option<&'a str>,
-    pub local_rank: Option<u32>,
-}
-
-impl<'a> Deviation<'a> {
-    pub fn of(o: &'a Override) -> Self {
-        Deviation {
-            proposal_id: &o.proposal_id,
-            municipality: &o.municipality,
-            kind: o.kind,
-            defer_until: o.defer_until.as_deref(),
-            local_rank: o.local_rank,
-        }
-    }
-
-    pub fn defers(&self, as_of: &str) -> bool {
-        self.kind == OverrideKind::Defer && self.defer_until.is_some_and(|d| as_of < d)
-    }
 }
 
 /// Who deviates from one proposal, by kind; municipality codes in order.

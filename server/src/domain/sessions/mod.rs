@@ -5,8 +5,12 @@
 
 pub mod closing;
 pub mod minutes;
-pub mod model;
 pub mod rounds;
+pub mod tally_input;
+
+/// The records of sessions, at the path they had before they moved to
+/// [`crate::domain::model`].
+pub use crate::domain::model::sessions as model;
 
 use std::collections::{HashMap, HashSet};
 

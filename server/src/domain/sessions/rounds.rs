@@ -322,7 +322,7 @@ fn check_ballot(round: &Round, content: &BallotContent) -> Result<()> {
         }
     }
     tally::validate_ballot(
-        super::model::tally_method(round.method),
+        super::tally_input::tally_method(round.method),
         &round.tally_candidates(),
         &content.to_tally(),
     )

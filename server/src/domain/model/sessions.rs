@@ -3,10 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::model::{
-    Actor, Choice, DecisionLevel, Method, Micros, RoundState, SessionState, Threshold, Weighting,
-};
-use crate::domain::tally;
+use super::{Actor, Choice, DecisionLevel, Method, Micros, RoundState, SessionState, Threshold, Weighting};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attendance {
@@ -100,26 +97,6 @@ impl Round {
     pub fn is_open(&self) -> bool {
         self.state == RoundState::Open
     }
-
-    /// The rules the tally engine applies to this round.
-    pub fn tally_rules(&self) -> tally::Rules {
-        tally::Rules {
-            method: tally_method(self.method),
-            threshold: tally_threshold(self.threshold.unwrap_or(Threshold::SimpleMajority)),
-            quorum_bp: self.quorum_bp,
-            total_weight: self.total_weight,
-        }
-    }
-
-    pub fn tally_candidates(&self) -> Vec<tally::Candidate> {
-        self.candidates
-            .iter()
-            .map(|c| tally::Candidate {
-                id: c.proposal_id.clone(),
-                submitted_seq: c.submit_seq,
-            })
-            .collect()
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,28 +161,6 @@ pub enum BallotContent {
     Tiers(Vec<Vec<String>>),
 }
 
-impl BallotContent {
-    /// The tally engine's form. Scores above 255 become 255, which
-    /// validation then refuses as out of range.
-    pub fn to_tally(&self) -> tally::BallotContent {
-        match self {
-            BallotContent::YesNo(cs) => tally::BallotContent::YesNo(
-                cs.iter()
-                    .map(|c| (c.candidate_id.clone(), tally_choice(c.choice)))
-                    .collect(),
-            ),
-            BallotContent::Approval(ids) => tally::BallotContent::Approval(ids.clone()),
-            BallotContent::Score(ss) => tally::BallotContent::Score(
-                ss.iter()
-                    .map(|s| (s.candidate_id.clone(), u8::try_from(s.score).unwrap_or(u8::MAX)))
-                    .collect(),
-            ),
-            BallotContent::Ranking(ids) => tally::BallotContent::Borda(ids.clone()),
-            BallotContent::Tiers(tiers) => tally::BallotContent::Schulze(tiers.clone()),
-        }
-    }
-}
-
 /// A ballot as stored: one row per version; replacing a ballot adds a version
 /// and clears `current` on the one before.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,30 +182,4 @@ pub struct Minutes {
     pub session_id: String,
     pub markdown: String,
     pub create_time: Micros,
-}
-
-pub fn tally_method(m: Method) -> tally::Method {
-    match m {
-        Method::YesNo => tally::Method::YesNo,
-        Method::Approval => tally::Method::Approval,
-        Method::Score => tally::Method::Score,
-        Method::Borda => tally::Method::Borda,
-        Method::Schulze => tally::Method::Schulze,
-    }
-}
-
-pub fn tally_threshold(t: Threshold) -> tally::Threshold {
-    match t {
-        Threshold::SimpleMajority => tally::Threshold::SimpleMajority,
-        Threshold::TwoThirds => tally::Threshold::TwoThirds,
-        Threshold::Unanimous => tally::Threshold::Unanimous,
-    }
-}
-
-pub fn tally_choice(c: Choice) -> tally::Choice {
-    match c {
-        Choice::Yes => tally::Choice::Yes,
-        Choice::No => tally::Choice::No,
-        Choice::Abstain => tally::Choice::Abstain,
-    }
 }

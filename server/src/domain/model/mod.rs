@@ -1,5 +1,18 @@
 //! The records of the cooperation model (DESIGN.md §4–§7), as the domain sees
-//! them. Times are microseconds since the Unix epoch; dates are ISO strings.
+//! them and the store keeps them. Times are microseconds since the Unix
+//! epoch; dates are ISO strings.
+//!
+//! This module is the bottom layer: it depends on nothing else of the domain,
+//! so the store can import the records without importing any rule.
+
+pub mod overrides;
+pub mod sessions;
+
+pub use overrides::{Change, Deviation, Override};
+pub use sessions::{
+    Attendance, Ballot, BallotContent, CandidateResult, CandidateScore, MemberWeight, Minutes, Round, RoundCandidate,
+    RoundResult, Session, TieBreak, YesNoChoice,
+};
 
 use serde::{Deserialize, Serialize};
 
