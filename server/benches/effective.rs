@@ -177,7 +177,7 @@ fn data() -> Data {
 }
 
 async fn seed(store: &dyn Store, d: &Data) {
-    let mut tx = store.begin_write().await.expect("write");
+    let mut tx = store.write().await.expect("write");
     let coop = Cooperation {
         id: COOP.into(),
         name: "Benchmark".into(),

@@ -55,7 +55,6 @@ conformance!(
     proposals_list_by_status_in_sequence_order,
     events_and_priority_lists,
     uncommitted_writes_are_invisible_and_roll_back,
-    writers_are_serialised,
     batched_writes_keep_good_slots_and_drop_failed_ones,
     sessions_and_rounds_round_trip,
     one_current_ballot_per_member_is_a_schema_constraint,
@@ -137,7 +136,7 @@ fn event(seq: i64, coop: &str) -> Event {
 }
 
 async fn seed(s: &dyn Store) {
-    let mut tx = s.begin_write().await.unwrap();
+    let mut tx = s.write().await.unwrap();
     tx.insert_cooperation(&coop("a"), 1).await.unwrap();
     tx.insert_cooperation(&coop("b"), 2).await.unwrap();
     for code in ["0101", "0147", "0151"] {
@@ -177,17 +176,17 @@ async fn records_round_trip(engine: Engine, s: Arc<dyn Store>) {
 
 async fn constraint_violations_are_named_errors(engine: Engine, s: Arc<dyn Store>) {
     seed(&*s).await;
-    let mut tx = s.begin_write().await.unwrap();
+    let mut tx = s.write().await.unwrap();
     let e = tx.insert_member(&member("a", "0101")).await.unwrap_err();
     assert!(matches!(e, StoreError::Unique(_)), "{engine:?}: {e:?}");
     drop(tx);
 
-    let mut tx = s.begin_write().await.unwrap();
+    let mut tx = s.write().await.unwrap();
     let e = tx.insert_member(&member("nope", "0101")).await.unwrap_err();
     assert!(matches!(e, StoreError::ForeignKey(_)), "{engine:?}: {e:?}");
     drop(tx);
 
-    let mut tx = s.begin_write().await.unwrap();
+    let mut tx = s.write().await.unwrap();
     let e = tx
         .insert_proposal(&proposal("a", "p1", "0999", ProposalStatus::Draft), 10)
         .await
@@ -198,13 +197,13 @@ async fn constraint_violations_are_named_errors(engine: Engine, s: Arc<dyn Store
     );
     drop(tx);
 
-    let mut tx = s.begin_write().await.unwrap();
+    let mut tx = s.write().await.unwrap();
     tx.insert_event(&event(1, "a")).await.unwrap();
     let e = tx.insert_event(&event(1, "a")).await.unwrap_err();
     assert!(matches!(e, StoreError::Unique(_)), "{engine:?}: {e:?}");
     drop(tx);
 
-    let mut tx = s.begin_write().await.unwrap();
+    let mut tx = s.write().await.unwrap();
     tx.put_idempotent("scope", "r1", "f", "{}", 1).await.unwrap();
     let e = tx.put_idempotent("scope", "r1", "f", "{}", 1).await.unwrap_err();
     assert!(matches!(e, StoreError::Unique(_)), "{engine:?}: {e:?}");
@@ -212,7 +211,7 @@ async fn constraint_violations_are_named_errors(engine: Engine, s: Arc<dyn Store
 
 async fn conditional_updates_detect_stale_versions(engine: Engine, s: Arc<dyn Store>) {
     seed(&*s).await;
-    let mut tx = s.begin_write().await.unwrap();
+    let mut tx = s.write().await.unwrap();
     let mut c = tx.get_cooperation("a").await.unwrap().unwrap();
     c.version = 2;
     c.name = "Renamed".into();
@@ -236,7 +235,7 @@ async fn conditional_updates_detect_stale_versions(engine: Engine, s: Arc<dyn St
 
 async fn proposals_list_by_status_in_sequence_order(engine: Engine, s: Arc<dyn Store>) {
     seed(&*s).await;
-    let mut tx = s.begin_write().await.unwrap();
+    let mut tx = s.write().await.unwrap();
     for (i, st) in [
         ProposalStatus::Draft,
         ProposalStatus::Submitted,
@@ -282,7 +281,7 @@ async fn events_and_priority_lists(engine: Engine, s: Arc<dyn Store>) {
     seed(&*s).await;
     let mut rx = s.subscribe();
     let start = *rx.borrow_and_update();
-    let mut tx = s.begin_write().await.unwrap();
+    let mut tx = s.write().await.unwrap();
     assert_eq!(tx.last_event().await.unwrap(), None, "{engine:?}");
     for seq in 1..=5 {
         tx.insert_event(&event(seq, if seq % 2 == 0 { "b" } else { "a" }))
@@ -347,7 +346,7 @@ async fn events_and_priority_lists(engine: Engine, s: Arc<dyn Store>) {
 
 async fn uncommitted_writes_are_invisible_and_roll_back(engine: Engine, s: Arc<dyn Store>) {
     seed(&*s).await;
-    let mut w = s.begin_write().await.unwrap();
+    let mut w = s.write().await.unwrap();
     w.insert_member(&member("a", "0153")).await.unwrap();
     w.insert_event(&event(1, "a")).await.unwrap();
     {
@@ -366,13 +365,16 @@ async fn uncommitted_writes_are_invisible_and_roll_back(engine: Engine, s: Arc<d
     assert_eq!(r.last_event().await.unwrap(), None, "{engine:?}");
 }
 
-async fn writers_are_serialised(engine: Engine, s: Arc<dyn Store>) {
+/// Writers of two processes on one database: the second begins only after
+/// the first commits (within one process, the write queue already puts
+/// every write into one transaction at a time).
+async fn writers_are_serialised(engine: Engine) {
+    let (s, s2, _dir) = two_stores(engine).await;
     seed(&*s).await;
-    let mut first = s.begin_write().await.unwrap();
+    let mut first = s.write().await.unwrap();
     first.insert_event(&event(1, "a")).await.unwrap();
-    let s2 = s.clone();
     let second = tokio::spawn(async move {
-        let mut tx = s2.begin_write().await.unwrap();
+        let mut tx = s2.write().await.unwrap();
         // Begins only after the first commits, so it sees its event.
         let last = tx.last_event().await.unwrap();
         tx.insert_event(&event(2, "a")).await.unwrap();
@@ -384,6 +386,24 @@ async fn writers_are_serialised(engine: Engine, s: Arc<dyn Store>) {
     first.commit().await.unwrap();
     let seen = second.await.unwrap();
     assert_eq!(seen.map(|(s, _)| s), Some(1), "{engine:?}");
+}
+
+mod writers_are_serialised {
+    use super::*;
+
+    #[tokio::test]
+    async fn sqlite() {
+        super::writers_are_serialised(Engine::Sqlite).await
+    }
+
+    #[tokio::test]
+    #[cfg_attr(
+        not(samprio_pg),
+        ignore = "PostgreSQL suite: set SAMPRIO_TEST_POSTGRES_URL=postgres://user@host:5432/postgres to run it"
+    )]
+    async fn postgres() {
+        super::writers_are_serialised(Engine::Postgres).await
+    }
 }
 
 #[tokio::test]
@@ -401,7 +421,7 @@ async fn postgres_announces_commits_to_other_processes() {
     // Give the second store's listener a moment to LISTEN; a missed NOTIFY
     // would only be caught by its re-read on reconnect.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let mut tx = one.begin_write().await.unwrap();
+    let mut tx = one.write().await.unwrap();
     tx.insert_event(&event(1, "a")).await.unwrap();
     tx.commit().await.unwrap();
     tokio::time::timeout(Duration::from_secs(10), rx.wait_for(|seq| *seq >= 1))
@@ -416,7 +436,7 @@ async fn batched_writes_keep_good_slots_and_drop_failed_ones(engine: Engine, s: 
     for i in 0..40 {
         let s = s.clone();
         tasks.push(tokio::spawn(async move {
-            let mut slot = s.write_queue().slot(&*s).await.unwrap();
+            let mut slot = s.write().await.unwrap();
             match i % 4 {
                 // A failing statement, then the slot is abandoned.
                 0 => {
@@ -480,11 +500,11 @@ async fn an_abandoned_write_releases_the_write_lock(engine: Engine) {
     let (one, two, _dir) = two_stores(engine).await;
     seed(&*one).await;
     {
-        let mut slot = one.write_queue().slot(&*one).await.unwrap();
+        let mut slot = one.write().await.unwrap();
         slot.get_member("a", "0101").await.unwrap();
         slot.insert_member(&member("a", "0153")).await.unwrap();
     }
-    let mut slot = tokio::time::timeout(Duration::from_secs(5), two.write_queue().slot(&*two))
+    let mut slot = tokio::time::timeout(Duration::from_secs(5), two.write())
         .await
         .unwrap_or_else(|_| panic!("{engine:?}: another process still waits for the write lock"))
         .unwrap();
@@ -580,7 +600,7 @@ fn ballot(round: &str, municipality: &str, version: u32) -> Ballot {
 
 async fn sessions_and_rounds_round_trip(engine: Engine, s: Arc<dyn Store>) {
     seed(&*s).await;
-    let mut tx = s.begin_write().await.unwrap();
+    let mut tx = s.write().await.unwrap();
     let s1 = session("a", "s1");
     tx.insert_session(&s1, 20).await.unwrap();
     tx.insert_session(&session("a", "s2"), 21).await.unwrap();
@@ -590,7 +610,7 @@ async fn sessions_and_rounds_round_trip(engine: Engine, s: Arc<dyn Store>) {
     tx.insert_round(&round(&s1, "r-early", Some(100)), 32).await.unwrap();
     tx.commit().await.unwrap();
 
-    let mut tx = s.begin_write().await.unwrap();
+    let mut tx = s.write().await.unwrap();
     let e = tx
         .insert_round(&round(&session("a", "nope"), "r-x", None), 33)
         .await
@@ -601,7 +621,7 @@ async fn sessions_and_rounds_round_trip(engine: Engine, s: Arc<dyn Store>) {
     );
     drop(tx);
 
-    let mut tx = s.begin_write().await.unwrap();
+    let mut tx = s.write().await.unwrap();
     let mut closed = tx.get_round("r-early").await.unwrap().unwrap();
     assert_eq!(closed, round(&s1, "r-early", Some(100)), "{engine:?}");
     closed.state = RoundState::Closed;
@@ -668,7 +688,7 @@ async fn sessions_and_rounds_round_trip(engine: Engine, s: Arc<dyn Store>) {
 
 async fn one_current_ballot_per_member_is_a_schema_constraint(engine: Engine, s: Arc<dyn Store>) {
     seed(&*s).await;
-    let mut tx = s.begin_write().await.unwrap();
+    let mut tx = s.write().await.unwrap();
     let s1 = session("a", "s1");
     tx.insert_session(&s1, 20).await.unwrap();
     tx.insert_round(&round(&s1, "r", None), 30).await.unwrap();
@@ -677,12 +697,12 @@ async fn one_current_ballot_per_member_is_a_schema_constraint(engine: Engine, s:
     tx.commit().await.unwrap();
 
     // A second current ballot without retiring the first is refused.
-    let mut tx = s.begin_write().await.unwrap();
+    let mut tx = s.write().await.unwrap();
     let e = tx.insert_ballot(&ballot("r", "0101", 2)).await.unwrap_err();
     assert!(matches!(e, StoreError::Unique(_)), "{engine:?}: {e:?}");
     drop(tx);
 
-    let mut tx = s.begin_write().await.unwrap();
+    let mut tx = s.write().await.unwrap();
     tx.retire_ballot("r", "0101", 1).await.unwrap();
     assert!(
         matches!(
@@ -747,7 +767,7 @@ fn override_(coop: &str, municipality: &str, proposal: &str, kind: OverrideKind)
 /// 0101, a closed round with its ballot.
 async fn seed_overrides(s: &dyn Store) {
     seed(s).await;
-    let mut tx = s.begin_write().await.unwrap();
+    let mut tx = s.write().await.unwrap();
     tx.insert_proposal(&proposal("a", "p1", "0101", ProposalStatus::Adopted), 10)
         .await
         .unwrap();
@@ -775,7 +795,7 @@ async fn seed_overrides(s: &dyn Store) {
 async fn overrides_keep_every_version(engine: Engine, s: Arc<dyn Store>) {
     seed_overrides(&*s).await;
     let v1 = override_("a", "0101", "p1", OverrideKind::OptOut);
-    let mut tx = s.begin_write().await.unwrap();
+    let mut tx = s.write().await.unwrap();
     tx.insert_override(&v1, 50).await.unwrap();
     tx.commit().await.unwrap();
 
@@ -787,14 +807,14 @@ async fn overrides_keep_every_version(engine: Engine, s: Arc<dyn Store>) {
         change: Change::Changed,
         ..v1.clone()
     };
-    let mut tx = s.begin_write().await.unwrap();
+    let mut tx = s.write().await.unwrap();
     tx.update_override(&v2).await.unwrap();
     assert!(
         matches!(tx.update_override(&v2).await.unwrap_err(), StoreError::Conflict),
         "{engine:?}: the same version twice is a conflict"
     );
     drop(tx);
-    let mut tx = s.begin_write().await.unwrap();
+    let mut tx = s.write().await.unwrap();
     tx.update_override(&v2).await.unwrap();
     let v3 = Override {
         revoked: true,
@@ -831,7 +851,7 @@ async fn overrides_keep_every_version(engine: Engine, s: Arc<dyn Store>) {
 async fn one_active_override_per_member_and_proposal_is_a_schema_constraint(engine: Engine, s: Arc<dyn Store>) {
     seed_overrides(&*s).await;
     let first = override_("a", "0101", "p1", OverrideKind::OptOut);
-    let mut tx = s.begin_write().await.unwrap();
+    let mut tx = s.write().await.unwrap();
     tx.insert_override(&first, 50).await.unwrap();
     tx.commit().await.unwrap();
 
@@ -839,13 +859,13 @@ async fn one_active_override_per_member_and_proposal_is_a_schema_constraint(engi
         id: "o-second".into(),
         ..first.clone()
     };
-    let mut tx = s.begin_write().await.unwrap();
+    let mut tx = s.write().await.unwrap();
     let e = tx.insert_override(&second, 51).await.unwrap_err();
     assert!(matches!(e, StoreError::Unique(_)), "{engine:?}: {e:?}");
     drop(tx);
 
     // Once the first is revoked, the member may set another.
-    let mut tx = s.begin_write().await.unwrap();
+    let mut tx = s.write().await.unwrap();
     tx.update_override(&Override {
         revoked: true,
         version: 2,
@@ -873,7 +893,7 @@ async fn one_active_override_per_member_and_proposal_is_a_schema_constraint(engi
 
 async fn override_reads_for_lists_and_reports(engine: Engine, s: Arc<dyn Store>) {
     seed_overrides(&*s).await;
-    let mut tx = s.begin_write().await.unwrap();
+    let mut tx = s.write().await.unwrap();
     let expiring = Override {
         expires_on: Some("2026-06-30".into()),
         ..override_("a", "0101", "p1", OverrideKind::OptOut)

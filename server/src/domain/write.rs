@@ -10,7 +10,7 @@ use super::error::{Error, Result};
 use super::model::{Actor, Event, Micros, NewEvent};
 use crate::auth::Principal;
 use crate::store::Store;
-use crate::store::batch::WriteSlot;
+use crate::store::WriteSlot;
 
 /// Who is calling, and the request's identity for idempotent retries.
 #[derive(Debug, Clone)]
@@ -86,7 +86,7 @@ pub enum Begun<'a, T> {
 
 impl<'a> Write<'a> {
     pub async fn begin<T: DeserializeOwned>(store: &dyn Store, ctx: &'a Ctx, method: &str) -> Result<Begun<'a, T>> {
-        let mut tx = store.write_queue().slot(store).await?;
+        let mut tx = store.write().await?;
         let scope = format!("{}|{}|{}", ctx.principal.issuer, ctx.principal.sub, method);
         if !ctx.request_id.is_empty()
             && let Some((fingerprint, response)) = tx.get_idempotent(&scope, &ctx.request_id).await?

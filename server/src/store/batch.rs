@@ -13,7 +13,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
-use super::{Store, StoreError, StoreResult, StoreTx};
+use async_trait::async_trait;
+
+use super::{StoreError, StoreResult, StoreTx};
 
 /// Most mutations that share one commit.
 const MAX_BATCH: usize = 256;
@@ -27,6 +29,17 @@ struct Batch {
     abandoned: bool,
     members: usize,
     acks: Vec<Ack>,
+}
+
+/// How an engine starts the shared transaction of a batch. Only the write
+/// queue calls it: every write goes through a slot, so none can bypass group
+/// commit by accident.
+#[async_trait]
+pub(super) trait BeginWrite: Send + Sync {
+    /// A transaction that may write. Writers are serialised (one writer on
+    /// SQLite; a transaction-scoped advisory lock on PostgreSQL), which keeps
+    /// the event log one unbroken hash chain across processes.
+    async fn begin_write(&self) -> StoreResult<Box<dyn StoreTx>>;
 }
 
 /// The write queue of one store.
@@ -79,7 +92,7 @@ async fn finish(batch: &mut Batch) {
 
 impl WriteQueue {
     /// A slot in the current batch, inside a fresh savepoint.
-    pub async fn slot(&self, store: &dyn Store) -> StoreResult<WriteSlot> {
+    pub(super) async fn slot(&self, engine: &dyn BeginWrite) -> StoreResult<WriteSlot> {
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let mut waiting = Waiting {
             queue: self.clone(),
@@ -88,7 +101,7 @@ impl WriteQueue {
         let mut batch = self.batch.clone().lock_owned().await;
         waiting.served = true;
         drop(waiting);
-        if let Err(e) = prepare(&mut batch, store).await {
+        if let Err(e) = prepare(&mut batch, engine).await {
             abort(&mut batch, &e);
             return Err(e);
         }
@@ -99,7 +112,7 @@ impl WriteQueue {
     }
 }
 
-async fn prepare(batch: &mut Batch, store: &dyn Store) -> StoreResult<()> {
+async fn prepare(batch: &mut Batch, engine: &dyn BeginWrite) -> StoreResult<()> {
     if batch.abandoned {
         batch.abandoned = false;
         if let Some(tx) = batch.tx.as_mut() {
@@ -107,7 +120,7 @@ async fn prepare(batch: &mut Batch, store: &dyn Store) -> StoreResult<()> {
         }
     }
     if batch.tx.is_none() {
-        batch.tx = Some(store.begin_write().await?);
+        batch.tx = Some(engine.begin_write().await?);
     }
     batch.tx.as_mut().expect("just begun").savepoint().await
 }

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 
 use crate::domain::model::{Cooperation, Event, Member, PriorityList, Proposal, ProposalStatus};
 
-pub mod batch;
+mod batch;
 #[macro_use]
 mod core_sql;
 #[macro_use]
@@ -24,6 +24,7 @@ pub mod postgres;
 pub mod sessions;
 pub mod sqlite;
 
+pub use batch::WriteSlot;
 pub use overrides::{OverrideFilter, OverrideTx};
 pub use sessions::SessionTx;
 
@@ -78,12 +79,10 @@ pub type Page<T> = Vec<(i64, T)>;
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// A transaction that may write. Writers are serialised (one writer on
-    /// SQLite; a transaction-scoped advisory lock on PostgreSQL), which keeps
-    /// the event log one unbroken hash chain across processes.
-    async fn begin_write(&self) -> StoreResult<Box<dyn StoreTx>>;
-    /// The group-commit queue mutations go through (see `batch`).
-    fn write_queue(&self) -> &batch::WriteQueue;
+    /// The one way to write: a slot in the current write batch, inside its
+    /// own savepoint (see `batch`). Its writes are kept once
+    /// [`WriteSlot::commit`] returns, and rolled back if it is dropped.
+    async fn write(&self) -> StoreResult<WriteSlot>;
     /// A read-only transaction over a consistent snapshot.
     async fn begin_read(&self) -> StoreResult<Box<dyn StoreTx>>;
     /// The highest event sequence number known to be committed; changes as
@@ -127,7 +126,6 @@ pub trait CoreTx: Send {
     // Cooperations.
     async fn insert_cooperation(&mut self, c: &Cooperation, seq: i64) -> StoreResult<()>;
     async fn update_cooperation(&mut self, c: &Cooperation) -> StoreResult<()>;
-    /// The cooperation without `member_count` (see `count_current_members`).
     /// The cooperation without `member_count` (see `count_current_members`).
     async fn get_cooperation(&mut self, id: &str) -> StoreResult<Option<Cooperation>>;
     async fn list_cooperations(&mut self, after_seq: i64, limit: i64) -> StoreResult<Page<Cooperation>>;

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
 use tokio::sync::watch;
 
+use super::batch::{BeginWrite, WriteQueue, WriteSlot};
 use super::{Store, StoreResult, StoreTx};
 
 /// Key of the advisory lock that serialises writers.
@@ -19,7 +20,7 @@ const CHANNEL: &str = "samprio_events";
 pub struct PgStore {
     pool: PgPool,
     committed: Arc<watch::Sender<i64>>,
-    queue: super::batch::WriteQueue,
+    queue: WriteQueue,
 }
 
 pub struct PgTx {
@@ -131,7 +132,7 @@ fn advance(committed: &watch::Sender<i64>, seq: i64) {
 }
 
 #[async_trait]
-impl Store for PgStore {
+impl BeginWrite for PgStore {
     async fn begin_write(&self) -> StoreResult<Box<dyn StoreTx>> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
@@ -145,6 +146,13 @@ impl Store for PgStore {
             committed: self.committed.clone(),
         }))
     }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn write(&self) -> StoreResult<WriteSlot> {
+        self.queue.slot(self).await
+    }
 
     async fn begin_read(&self) -> StoreResult<Box<dyn StoreTx>> {
         let tx = self
@@ -157,10 +165,6 @@ impl Store for PgStore {
             chain_at_savepoint: Default::default(),
             committed: self.committed.clone(),
         }))
-    }
-
-    fn write_queue(&self) -> &super::batch::WriteQueue {
-        &self.queue
     }
 
     fn subscribe(&self) -> watch::Receiver<i64> {

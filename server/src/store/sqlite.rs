@@ -8,13 +8,14 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use tokio::sync::watch;
 
+use super::batch::{BeginWrite, WriteQueue, WriteSlot};
 use super::{Store, StoreResult, StoreTx};
 
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
     committed: Arc<watch::Sender<i64>>,
-    queue: super::batch::WriteQueue,
+    queue: WriteQueue,
 }
 
 pub struct SqliteTx {
@@ -75,7 +76,7 @@ impl SqliteStore {
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl BeginWrite for SqliteStore {
     async fn begin_write(&self) -> StoreResult<Box<dyn StoreTx>> {
         let tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         Ok(Box::new(SqliteTx {
@@ -84,6 +85,13 @@ impl Store for SqliteStore {
             chain_at_savepoint: Default::default(),
             committed: self.committed.clone(),
         }))
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn write(&self) -> StoreResult<WriteSlot> {
+        self.queue.slot(self).await
     }
 
     async fn begin_read(&self) -> StoreResult<Box<dyn StoreTx>> {
@@ -94,10 +102,6 @@ impl Store for SqliteStore {
             chain_at_savepoint: Default::default(),
             committed: self.committed.clone(),
         }))
-    }
-
-    fn write_queue(&self) -> &super::batch::WriteQueue {
-        &self.queue
     }
 
     fn subscribe(&self) -> watch::Receiver<i64> {
