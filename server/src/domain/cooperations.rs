@@ -44,12 +44,12 @@ pub async fn create(store: &dyn Store, ctx: &Ctx, req: NewCooperation) -> Result
         member_count: 0,
     };
     let seq = w
-        .event(NewEvent {
-            action: "cooperation.created",
-            subject: format!("cooperations/{}", c.id),
-            cooperation_id: c.id.clone(),
-            payload: serde_json::to_value(&c).unwrap_or_default(),
-        })
+        .event(NewEvent::new(
+            "cooperation.created",
+            format!("cooperations/{}", c.id),
+            c.id.clone(),
+            &c,
+        )?)
         .await?;
     w.tx.insert_cooperation(&c, seq).await?;
     w.finish(c).await
@@ -86,12 +86,12 @@ pub async fn update(store: &dyn Store, ctx: &Ctx, req: CooperationUpdate) -> Res
     }
     c.version += 1;
     c.update_time = ctx.now;
-    w.event(NewEvent {
-        action: "cooperation.updated",
-        subject: format!("cooperations/{}", c.id),
-        cooperation_id: c.id.clone(),
-        payload: serde_json::json!({ "name": c.name, "rules": c.rules }),
-    })
+    w.event(NewEvent::new(
+        "cooperation.updated",
+        format!("cooperations/{}", c.id),
+        c.id.clone(),
+        &serde_json::json!({ "name": c.name, "rules": c.rules }),
+    )?)
     .await?;
     w.tx.update_cooperation(&c).await?;
     c.member_count = w.tx.count_current_members(&c.id).await?;
@@ -220,18 +220,18 @@ pub async fn add_member(store: &dyn Store, ctx: &Ctx, req: NewMember) -> Result<
         left_on: None,
         version: 1,
     };
-    w.event(member_event("member.added", &m)).await?;
+    w.event(member_event("member.added", &m)?).await?;
     w.tx.insert_member(&m).await.map_err(member_conflict)?;
     w.finish(m).await
 }
 
-fn member_event(action: &'static str, m: &Member) -> NewEvent {
-    NewEvent {
+fn member_event(action: &'static str, m: &Member) -> Result<NewEvent> {
+    Ok(NewEvent::new(
         action,
-        subject: format!("cooperations/{}/members/{}", m.cooperation_id, m.code),
-        cooperation_id: m.cooperation_id.clone(),
-        payload: serde_json::to_value(m).unwrap_or_default(),
-    }
+        format!("cooperations/{}/members/{}", m.cooperation_id, m.code),
+        m.cooperation_id.clone(),
+        m,
+    )?)
 }
 
 fn member_conflict(e: StoreError) -> Error {
@@ -279,7 +279,7 @@ pub async fn update_member(store: &dyn Store, ctx: &Ctx, req: MemberUpdate) -> R
         m.custom_weight = req.custom_weight;
     }
     m.version += 1;
-    w.event(member_event("member.updated", &m)).await?;
+    w.event(member_event("member.updated", &m)?).await?;
     w.tx.update_member(&m).await?;
     w.finish(m).await
 }
@@ -309,7 +309,7 @@ pub async fn remove_member(
         left_on.to_string()
     });
     m.version += 1;
-    w.event(member_event("member.removed", &m)).await?;
+    w.event(member_event("member.removed", &m)?).await?;
     w.tx.update_member(&m).await?;
     w.finish(m).await
 }

@@ -25,6 +25,9 @@ pub enum Error {
     AlreadyExists(String),
     #[error("storage: {0}")]
     Store(#[from] StoreError),
+    /// A record or event payload could not be encoded as JSON.
+    #[error("encoding: {0}")]
+    Encode(#[from] serde_json::Error),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

@@ -30,13 +30,13 @@ pub fn validate_content(c: &ProposalContent) -> Result<()> {
     vs.finish()
 }
 
-fn event(action: &'static str, p: &Proposal, payload: serde_json::Value) -> NewEvent {
-    NewEvent {
+fn event(action: &'static str, p: &Proposal, payload: impl serde::Serialize) -> Result<NewEvent> {
+    Ok(NewEvent::new(
         action,
-        subject: format!("proposals/{}", p.id),
-        cooperation_id: p.cooperation_id.clone(),
-        payload,
-    }
+        format!("proposals/{}", p.id),
+        p.cooperation_id.clone(),
+        &payload,
+    )?)
 }
 
 pub async fn create(store: &dyn Store, ctx: &Ctx, cooperation_id: &str, content: ProposalContent) -> Result<Proposal> {
@@ -64,13 +64,7 @@ pub async fn create(store: &dyn Store, ctx: &Ctx, cooperation_id: &str, content:
         decide_time: None,
         version: 1,
     };
-    let seq = w
-        .event(event(
-            "proposal.created",
-            &p,
-            serde_json::to_value(&p).unwrap_or_default(),
-        ))
-        .await?;
+    let seq = w.event(event("proposal.created", &p, &p)?).await?;
     w.tx.insert_proposal(&p, seq).await?;
     w.finish(p).await
 }
@@ -105,12 +99,7 @@ pub async fn update(store: &dyn Store, ctx: &Ctx, id: &str, content: ProposalCon
     p.content = trimmed(content);
     p.version += 1;
     p.update_time = ctx.now;
-    w.event(event(
-        "proposal.updated",
-        &p,
-        serde_json::to_value(&p.content).unwrap_or_default(),
-    ))
-    .await?;
+    w.event(event("proposal.updated", &p, &p.content)?).await?;
     w.tx.update_proposal(&p).await?;
     w.finish(p).await
 }
@@ -130,7 +119,7 @@ pub async fn submit(store: &dyn Store, ctx: &Ctx, id: &str, etag: &str) -> Resul
             "proposal.submitted",
             &p,
             serde_json::json!({ "version": p.version + 1 }),
-        ))
+        )?)
         .await?;
     p.status = ProposalStatus::Submitted;
     p.submit_time = Some(ctx.now);
@@ -161,8 +150,12 @@ pub async fn withdraw(store: &dyn Store, ctx: &Ctx, id: &str, reason: &str) -> R
     p.status = ProposalStatus::Withdrawn;
     p.update_time = ctx.now;
     p.version += 1;
-    w.event(event("proposal.withdrawn", &p, serde_json::json!({ "reason": reason })))
-        .await?;
+    w.event(event(
+        "proposal.withdrawn",
+        &p,
+        serde_json::json!({ "reason": reason }),
+    )?)
+    .await?;
     w.tx.update_proposal(&p).await?;
     w.finish(p).await
 }

@@ -107,7 +107,7 @@ impl<'a> Write<'a> {
         let (prev_seq, prev_hash) = self.tx.last_event().await?.unwrap_or((0, GENESIS_HASH.to_string()));
         let seq = prev_seq + 1;
         let actor = self.ctx.actor();
-        let payload = e.payload.to_string();
+        let payload = e.payload().to_string();
         let hash = chain_hash(
             &prev_hash,
             seq,
@@ -137,7 +137,7 @@ impl<'a> Write<'a> {
     /// durably committed.
     pub async fn finish<T: Serialize>(mut self, result: T) -> Result<T> {
         if !self.ctx.request_id.is_empty() {
-            let response = serde_json::to_string(&result).map_err(crate::store::StoreError::from)?;
+            let response = serde_json::to_string(&result)?;
             self.tx
                 .put_idempotent(
                     &self.scope,

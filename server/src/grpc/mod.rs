@@ -44,6 +44,10 @@ pub fn status(e: Error) -> Status {
             tracing::error!(error = %e, "internal error");
             Status::internal("internal error; the server log has the details")
         }
+        Error::Encode(e) => {
+            tracing::error!(error = %e, "internal error");
+            Status::internal("internal error; the server log has the details")
+        }
     }
 }
 

@@ -204,13 +204,39 @@ pub struct Event {
     pub hash: String,
 }
 
-/// An event before it is sequenced and chained.
+/// An event before it is sequenced and chained. Its payload is encoded when
+/// the event is made, so a payload that cannot be encoded is an error of the
+/// operation, never a `null` in the hash-chained log.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
     pub action: &'static str,
     pub subject: String,
     pub cooperation_id: String,
-    pub payload: serde_json::Value,
+    payload: String,
+}
+
+impl NewEvent {
+    pub fn new<P: Serialize + ?Sized>(
+        action: &'static str,
+        subject: impl Into<String>,
+        cooperation_id: impl Into<String>,
+        payload: &P,
+    ) -> Result<Self, serde_json::Error> {
+        // Through a JSON value, whose object keys are ordered: the form every
+        // payload in the log has had.
+        let payload = serde_json::to_value(payload)?.to_string();
+        Ok(NewEvent {
+            action,
+            subject: subject.into(),
+            cooperation_id: cooperation_id.into(),
+            payload,
+        })
+    }
+
+    /// The payload as the log stores it: JSON text.
+    pub fn payload(&self) -> &str {
+        &self.payload
+    }
 }
 
 /// A revision of the cooperation's shared priority list: adopted proposals,

@@ -143,13 +143,13 @@ fn future_date(value: &str, today: &str, today_ok: bool) -> v::Check {
     }
 }
 
-fn event(o: &Override) -> NewEvent {
-    NewEvent {
-        action: o.change.action(),
-        subject: format!("overrides/{}", o.id),
-        cooperation_id: o.cooperation_id.clone(),
-        payload: serde_json::to_value(o).unwrap_or_default(),
-    }
+fn event(o: &Override) -> Result<NewEvent> {
+    Ok(NewEvent::new(
+        o.change.action(),
+        format!("overrides/{}", o.id),
+        o.cooperation_id.clone(),
+        o,
+    )?)
 }
 
 async fn proposal_of(tx: &mut dyn StoreTx, cooperation_id: &str, id: &str) -> Result<Proposal> {
@@ -259,7 +259,7 @@ pub async fn set(
         version,
         change,
     };
-    let seq = w.event(event(&o)).await?;
+    let seq = w.event(event(&o)?).await?;
     if existing.is_some() {
         w.tx.update_override(&o).await?;
     } else {
@@ -303,7 +303,7 @@ pub async fn revoke(
     o.set_time = ctx.now;
     o.version += 1;
     o.change = Change::Revoked;
-    w.event(event(&o)).await?;
+    w.event(event(&o)?).await?;
     w.tx.update_override(&o).await?;
     let view = OverrideView::of(o, &list, &today);
     w.finish(view).await
@@ -346,7 +346,7 @@ pub async fn reconfirm(store: &dyn Store, ctx: &Ctx, id: &str, board_resolution:
     o.set_time = ctx.now;
     o.version += 1;
     o.change = Change::Reconfirmed;
-    w.event(event(&o)).await?;
+    w.event(event(&o)?).await?;
     w.tx.update_override(&o).await?;
     let view = OverrideView::of(o, &list, &today);
     w.finish(view).await

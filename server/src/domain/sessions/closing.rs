@@ -159,15 +159,15 @@ pub async fn close_round(w: &mut Write<'_>, ctx: &Ctx, mut round: Round) -> Resu
     round.closed_by = Some(ctx.actor());
     round.result = Some(decision.result.clone());
     round.version += 1;
-    w.event(NewEvent {
-        action: "round.closed",
-        subject: format!("rounds/{}", round.id),
-        cooperation_id: round.cooperation_id.clone(),
-        payload: serde_json::json!({
+    w.event(NewEvent::new(
+        "round.closed",
+        format!("rounds/{}", round.id),
+        round.cooperation_id.clone(),
+        &serde_json::json!({
             "session_id": round.session_id,
             "result": decision.result,
         }),
-    })
+    )?)
     .await?;
     w.tx.update_round(&round).await?;
 
@@ -190,27 +190,27 @@ pub async fn close_round(w: &mut Write<'_>, ctx: &Ctx, mut round: Round) -> Resu
         p.decide_time = Some(ctx.now);
         p.update_time = ctx.now;
         p.version += 1;
-        w.event(NewEvent {
+        w.event(NewEvent::new(
             action,
-            subject: format!("proposals/{}", p.id),
-            cooperation_id: p.cooperation_id.clone(),
-            payload: serde_json::json!({ "round_id": round.id }),
-        })
+            format!("proposals/{}", p.id),
+            p.cooperation_id.clone(),
+            &serde_json::json!({ "round_id": round.id }),
+        )?)
         .await?;
         w.tx.update_proposal(&p).await?;
     }
 
     if let Some(l) = revised {
-        w.event(NewEvent {
-            action: "priority_list.revised",
-            subject: format!("cooperations/{}/priority-list", l.cooperation_id),
-            cooperation_id: l.cooperation_id.clone(),
-            payload: serde_json::json!({
+        w.event(NewEvent::new(
+            "priority_list.revised",
+            format!("cooperations/{}/priority-list", l.cooperation_id),
+            l.cooperation_id.clone(),
+            &serde_json::json!({
                 "revision": l.revision,
                 "items": l.items,
                 "cause": l.cause,
             }),
-        })
+        )?)
         .await?;
         w.tx.insert_priority_list(&l).await?;
     }

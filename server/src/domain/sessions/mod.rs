@@ -39,13 +39,13 @@ pub struct NewSession {
     pub agenda: Vec<String>,
 }
 
-fn event(action: &'static str, s: &Session, payload: serde_json::Value) -> NewEvent {
-    NewEvent {
+fn event(action: &'static str, s: &Session, payload: impl serde::Serialize) -> Result<NewEvent> {
+    Ok(NewEvent::new(
         action,
-        subject: format!("sessions/{}", s.id),
-        cooperation_id: s.cooperation_id.clone(),
-        payload,
-    }
+        format!("sessions/{}", s.id),
+        s.cooperation_id.clone(),
+        &payload,
+    )?)
 }
 
 /// Checks the agenda's form: valid ids, none twice.
@@ -124,7 +124,7 @@ pub async fn create(store: &dyn Store, ctx: &Ctx, req: NewSession) -> Result<Ses
                 "scheduled_time": s.scheduled_time,
                 "agenda": s.agenda,
             }),
-        ))
+        )?)
         .await?;
     w.tx.insert_session(&s, seq).await?;
     w.finish(s).await
@@ -184,7 +184,7 @@ pub async fn set_agenda(store: &dyn Store, ctx: &Ctx, id: &str, agenda: Vec<Stri
         "session.agenda_set",
         &s,
         serde_json::json!({ "agenda": s.agenda }),
-    ))
+    )?)
     .await?;
     w.tx.update_session(&s).await?;
     w.finish(s).await
@@ -202,7 +202,7 @@ pub async fn open(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Session> {
     s.state = SessionState::Open;
     s.open_time = Some(ctx.now);
     s.version += 1;
-    w.event(event("session.opened", &s, serde_json::json!({}))).await?;
+    w.event(event("session.opened", &s, serde_json::json!({}))?).await?;
     w.tx.update_session(&s).await?;
     w.finish(s).await
 }
@@ -231,7 +231,7 @@ pub async fn check_in(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Session>
         "session.checked_in",
         &s,
         serde_json::json!({ "municipality": municipality, "checked_in_by": ctx.principal.sub }),
-    ))
+    )?)
     .await?;
     w.tx.update_session(&s).await?;
     w.finish(s).await
@@ -268,7 +268,7 @@ pub async fn close(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Session> {
             "attendance": s.attendance.iter().map(|a| &a.municipality).collect::<Vec<_>>(),
             "minutes_sha256": hex::encode(<sha2::Sha256 as sha2::Digest>::digest(minutes.markdown.as_bytes())),
         }),
-    ))
+    )?)
     .await?;
     w.tx.insert_minutes(&minutes).await?;
     w.tx.update_session(&s).await?;

@@ -58,13 +58,13 @@ pub struct NewRound {
     pub budget_dkk: Option<i64>,
 }
 
-fn round_event(action: &'static str, r: &Round, payload: serde_json::Value) -> NewEvent {
-    NewEvent {
+fn round_event(action: &'static str, r: &Round, payload: impl serde::Serialize) -> Result<NewEvent> {
+    Ok(NewEvent::new(
         action,
-        subject: format!("rounds/{}", r.id),
-        cooperation_id: r.cooperation_id.clone(),
-        payload,
-    }
+        format!("rounds/{}", r.id),
+        r.cooperation_id.clone(),
+        &payload,
+    )?)
 }
 
 fn check_new_round(req: &NewRound, now: Micros) -> Result<()> {
@@ -226,13 +226,7 @@ pub async fn open(store: &dyn Store, ctx: &Ctx, req: NewRound) -> Result<RoundVi
         result: None,
         version: 1,
     };
-    let seq = w
-        .event(round_event(
-            "round.opened",
-            &round,
-            serde_json::to_value(&round).unwrap_or_default(),
-        ))
-        .await?;
+    let seq = w.event(round_event("round.opened", &round, &round)?).await?;
     w.tx.insert_round(&round, seq).await?;
     w.finish(RoundView {
         round,
@@ -373,11 +367,11 @@ pub async fn cast(store: &dyn Store, ctx: &Ctx, round_id: &str, content: BallotC
     };
     // The subject and the top-level `content` key are what the event log's
     // readers redact while the round is open (see `events::redact`).
-    w.event(NewEvent {
-        action: crate::domain::events::BALLOT_CAST,
-        subject: format!("rounds/{round_id}/ballots/{municipality}"),
-        cooperation_id: round.cooperation_id.clone(),
-        payload: serde_json::json!({
+    w.event(NewEvent::new(
+        crate::domain::events::BALLOT_CAST,
+        format!("rounds/{round_id}/ballots/{municipality}"),
+        round.cooperation_id.clone(),
+        &serde_json::json!({
             "round_id": round_id,
             "municipality": municipality,
             "version": ballot.version,
@@ -385,7 +379,7 @@ pub async fn cast(store: &dyn Store, ctx: &Ctx, round_id: &str, content: BallotC
             "weight": ballot.weight,
             "content": ballot.content,
         }),
-    })
+    )?)
     .await?;
     if let Some(p) = previous {
         w.tx.retire_ballot(round_id, &municipality, p.version).await?;
@@ -430,7 +424,7 @@ pub async fn cancel(store: &dyn Store, ctx: &Ctx, id: &str, reason: &str) -> Res
         "round.cancelled",
         &round,
         serde_json::json!({ "reason": round.cancel_reason }),
-    ))
+    )?)
     .await?;
     w.tx.update_round(&round).await?;
     let v = view(&mut *w.tx, round).await?;
