@@ -12,6 +12,7 @@ use samprio_proto::v1::audit_service_client::AuditServiceClient;
 use samprio_proto::v1::cooperation_service_client::CooperationServiceClient;
 use samprio_proto::v1::priority_service_client::PriorityServiceClient;
 use samprio_proto::v1::proposal_service_client::ProposalServiceClient;
+use samprio_proto::v1::register_service_client::RegisterServiceClient;
 use samprio_proto::v1::session_service_client::SessionServiceClient;
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::Interceptor;
@@ -109,6 +110,10 @@ impl Client {
 
     pub fn audit(&self) -> AuditServiceClient<Authed> {
         AuditServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+    }
+
+    pub fn register(&self) -> RegisterServiceClient<Authed> {
+        RegisterServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
     }
 }
 

@@ -73,6 +73,7 @@ fn data() -> Data {
             code: code(m),
             name: format!("Kommune {m}"),
             population: 20_000 + m as i64 * 3_000,
+            population_date: None,
             custom_weight: None,
             joined_on: "2026-01-01".into(),
             left_on: None,

@@ -11,6 +11,7 @@ use samprio_proto::v1::audit_service_server::AuditServiceServer;
 use samprio_proto::v1::cooperation_service_server::CooperationServiceServer;
 use samprio_proto::v1::priority_service_server::PriorityServiceServer;
 use samprio_proto::v1::proposal_service_server::ProposalServiceServer;
+use samprio_proto::v1::register_service_server::RegisterServiceServer;
 use samprio_proto::v1::session_service_server::SessionServiceServer;
 use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
@@ -123,6 +124,9 @@ impl Application {
         health_reporter
             .set_serving::<AuditServiceServer<grpc::audit::Audit>>()
             .await;
+        health_reporter
+            .set_serving::<RegisterServiceServer<grpc::register::Register>>()
+            .await;
         let reflection_v1 = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -167,6 +171,10 @@ impl Application {
             ))
             .add_service(InterceptedService::new(
                 AuditServiceServer::new(grpc::audit::Audit { store: store.clone() }),
+                authed(v),
+            ))
+            .add_service(InterceptedService::new(
+                RegisterServiceServer::new(grpc::register::Register),
                 authed(v),
             ))
             .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(self.listener), shutdown)

@@ -83,7 +83,7 @@ impl Pair {
                     cooperation_id: COOP.into(),
                     code: code.to_string(),
                     name: format!("M{code}"),
-                    population: 1000,
+                    population: Some(1000),
                     ..Default::default()
                 })
                 .await

@@ -249,7 +249,7 @@ impl TestApp {
                 id: COOP.into(),
                 name: "Test cooperation".into(),
                 rules: Some(rules),
-                request_id: String::new(),
+                ..Default::default()
             })
             .await
             .expect("create cooperation");
@@ -259,10 +259,9 @@ impl TestApp {
                 cooperation_id: COOP.into(),
                 code: code.to_string(),
                 name: name.to_string(),
-                population: *population,
+                population: Some(*population),
                 custom_weight: *weight,
-                joined_on: String::new(),
-                request_id: String::new(),
+                ..Default::default()
             })
             .await
             .expect("add member");

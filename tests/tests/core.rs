@@ -463,7 +463,7 @@ async fn malformed_input_names_the_field_and_writes_nothing(app: TestApp) {
                 default_quorum_bp: 20_000,
                 ..Default::default()
             }),
-            request_id: String::new(),
+            ..Default::default()
         })
         .await
         .unwrap_err();
@@ -476,7 +476,7 @@ async fn malformed_input_names_the_field_and_writes_nothing(app: TestApp) {
                 default_weighting: 7,
                 ..Default::default()
             }),
-            request_id: String::new(),
+            ..Default::default()
         })
         .await
         .unwrap_err();
@@ -488,7 +488,7 @@ async fn malformed_input_names_the_field_and_writes_nothing(app: TestApp) {
             cooperation_id: COOP.into(),
             code: "01a".into(),
             name: "N".into(),
-            population: -1,
+            population: Some(-1),
             joined_on: "2026-13-01".into(),
             ..Default::default()
         })

@@ -990,10 +990,8 @@ async fn who_may_vote_and_run_sessions(app: TestApp) {
         cooperation_id: COOP.into(),
         code: "0157".into(),
         name: "Gladsaxe".into(),
-        population: 70_000,
-        custom_weight: None,
-        joined_on: String::new(),
-        request_id: String::new(),
+        population: Some(70_000),
+        ..Default::default()
     })
     .await
     .unwrap();

@@ -85,6 +85,7 @@ fn member(coop: &str, code: &str) -> Member {
         code: code.into(),
         name: format!("M{code}"),
         population: 1000,
+        population_date: None,
         custom_weight: None,
         joined_on: "2026-01-01".into(),
         left_on: None,

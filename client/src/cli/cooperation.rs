@@ -58,6 +58,10 @@ pub enum CoopCmd {
         name: String,
         #[command(flatten)]
         rules: RulesArgs,
+        /// Members from the register, added in the same write: a region
+        /// (`region:hovedstaden`) or codes (`0101,0147,0151`), or both.
+        #[arg(long, value_delimiter = ',')]
+        members: Vec<String>,
     },
     Get {
         id: String,
@@ -87,10 +91,15 @@ pub enum MemberCmd {
         cooperation: String,
         /// Municipality code, e.g. 0101.
         code: String,
-        #[arg(long)]
+        /// Defaults to the register's name.
+        #[arg(long, default_value = "")]
         name: String,
-        #[arg(long, default_value_t = 0)]
-        population: i64,
+        /// Defaults to the register's population (Danmarks Statistik).
+        #[arg(long)]
+        population: Option<i64>,
+        /// YYYY-MM-DD: when a given --population was counted.
+        #[arg(long, default_value = "")]
+        population_date: String,
         /// Weight under CUSTOM weighting (e.g. co-financing share).
         #[arg(long)]
         weight: Option<i64>,
@@ -105,6 +114,9 @@ pub enum MemberCmd {
         name: String,
         #[arg(long)]
         population: Option<i64>,
+        /// YYYY-MM-DD: when the new --population was counted.
+        #[arg(long, default_value = "")]
+        population_date: String,
         #[arg(long)]
         weight: Option<i64>,
         #[arg(long, default_value = "")]
@@ -158,12 +170,35 @@ fn show_coop(c: &pb::Cooperation) {
     ]);
 }
 
+fn or_dash(s: &str) -> String {
+    if s.is_empty() { "-".into() } else { s.to_string() }
+}
+
+/// Splits `--members` into register codes and at most one `region:NAME`.
+fn founding_members(members: Vec<String>) -> anyhow::Result<(Vec<String>, String)> {
+    let mut codes = Vec::new();
+    let mut region = String::new();
+    for m in members
+        .into_iter()
+        .map(|m| m.trim().to_string())
+        .filter(|m| !m.is_empty())
+    {
+        match m.strip_prefix("region:") {
+            Some(r) if region.is_empty() => region = r.to_string(),
+            Some(_) => anyhow::bail!("--members: give at most one region:NAME"),
+            None => codes.push(m),
+        }
+    }
+    Ok((codes, region))
+}
+
 fn show_member(m: &pb::Member) {
     fields(&[
         ("cooperation", m.cooperation_id.clone()),
         ("code", m.code.clone()),
         ("name", m.name.clone()),
         ("population", m.population.to_string()),
+        ("counted", or_dash(&m.population_date)),
         (
             "custom weight",
             m.custom_weight.map(|w| w.to_string()).unwrap_or_else(|| "-".into()),
@@ -184,11 +219,19 @@ fn show_member(m: &pb::Member) {
 pub async fn run_coop(env: &Env, cmd: CoopCmd) -> anyhow::Result<()> {
     let mut c = env.client.cooperations();
     match cmd {
-        CoopCmd::Create { id, name, rules } => {
+        CoopCmd::Create {
+            id,
+            name,
+            rules,
+            members,
+        } => {
+            let (member_codes, member_region) = founding_members(members)?;
             let req = pb::CreateCooperationRequest {
                 id,
                 name,
                 rules: Some(rules.rules()),
+                member_codes,
+                member_region,
                 request_id: env.request_id.clone(),
             };
             env.out.show(&c.create_cooperation(req).await?.into_inner(), show_coop)
@@ -235,6 +278,7 @@ pub async fn run_member(env: &Env, cmd: MemberCmd) -> anyhow::Result<()> {
             code,
             name,
             population,
+            population_date,
             weight,
             joined_on,
         } => {
@@ -243,6 +287,7 @@ pub async fn run_member(env: &Env, cmd: MemberCmd) -> anyhow::Result<()> {
                 code,
                 name,
                 population,
+                population_date,
                 custom_weight: weight,
                 joined_on,
                 request_id: env.request_id.clone(),
@@ -254,6 +299,7 @@ pub async fn run_member(env: &Env, cmd: MemberCmd) -> anyhow::Result<()> {
             code,
             name,
             population,
+            population_date,
             weight,
             etag,
         } => {
@@ -262,6 +308,7 @@ pub async fn run_member(env: &Env, cmd: MemberCmd) -> anyhow::Result<()> {
                 code,
                 name,
                 population,
+                population_date,
                 custom_weight: weight,
                 etag,
                 request_id: env.request_id.clone(),
@@ -303,7 +350,7 @@ pub async fn run_member(env: &Env, cmd: MemberCmd) -> anyhow::Result<()> {
             let r = c.list_members(req).await?.into_inner();
             env.out.show(&r, |r| {
                 table(
-                    &["code", "name", "population", "weight", "joined", "left"],
+                    &["code", "name", "population", "counted", "weight", "joined", "left"],
                     r.members
                         .iter()
                         .map(|m| {
@@ -311,6 +358,7 @@ pub async fn run_member(env: &Env, cmd: MemberCmd) -> anyhow::Result<()> {
                                 m.code.clone(),
                                 m.name.clone(),
                                 m.population.to_string(),
+                                m.population_date.clone(),
                                 m.custom_weight.map(|w| w.to_string()).unwrap_or_default(),
                                 m.joined_on.clone(),
                                 m.left_on.clone(),

@@ -7,6 +7,7 @@ pub mod output;
 pub mod overrides;
 pub mod priorities;
 pub mod proposal;
+pub mod register;
 pub mod session;
 
 use clap::{Parser, Subcommand};
@@ -50,6 +51,9 @@ pub enum Command {
     /// Member municipalities of a cooperation.
     #[command(subcommand)]
     Member(cooperation::MemberCmd),
+    /// The register of Denmark's 98 municipalities.
+    #[command(subcommand)]
+    Register(register::RegisterCmd),
     /// Proposals for shared priorities.
     #[command(subcommand)]
     Proposal(proposal::ProposalCmd),
@@ -90,6 +94,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Cooperation(c) => cooperation::run_coop(&env, c).await,
         Command::Member(c) => cooperation::run_member(&env, c).await,
+        Command::Register(c) => register::run(&env, c).await,
         Command::Proposal(c) => proposal::run(&env, c).await,
         Command::Session(c) => session::run_session(&env, c).await,
         Command::Round(c) => session::run_round(&env, c).await,

@@ -206,6 +206,7 @@ mod tests {
             code: code.into(),
             name: "X".into(),
             population: 1,
+            population_date: None,
             custom_weight: None,
             joined_on: "2026-01-01".into(),
             left_on: if current { None } else { Some("2026-06-01".into()) },

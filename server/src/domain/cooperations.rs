@@ -4,6 +4,7 @@ use super::authz;
 use super::error::{Error, Result, Violations};
 use super::model::{Cooperation, Member, NewEvent, Rules};
 use super::page;
+use super::register::{self, Municipality};
 use super::validate as v;
 use super::write::Ctx;
 use crate::begin_write;
@@ -13,6 +14,53 @@ pub struct NewCooperation {
     pub id: String,
     pub name: String,
     pub rules: Rules,
+    /// Register codes to add as members in the same write.
+    pub member_codes: Vec<String>,
+    /// A region whose municipalities all become members; empty for none.
+    pub member_region: String,
+}
+
+/// The register entries a new cooperation starts with: the region's
+/// municipalities and the listed codes, each once, ordered by code.
+fn founding_members(vs: &mut Violations, req: &NewCooperation) -> Vec<&'static Municipality> {
+    let mut out: Vec<&'static Municipality> = Vec::new();
+    if !req.member_region.trim().is_empty() {
+        let region = register::in_region(&req.member_region);
+        if region.is_empty() {
+            vs.add(
+                "member_region",
+                "is not a Danish region; use hovedstaden, sjælland, syddanmark, midtjylland or nordjylland",
+            );
+        }
+        out.extend(region);
+    }
+    for (i, code) in req.member_codes.iter().enumerate() {
+        match register::by_code(&register::padded_code(code)) {
+            Some(m) => out.push(m),
+            None => vs.add(
+                format!("member_codes[{i}]"),
+                "is not a municipality code in the register, such as \"0101\"",
+            ),
+        }
+    }
+    out.sort_by(|a, b| a.code.cmp(&b.code));
+    out.dedup_by(|a, b| a.code == b.code);
+    out
+}
+
+/// A member as the register describes the municipality.
+fn member_from_register(cooperation_id: &str, m: &Municipality, joined_on: &str) -> Member {
+    Member {
+        cooperation_id: cooperation_id.to_string(),
+        code: m.code.clone(),
+        name: m.name.clone(),
+        population: m.population,
+        population_date: Some(m.population_date.clone()),
+        custom_weight: None,
+        joined_on: joined_on.to_string(),
+        left_on: None,
+        version: 1,
+    }
 }
 
 fn check_rules(vs: &mut Violations, field: &str, r: &Rules) {
@@ -28,6 +76,7 @@ pub async fn create(store: &dyn Store, ctx: &Ctx, req: NewCooperation) -> Result
     vs.check("id", v::slug(&req.id));
     vs.check("name", v::required_text(&req.name, 200));
     check_rules(&mut vs, "rules", &req.rules);
+    let founders = founding_members(&mut vs, &req);
     vs.finish()?;
 
     let mut w = begin_write!(store, ctx, "CreateCooperation");
@@ -52,6 +101,16 @@ pub async fn create(store: &dyn Store, ctx: &Ctx, req: NewCooperation) -> Result
         )?)
         .await?;
     w.tx.insert_cooperation(&c, seq).await?;
+    let joined_on = today(ctx);
+    for f in &founders {
+        let m = member_from_register(&c.id, f, &joined_on);
+        w.event(member_event("member.added", &m)?).await?;
+        w.tx.insert_member(&m).await.map_err(member_conflict)?;
+    }
+    let c = Cooperation {
+        member_count: founders.len() as u32,
+        ..c
+    };
     w.finish(c).await
 }
 
@@ -169,8 +228,12 @@ pub async fn list(
 pub struct NewMember {
     pub cooperation_id: String,
     pub code: String,
+    /// Empty: the register's name.
     pub name: String,
-    pub population: i64,
+    /// `None`: the register's population and its date.
+    pub population: Option<i64>,
+    /// The date of a given population's count; empty if unknown.
+    pub population_date: String,
     pub custom_weight: Option<i64>,
     pub joined_on: String,
 }
@@ -186,8 +249,24 @@ pub async fn add_member(store: &dyn Store, ctx: &Ctx, req: NewMember) -> Result<
     let mut vs = Violations::default();
     vs.check("cooperation_id", v::slug(&req.cooperation_id));
     vs.check("code", v::municipality_code(&req.code));
-    vs.check("name", v::required_text(&req.name, 200));
-    vs.check("population", v::non_negative(req.population));
+    let known = register::by_code(&register::padded_code(&req.code));
+    match known {
+        None if req.name.trim().is_empty() && v::municipality_code(&req.code).is_ok() => vs.add(
+            "name",
+            format!(
+                "is required: {} is not in the register of Danish municipalities",
+                req.code
+            ),
+        ),
+        None => vs.check("name", v::required_text(&req.name, 200)),
+        Some(_) => vs.check("name", v::max_len(&req.name, 200)),
+    }
+    if let Some(p) = req.population {
+        vs.check("population", v::non_negative(p));
+    }
+    if req.population.is_some() && !req.population_date.is_empty() {
+        vs.check("population_date", v::iso_date(&req.population_date));
+    }
     if let Some(w) = req.custom_weight {
         vs.check("custom_weight", v::non_negative(w));
     }
@@ -206,6 +285,12 @@ pub async fn add_member(store: &dyn Store, ctx: &Ctx, req: NewMember) -> Result<
             req.code, req.cooperation_id
         )));
     }
+    let given_name = req.name.trim();
+    let (population, population_date) = match (req.population, known) {
+        (Some(p), _) => (p, Some(req.population_date).filter(|d| !d.is_empty())),
+        (None, Some(k)) => (k.population, Some(k.population_date.clone())),
+        (None, None) => (0, None),
+    };
     let m = Member {
         joined_on: if req.joined_on.is_empty() {
             today(ctx)
@@ -214,8 +299,12 @@ pub async fn add_member(store: &dyn Store, ctx: &Ctx, req: NewMember) -> Result<
         },
         cooperation_id: req.cooperation_id,
         code: req.code,
-        name: req.name.trim().to_string(),
-        population: req.population,
+        name: match known {
+            Some(k) if given_name.is_empty() => k.name.clone(),
+            _ => given_name.to_string(),
+        },
+        population,
+        population_date,
         custom_weight: req.custom_weight,
         left_on: None,
         version: 1,
@@ -246,6 +335,8 @@ pub struct MemberUpdate {
     pub code: String,
     pub name: Option<String>,
     pub population: Option<i64>,
+    /// The date of a new population's count; empty if unknown.
+    pub population_date: String,
     pub custom_weight: Option<i64>,
     pub etag: String,
 }
@@ -257,6 +348,12 @@ pub async fn update_member(store: &dyn Store, ctx: &Ctx, req: MemberUpdate) -> R
     }
     if let Some(p) = req.population {
         vs.check("population", v::non_negative(p));
+    }
+    if !req.population_date.is_empty() {
+        vs.check("population_date", v::iso_date(&req.population_date));
+        if req.population.is_none() {
+            vs.add("population_date", "is given without a population");
+        }
     }
     if let Some(w) = req.custom_weight {
         vs.check("custom_weight", v::non_negative(w));
@@ -274,6 +371,7 @@ pub async fn update_member(store: &dyn Store, ctx: &Ctx, req: MemberUpdate) -> R
     }
     if let Some(p) = req.population {
         m.population = p;
+        m.population_date = Some(req.population_date).filter(|d| !d.is_empty());
     }
     if req.custom_weight.is_some() {
         m.custom_weight = req.custom_weight;

@@ -90,6 +90,17 @@ pub fn all() -> &'static [Municipality] {
     &REGISTER
 }
 
+/// A code as the register writes it: Danmarks Statistik's three digits
+/// (`101`) padded to four (`0101`); anything else unchanged.
+pub fn padded_code(code: &str) -> String {
+    let code = code.trim();
+    if code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit()) {
+        format!("0{code}")
+    } else {
+        code.to_string()
+    }
+}
+
 /// The municipality with this code (`0101`).
 pub fn by_code(code: &str) -> Option<&'static Municipality> {
     REGISTER
@@ -148,6 +159,9 @@ mod tests {
         assert_eq!(by_code("0147").unwrap().name, "Frederiksberg");
         assert!(by_code("0411").is_none(), "Christiansø is not a municipality");
         assert!(by_cvr("00000000").is_none());
+        assert_eq!(padded_code("101"), "0101");
+        assert_eq!(padded_code("0851"), "0851");
+        assert_eq!(padded_code("85"), "85");
     }
 
     #[test]

@@ -103,6 +103,7 @@ pub fn member(x: m::Member) -> pb::Member {
         code: x.code,
         name: x.name,
         population: x.population,
+        population_date: x.population_date.unwrap_or_default(),
         custom_weight: x.custom_weight,
         joined_on: x.joined_on,
         left_on: x.left_on.unwrap_or_default(),

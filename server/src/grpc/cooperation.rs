@@ -24,6 +24,8 @@ impl CooperationService for Cooperations {
             id: r.id,
             name: r.name,
             rules,
+            member_codes: r.member_codes,
+            member_region: r.member_region,
         };
         reply(ops::create(&*self.store, &ctx, new).await, convert::cooperation)
     }
@@ -72,6 +74,7 @@ impl CooperationService for Cooperations {
             code: r.code,
             name: r.name,
             population: r.population,
+            population_date: r.population_date,
             custom_weight: r.custom_weight,
             joined_on: r.joined_on,
         };
@@ -86,6 +89,7 @@ impl CooperationService for Cooperations {
             code: r.code,
             name: Some(r.name).filter(|n| !n.is_empty()),
             population: r.population,
+            population_date: r.population_date,
             custom_weight: r.custom_weight,
             etag: r.etag,
         };

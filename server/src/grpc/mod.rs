@@ -7,6 +7,7 @@ pub mod convert_overrides;
 pub mod cooperation;
 pub mod priority;
 pub mod proposal;
+pub mod register;
 pub mod session;
 
 use sha2::{Digest, Sha256};

@@ -108,6 +108,11 @@ pub struct Member {
     pub code: String,
     pub name: String,
     pub population: i64,
+    /// ISO date of the population count, when known (the register's date
+    /// for a population taken from it). Members stored before it existed
+    /// read as unknown.
+    #[serde(default)]
+    pub population_date: Option<String>,
     pub custom_weight: Option<i64>,
     pub joined_on: String,
     pub left_on: Option<String>,

@@ -438,6 +438,7 @@ mod tests {
             code: code.into(),
             name: name.into(),
             population: 1,
+            population_date: None,
             custom_weight: None,
             joined_on: "2026-01-01".into(),
             left_on: None,
