@@ -2,30 +2,31 @@
 //! scale-out). Every write runs in one transaction that also appends its events,
 //! so a change and its record are stored together or not at all.
 //!
-//! Both engines run the same SQL (sqlx binds `$1` on SQLite too); the shared
-//! statements live once in [`core_sql`] and are instantiated per engine by
-//! macro, so the engines cannot drift apart. What differs per engine —
-//! connecting, how a write transaction starts, how other processes hear of new
-//! events — lives in `sqlite.rs` and `postgres.rs`.
+//! Both engines run the same SQL (sqlx binds `$1` on SQLite too): one
+//! transaction type, [`tx::Tx`], runs each statement on whichever engine it
+//! is on, so the engines cannot drift apart. The statements and row types of
+//! each aggregate live in its own file (`cooperations.rs`, `proposals.rs`,
+//! `sessions.rs`, `overrides.rs`; the event log in `tx.rs`). What differs per
+//! engine — connecting, how a write transaction starts, how other processes
+//! hear of new events — lives in `sqlite.rs` and `postgres.rs`.
 
 use async_trait::async_trait;
 
-use crate::domain::model::{Cooperation, Event, Member, PriorityList, Proposal, ProposalStatus};
+use crate::domain::model::Event;
 
 mod batch;
-#[macro_use]
-mod core_sql;
-#[macro_use]
-mod session_sql;
-#[macro_use]
-mod override_sql;
+pub mod cooperations;
 pub mod overrides;
 pub mod postgres;
+pub mod proposals;
 pub mod sessions;
 pub mod sqlite;
+pub mod tx;
 
 pub use batch::WriteSlot;
+pub use cooperations::CooperationTx;
 pub use overrides::{OverrideFilter, OverrideTx};
+pub use proposals::ProposalTx;
 pub use sessions::SessionTx;
 
 pub use postgres::PgStore;
@@ -91,11 +92,11 @@ pub trait Store: Send + Sync + 'static {
     fn engine(&self) -> &'static str;
 }
 
-/// A transaction: the core records here, sessions and overrides in their own
-/// traits (`sessions.rs`, `overrides.rs`), each implemented for both engines.
-pub trait StoreTx: CoreTx + SessionTx + OverrideTx {}
+/// A transaction: the event log here, each aggregate in its own trait, all
+/// implemented by [`tx::Tx`] for both engines.
+pub trait StoreTx: CoreTx + CooperationTx + ProposalTx + SessionTx + OverrideTx {}
 
-impl<T: CoreTx + SessionTx + OverrideTx> StoreTx for T {}
+impl<T: CoreTx + CooperationTx + ProposalTx + SessionTx + OverrideTx> StoreTx for T {}
 
 #[async_trait]
 pub trait CoreTx: Send {
@@ -122,52 +123,6 @@ pub trait CoreTx: Send {
     async fn insert_event(&mut self, event: &Event) -> StoreResult<()>;
     /// Events after `after_seq` in order, of one cooperation or of all.
     async fn list_events(&mut self, cooperation: Option<&str>, after_seq: i64, limit: i64) -> StoreResult<Vec<Event>>;
-
-    // Cooperations.
-    async fn insert_cooperation(&mut self, c: &Cooperation, seq: i64) -> StoreResult<()>;
-    async fn update_cooperation(&mut self, c: &Cooperation) -> StoreResult<()>;
-    /// The cooperation without `member_count` (see `count_current_members`).
-    async fn get_cooperation(&mut self, id: &str) -> StoreResult<Option<Cooperation>>;
-    async fn list_cooperations(&mut self, after_seq: i64, limit: i64) -> StoreResult<Page<Cooperation>>;
-
-    // Members.
-    async fn insert_member(&mut self, m: &Member) -> StoreResult<()>;
-    async fn update_member(&mut self, m: &Member) -> StoreResult<()>;
-    async fn get_member(&mut self, cooperation: &str, code: &str) -> StoreResult<Option<Member>>;
-    /// Members ordered by code, after `after_code`.
-    async fn list_members(
-        &mut self,
-        cooperation: &str,
-        include_departed: bool,
-        after_code: &str,
-        limit: i64,
-    ) -> StoreResult<Vec<Member>>;
-    async fn count_current_members(&mut self, cooperation: &str) -> StoreResult<u32>;
-
-    // Proposals.
-    async fn insert_proposal(&mut self, p: &Proposal, seq: i64) -> StoreResult<()>;
-    async fn update_proposal(&mut self, p: &Proposal) -> StoreResult<()>;
-    async fn get_proposal(&mut self, id: &str) -> StoreResult<Option<Proposal>>;
-    async fn list_proposals(
-        &mut self,
-        cooperation: &str,
-        status: Option<ProposalStatus>,
-        after_seq: i64,
-        limit: i64,
-    ) -> StoreResult<Page<Proposal>>;
-
-    // Rounds.
-    async fn round_is_open(&mut self, id: &str) -> StoreResult<bool>;
-
-    // The shared priority list.
-    /// The list at `revision`, or the latest when `None`; `None` if the
-    /// cooperation has no list yet (revision 0, empty).
-    async fn get_priority_list(
-        &mut self,
-        cooperation: &str,
-        revision: Option<u64>,
-    ) -> StoreResult<Option<PriorityList>>;
-    async fn insert_priority_list(&mut self, list: &PriorityList) -> StoreResult<()>;
 }
 
 pub(crate) fn to_doc<T: serde::Serialize>(v: &T) -> StoreResult<String> {

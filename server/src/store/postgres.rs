@@ -11,41 +11,19 @@ use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
 use tokio::sync::watch;
 
 use super::batch::{BeginWrite, WriteQueue, WriteSlot};
+use super::tx::{Conn, Tx};
 use super::{Store, StoreResult, StoreTx};
 
 /// Key of the advisory lock that serialises writers.
 const WRITE_LOCK: i64 = 0x5a4d_5052_494f; // "SAMPRIO"-ish, any constant will do
-const CHANNEL: &str = "samprio_events";
+/// Where committed events are announced (see `tx.rs`).
+pub(super) const CHANNEL: &str = "samprio_events";
 
 pub struct PgStore {
     pool: PgPool,
     committed: Arc<watch::Sender<i64>>,
     queue: WriteQueue,
 }
-
-pub struct PgTx {
-    tx: sqlx::Transaction<'static, sqlx::Postgres>,
-    chain: super::Chain,
-    chain_at_savepoint: super::Chain,
-    committed: Arc<watch::Sender<i64>>,
-}
-
-impl PgTx {
-    /// One NOTIFY per transaction, with its last event: PostgreSQL delivers it
-    /// only if the transaction commits.
-    async fn before_commit(&mut self, seq: i64) -> StoreResult<()> {
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(seq.to_string())
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(())
-    }
-}
-
-impl_core_tx!(PgTx);
-impl_session_tx!(PgTx);
-impl_override_tx!(PgTx);
 
 impl PgStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
@@ -139,12 +117,7 @@ impl BeginWrite for PgStore {
             .bind(WRITE_LOCK)
             .execute(&mut *tx)
             .await?;
-        Ok(Box::new(PgTx {
-            tx,
-            chain: Default::default(),
-            chain_at_savepoint: Default::default(),
-            committed: self.committed.clone(),
-        }))
+        Ok(Box::new(Tx::new(Conn::Postgres(tx), self.committed.clone())))
     }
 }
 
@@ -159,12 +132,7 @@ impl Store for PgStore {
             .pool
             .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .await?;
-        Ok(Box::new(PgTx {
-            tx,
-            chain: Default::default(),
-            chain_at_savepoint: Default::default(),
-            committed: self.committed.clone(),
-        }))
+        Ok(Box::new(Tx::new(Conn::Postgres(tx), self.committed.clone())))
     }
 
     fn subscribe(&self) -> watch::Receiver<i64> {

@@ -9,6 +9,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use tokio::sync::watch;
 
 use super::batch::{BeginWrite, WriteQueue, WriteSlot};
+use super::tx::{Conn, Tx};
 use super::{Store, StoreResult, StoreTx};
 
 pub struct SqliteStore {
@@ -17,23 +18,6 @@ pub struct SqliteStore {
     committed: Arc<watch::Sender<i64>>,
     queue: WriteQueue,
 }
-
-pub struct SqliteTx {
-    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
-    chain: super::Chain,
-    chain_at_savepoint: super::Chain,
-    committed: Arc<watch::Sender<i64>>,
-}
-
-impl SqliteTx {
-    async fn before_commit(&mut self, _last_written: i64) -> StoreResult<()> {
-        Ok(())
-    }
-}
-
-impl_core_tx!(SqliteTx);
-impl_session_tx!(SqliteTx);
-impl_override_tx!(SqliteTx);
 
 impl SqliteStore {
     /// Opens (creating if needed) the database and runs the migrations.
@@ -79,12 +63,7 @@ impl SqliteStore {
 impl BeginWrite for SqliteStore {
     async fn begin_write(&self) -> StoreResult<Box<dyn StoreTx>> {
         let tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(Box::new(SqliteTx {
-            tx,
-            chain: Default::default(),
-            chain_at_savepoint: Default::default(),
-            committed: self.committed.clone(),
-        }))
+        Ok(Box::new(Tx::new(Conn::Sqlite(tx), self.committed.clone())))
     }
 }
 
@@ -96,12 +75,7 @@ impl Store for SqliteStore {
 
     async fn begin_read(&self) -> StoreResult<Box<dyn StoreTx>> {
         let tx = self.reader.begin().await?;
-        Ok(Box::new(SqliteTx {
-            tx,
-            chain: Default::default(),
-            chain_at_savepoint: Default::default(),
-            committed: self.committed.clone(),
-        }))
+        Ok(Box::new(Tx::new(Conn::Sqlite(tx), self.committed.clone())))
     }
 
     fn subscribe(&self) -> watch::Receiver<i64> {

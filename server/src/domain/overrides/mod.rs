@@ -723,14 +723,13 @@ pub async fn accountability(
         })
         .collect();
     let found = divergence::divergences(&cast, &in_force, &list);
-    let mut titles: HashMap<String, String> = HashMap::new();
-    for d in &found {
-        if !titles.contains_key(d.proposal_id)
-            && let Some(p) = tx.get_proposal(d.proposal_id).await?
-        {
-            titles.insert(p.id, p.content.title);
-        }
-    }
+    let ids: Vec<&str> = found.iter().map(|d| d.proposal_id).collect();
+    let titles: HashMap<String, String> = tx
+        .get_proposals(cooperation_id, &ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.content.title))
+        .collect();
     let divergences = found
         .iter()
         .map(|d| Divergence {

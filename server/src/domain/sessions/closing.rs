@@ -135,12 +135,13 @@ pub async fn close_round(w: &mut Write<'_>, ctx: &Ctx, mut round: Round) -> Resu
         .collect();
     let tallied = tally::tally(&round.tally_rules(), &round.tally_candidates(), &inputs);
 
-    let mut proposals = HashMap::new();
-    for c in &round.candidates {
-        if let Some(p) = w.tx.get_proposal(&c.proposal_id).await? {
-            proposals.insert(p.id.clone(), p);
-        }
-    }
+    let ids: Vec<&str> = round.candidates.iter().map(|c| c.proposal_id.as_str()).collect();
+    let mut proposals: HashMap<String, Proposal> =
+        w.tx.get_proposals(&round.cooperation_id, &ids)
+            .await?
+            .into_iter()
+            .map(|p| (p.id.clone(), p))
+            .collect();
     let current = priorities::list_at(&mut *w.tx, &round.cooperation_id, None).await?;
     let mut decision = decide(&round, &tallied, ballots.len(), &proposals, &current.items);
     let revised = decision.list.take().map(|items| PriorityList {

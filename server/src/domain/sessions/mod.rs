@@ -66,10 +66,17 @@ fn check_agenda_form(vs: &mut Violations, agenda: &[String]) {
 
 /// The agenda holds submitted proposals of the session's cooperation.
 async fn check_agenda(tx: &mut dyn StoreTx, cooperation_id: &str, agenda: &[String]) -> Result<()> {
+    let ids: Vec<&str> = agenda.iter().map(String::as_str).collect();
+    let found: HashMap<String, Proposal> = tx
+        .get_proposals(cooperation_id, &ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
     let mut vs = Violations::default();
     for (i, id) in agenda.iter().enumerate() {
-        match tx.get_proposal(id).await? {
-            Some(p) if p.cooperation_id == cooperation_id => {
+        match found.get(id) {
+            Some(p) => {
                 if p.status != ProposalStatus::Submitted {
                     vs.add(
                         format!("agenda[{i}]"),
@@ -305,9 +312,13 @@ async fn render_minutes(tx: &mut dyn StoreTx, s: &Session) -> Result<String> {
         .await?
         .ok_or_else(|| Error::not_found("cooperation", &s.cooperation_id))?;
     let members = tx.list_members(&s.cooperation_id, true, "", i64::MAX).await?;
+    let mut ballots: HashMap<String, Vec<model::Ballot>> = HashMap::new();
+    for b in tx.list_session_ballots(&s.id).await? {
+        ballots.entry(b.round_id.clone()).or_default().push(b);
+    }
     let mut rounds = Vec::new();
     for r in all_rounds(tx, &s.id).await? {
-        let all = tx.list_ballots(&r.id, true).await?;
+        let all = ballots.remove(&r.id).unwrap_or_default();
         let replaced = all.iter().filter(|b| !b.current).count();
         let current = all.into_iter().filter(|b| b.current).collect();
         rounds.push((r, current, replaced));
@@ -321,14 +332,14 @@ async fn render_minutes(tx: &mut dyn StoreTx, s: &Session) -> Result<String> {
     }
     ids.extend(overrides.iter().map(|o| o.proposal_id.as_str()));
     ids.extend(list.items.iter().map(String::as_str));
-    let mut proposals: HashMap<String, Proposal> = HashMap::new();
-    for id in ids {
-        if !proposals.contains_key(id)
-            && let Some(p) = tx.get_proposal(id).await?
-        {
-            proposals.insert(p.id.clone(), p);
-        }
-    }
+    ids.sort_unstable();
+    ids.dedup();
+    let proposals: HashMap<String, Proposal> = tx
+        .get_proposals(&s.cooperation_id, &ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
     Ok(minutes::render(&MinutesInput {
         cooperation: &cooperation,
         session: s,
