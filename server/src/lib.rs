@@ -2,12 +2,14 @@
 //!
 //! Layers, each knowing only the ones below it: `grpc` (tonic services),
 //! `auth` (JWT into a `Principal`), `domain` (the rules), `store` (SQLite and
-//! PostgreSQL). `startup` wires them into an [`startup::Application`].
+//! PostgreSQL). `kitos` is a client for KITOS, the source of portfolio
+//! imports. `startup` wires them into an [`startup::Application`].
 
 pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod grpc;
+pub mod kitos;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -11,6 +11,7 @@ pub mod events;
 pub mod model;
 pub mod overrides;
 pub mod page;
+pub mod portfolio;
 pub mod priorities;
 pub mod priority;
 pub mod proposals;
