@@ -28,7 +28,7 @@ mod tests;
 use std::sync::Arc;
 
 pub use config::{Algorithm, AuthConfig, DEFAULT_AUDIENCE, DEFAULT_LEEWAY_SECS, IssuerConfig, MAX_LEEWAY_SECS};
-pub use dev::{DEV_ISSUER, DEV_KEY_FILE, DevKeys};
+pub use dev::{DEV_ISSUER, DEV_KEY_FILE, DevKeys, DevServerHint};
 pub use error::{AuthError, ConfigError};
 pub use minter::TokenMinter;
 pub use role::{Principal, Role, RoleParseError, is_valid_municipality_code};

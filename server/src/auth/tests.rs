@@ -875,3 +875,38 @@ fn corrupt_dev_key_is_an_error_not_replaced() {
     let bad_code = DevKeys::load_or_create(dir.path(), "samprio", vec!["*".into()]);
     assert!(bad_code.is_err());
 }
+
+#[test]
+fn dev_token_never_makes_a_second_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = DevKeys::load(dir.path(), "samprio").unwrap_err();
+    let msg = err.to_string();
+    // Names where it looked (absolutely) and how to point it elsewhere.
+    assert!(
+        msg.contains(&dir.path().join(DEV_KEY_FILE).display().to_string()),
+        "{msg}"
+    );
+    assert!(msg.contains("SAMPRIO_DATA_DIR"), "{msg}");
+    assert!(!dir.path().join(DEV_KEY_FILE).exists(), "dev-token created a key");
+
+    let server = DevKeys::load_or_create(dir.path(), "samprio", vec![]).unwrap();
+    let token = DevKeys::load(dir.path(), "samprio")
+        .unwrap()
+        .minter
+        .mint("dev", "0101", &[Role::Board], HOUR);
+    let verifier = Verifier::from_config_with_dev(&AuthConfig::default(), Some(&server)).unwrap();
+    assert_eq!(verifier.verify(&token).unwrap().municipality, "0101");
+}
+
+#[test]
+fn dev_server_hint_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("state/samprio/dev-server.json");
+    assert_eq!(DevServerHint::read(&file), None);
+    let hint = DevServerHint {
+        data_dir: dir.path().join("srv"),
+        audience: "aud".into(),
+    };
+    hint.record(&file);
+    assert_eq!(DevServerHint::read(&file), Some(hint));
+}
