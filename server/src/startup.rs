@@ -13,7 +13,6 @@ use samprio_proto::v1::priority_service_server::PriorityServiceServer;
 use samprio_proto::v1::proposal_service_server::ProposalServiceServer;
 use samprio_proto::v1::session_service_server::SessionServiceServer;
 use tokio::net::TcpListener;
-use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Server;
 
 use crate::auth::{self, DevKeys, Verifier};
@@ -44,6 +43,8 @@ pub struct Application {
     verifier: Arc<Verifier>,
     dev: Option<DevKeys>,
     deadline_poll: Duration,
+    /// Keep OpenID Connect issuers' keys fresh while the server runs.
+    key_refreshers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -62,6 +63,11 @@ impl Application {
             None
         };
         let verifier = Arc::new(Verifier::from_config_with_dev(&config.auth, dev.as_ref())?);
+        let key_refreshers = verifier.fetch_remote_keys().await;
+        for (iss, error) in verifier.unreachable_issuers() {
+            tracing::error!(issuer = %iss, %error, "identity provider not reachable at start-up; its tokens are refused until it answers");
+        }
+        let key_refreshers = key_refreshers.into_iter().map(tokio::spawn).collect();
         let store = store::connect(&config.database_url)
             .await
             .map_err(|source| StartupError::Store {
@@ -86,6 +92,7 @@ impl Application {
             verifier,
             dev,
             deadline_poll: Duration::from_millis(config.deadline_poll_ms.max(1)),
+            key_refreshers,
         })
     }
 
@@ -105,7 +112,6 @@ impl Application {
     /// Serves until `shutdown` resolves, then drains in-flight calls.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), StartupError> {
         let store = self.store.clone();
-        let authed = |v: &Arc<Verifier>| auth::interceptor(v.clone());
 
         let (health_reporter, health) = tonic_health::server::health_reporter();
         health_reporter
@@ -132,6 +138,7 @@ impl Application {
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
             .build_v1alpha()?;
 
+        let key_refreshers = self.key_refreshers;
         let deadlines = tokio::spawn(close_rounds_at_deadline(store.clone(), self.deadline_poll));
         let v = &self.verifier;
         let result = Server::builder()
@@ -146,32 +153,35 @@ impl Application {
             .add_service(health)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
-            .add_service(InterceptedService::new(
+            .add_service(auth::Authenticated::new(
                 CooperationServiceServer::new(grpc::cooperation::Cooperations { store: store.clone() }),
-                authed(v),
+                v.clone(),
             ))
-            .add_service(InterceptedService::new(
+            .add_service(auth::Authenticated::new(
                 ProposalServiceServer::new(grpc::proposal::Proposals { store: store.clone() }),
-                authed(v),
+                v.clone(),
             ))
-            .add_service(InterceptedService::new(
+            .add_service(auth::Authenticated::new(
                 SessionServiceServer::new(grpc::session::Sessions { store: store.clone() }),
-                authed(v),
+                v.clone(),
             ))
-            .add_service(InterceptedService::new(
+            .add_service(auth::Authenticated::new(
                 PriorityServiceServer::new(grpc::priority::Priorities {
                     store: store.clone(),
                     overviews: Default::default(),
                 }),
-                authed(v),
+                v.clone(),
             ))
-            .add_service(InterceptedService::new(
+            .add_service(auth::Authenticated::new(
                 AuditServiceServer::new(grpc::audit::Audit { store: store.clone() }),
-                authed(v),
+                v.clone(),
             ))
             .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(self.listener), shutdown)
             .await;
         deadlines.abort();
+        for task in &key_refreshers {
+            task.abort();
+        }
         tracing::info!("samprio-server stopped");
         Ok(result?)
     }

@@ -8,6 +8,8 @@
 //! own database `samprio_t_…` there. Without it (at build time, see build.rs)
 //! the PostgreSQL tests are listed as ignored with that hint.
 
+pub mod oidc;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -151,6 +153,7 @@ impl TestApp {
                         public_key_file: None,
                         jwks_file: None,
                         municipalities: MUNICIPALITIES.iter().map(|s| s.to_string()).collect(),
+                        ..IssuerConfig::default()
                     },
                     IssuerConfig {
                         iss: ISSUER_B.into(),
@@ -159,6 +162,7 @@ impl TestApp {
                         public_key_file: None,
                         jwks_file: None,
                         municipalities: vec![OTHER_ISSUER_MUNICIPALITY.into()],
+                        ..IssuerConfig::default()
                     },
                 ],
             },

@@ -97,6 +97,7 @@ impl DevKeys {
                 public_key_file: None,
                 jwks_file: None,
                 municipalities,
+                ..IssuerConfig::default()
             },
         })
     }
