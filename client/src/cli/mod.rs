@@ -9,6 +9,7 @@ pub mod priorities;
 pub mod proposal;
 pub mod session;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 /// samprio: shared IT priorities for cooperating municipalities.
@@ -32,6 +33,14 @@ pub struct Cli {
         default_value = ""
     )]
     pub token: String,
+    /// For https:// servers: trust the CA certificate(s) in this PEM file
+    /// instead of the system's roots.
+    #[arg(long, global = true, env = "SAMPRIO_CA_FILE")]
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Send the token over plain http:// to another machine anyway (only on
+    /// a network you trust: anyone on the way can read and reuse it).
+    #[arg(long, global = true)]
+    pub insecure: bool,
     /// Print results as JSON (canonical protobuf JSON mapping).
     #[arg(long, global = true)]
     pub json: bool,
@@ -81,7 +90,18 @@ pub struct Env {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let client = samprio_client::Client::connect(&cli.server, &cli.token).await?;
+    let plain = cli.server.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("http://"));
+    if plain && !cli.token.is_empty() && !cli.insecure && !samprio_client::is_loopback(&cli.server) {
+        anyhow::bail!(
+            "refusing to send the token in clear text to {}: use https:// (or --insecure on a network you trust)",
+            cli.server
+        );
+    }
+    let ca = match &cli.ca_file {
+        Some(path) => Some(std::fs::read(path).with_context(|| format!("--ca-file {}", path.display()))?),
+        None => None,
+    };
+    let client = samprio_client::Client::connect_with_ca(&cli.server, &cli.token, ca.as_deref()).await?;
     let env = Env {
         client,
         out: output::Out { json: cli.json },
