@@ -6,7 +6,11 @@
 //   node provider.mjs CONFIG.json
 //
 // CONFIG: { "audience": "samprio-test",
-//           "clients": { "<client_id>": { "secret": "...", "claims": { "cvr": "...", ... } } } }
+//           "clients": { "<client_id>": { "secret": "...", "claims": { "cvr": "...", ... } },
+//                        "<cli client>": { "redirect_uris": ["http://127.0.0.1/callback"], "native": true } },
+//           "accounts": { "<login>": { "cvr": "...", "groups": [...], "name": "..." } } }
+// Sign-in uses the provider's development login form: any login and password;
+// the account's claims go into its access tokens.
 // Prints `ready <issuer>` on stdout once it listens on 127.0.0.1 (a free port).
 //
 // Test controls (not part of OIDC):
@@ -39,6 +43,8 @@ function build(issuer) {
     redirect_uris: c.redirect_uris ?? [],
     response_types: c.redirect_uris ? ['code'] : [],
     token_endpoint_auth_method: c.secret ? 'client_secret_post' : 'none',
+    // A CLI with a loopback redirect (RFC 8252): any port is allowed.
+    ...(c.native ? { application_type: 'native' } : {}),
   }));
   const provider = new Provider(issuer, {
     clients,
@@ -51,7 +57,7 @@ function build(issuer) {
         defaultResource: () => RESOURCE,
         useGrantedResource: () => true,
         getResourceServerInfo: () => ({
-          scope: 'openid samprio',
+          scope: 'samprio',
           audience: config.audience,
           accessTokenTTL: 600,
           accessTokenFormat: 'jwt',

@@ -3,6 +3,7 @@
 pub mod ballot;
 pub mod cooperation;
 pub mod events;
+pub mod login;
 pub mod output;
 pub mod overrides;
 pub mod priorities;
@@ -25,6 +26,7 @@ pub struct Cli {
     )]
     pub server: String,
     /// Bearer token (JWT); `samprio-server dev-token` mints one in dev mode.
+    /// Without it, the token kept by `samprio login` is used.
     #[arg(
         long,
         global = true,
@@ -81,6 +83,12 @@ pub enum Command {
     Watch(events::WatchArgs),
     #[command(flatten)]
     Overrides(overrides::Commands),
+    /// Sign in with your identity provider and keep the token for later calls.
+    Login(login::LoginArgs),
+    /// Forget the token kept by `samprio login`.
+    Logout,
+    /// Who the kept token says you are, and when it expires.
+    Whoami,
 }
 
 pub struct Env {
@@ -89,7 +97,18 @@ pub struct Env {
     pub request_id: String,
 }
 
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
+pub async fn run(mut cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Login(args) => return login::login(args).await,
+        Command::Logout => return login::logout(),
+        Command::Whoami => return login::whoami(),
+        _ => {}
+    }
+    if cli.token.is_empty()
+        && let Some(token) = login::stored_token().await?
+    {
+        cli.token = token;
+    }
     let plain = cli.server.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("http://"));
     if plain && !cli.token.is_empty() && !cli.insecure && !samprio_client::is_loopback(&cli.server) {
         anyhow::bail!(
@@ -119,6 +138,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::VerifyChain => events::verify(&env).await,
         Command::Watch(a) => events::watch(&env, a).await,
         Command::Overrides(c) => overrides::run(&env, c).await,
+        Command::Login(_) | Command::Logout | Command::Whoami => unreachable!("handled above"),
     }
 }
 
