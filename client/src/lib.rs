@@ -17,7 +17,7 @@ use samprio_proto::v1::session_service_client::SessionServiceClient;
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 
 pub use samprio_proto::pbjson_types::Timestamp;
 pub use samprio_proto::v1 as pb;
@@ -26,11 +26,12 @@ pub use samprio_proto::v1 as pb;
 pub enum Error {
     #[error("invalid server address {0}")]
     Address(String),
-    #[error("cannot connect to {addr}: {source}")]
-    Connect {
-        addr: String,
-        source: tonic::transport::Error,
-    },
+    #[error("cannot connect to {addr}: {reason}")]
+    Connect { addr: String, reason: String },
+    #[error(
+        "{addr} does not answer in TLS: the server there speaks plain text; use http:// if the network is trusted, or enable TLS on the server"
+    )]
+    NotTls { addr: String },
     #[error("the token contains characters that cannot be sent in a header")]
     Token,
     #[error(transparent)]
@@ -62,12 +63,38 @@ pub struct Client {
 
 impl Client {
     /// Connects to `addr` (e.g. `http://127.0.0.1:50051`); an empty token
-    /// sends no credentials.
+    /// sends no credentials. `https://` addresses use TLS with the system's
+    /// root certificates.
     pub async fn connect(addr: &str, token: &str) -> Result<Self, Error> {
-        let endpoint = Endpoint::from_shared(addr.to_string()).map_err(|_| Error::Address(addr.to_string()))?;
-        let channel = endpoint.connect().await.map_err(|source| Error::Connect {
-            addr: addr.to_string(),
-            source,
+        Self::connect_with_ca(addr, token, None).await
+    }
+
+    /// Like [`Client::connect`]; `https://` addresses trust only the CA
+    /// certificates in `ca_pem` (PEM) when given.
+    pub async fn connect_with_ca(addr: &str, token: &str, ca_pem: Option<&[u8]>) -> Result<Self, Error> {
+        let mut endpoint = Endpoint::from_shared(addr.to_string()).map_err(|_| Error::Address(addr.to_string()))?;
+        let tls = addr.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"));
+        if tls {
+            let config = match ca_pem {
+                Some(pem) => ClientTlsConfig::new().ca_certificate(Certificate::from_pem(pem)),
+                None => ClientTlsConfig::new().with_native_roots(),
+            };
+            endpoint = endpoint.tls_config(config).map_err(|e| Error::Connect {
+                addr: addr.to_string(),
+                reason: error_chain(&e),
+            })?;
+        }
+        let channel = endpoint.connect().await.map_err(|e| {
+            let reason = error_chain(&e);
+            // rustls reading a plain-text HTTP/2 frame where it expects a TLS record.
+            if tls && (reason.contains("InvalidContentType") || reason.contains("corrupt message")) {
+                Error::NotTls { addr: addr.to_string() }
+            } else {
+                Error::Connect {
+                    addr: addr.to_string(),
+                    reason,
+                }
+            }
         })?;
         Client {
             channel,
@@ -114,6 +141,35 @@ impl Client {
 
     pub fn register(&self) -> RegisterServiceClient<Authed> {
         RegisterServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+    }
+}
+
+/// An error and its causes on one line (tonic's own message is only
+/// "transport error").
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        s.push_str(": ");
+        s.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    s
+}
+
+/// Whether `addr` (a URL) names this machine: `localhost`, 127.0.0.0/8 or ::1.
+pub fn is_loopback(addr: &str) -> bool {
+    let Ok(uri) = addr.parse::<tonic::codegen::http::Uri>() else {
+        return false;
+    };
+    match uri.host() {
+        Some(host) if host.eq_ignore_ascii_case("localhost") => true,
+        Some(host) => host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback()),
+        None => false,
     }
 }
 

@@ -260,6 +260,7 @@ fn bench(c: &mut Criterion) {
             municipality: code(1),
             roles: vec![Role::Observer],
             issuer: "bench".into(),
+            name: None,
         },
         request_id: String::new(),
         fingerprint: String::new(),

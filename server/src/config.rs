@@ -26,6 +26,23 @@ pub struct Config {
     /// How often open rounds are checked for passed deadlines, in milliseconds.
     pub deadline_poll_ms: u64,
     pub auth: AuthConfig,
+    /// Serve TLS instead of plain text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsConfig>,
+}
+
+/// The server's TLS certificate and key (PEM files), and optionally the CA
+/// whose client certificates it requires (mutual TLS for partner systems).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// The certificate chain, leaf first.
+    pub cert_file: PathBuf,
+    pub key_file: PathBuf,
+    /// When set, every connection must present a client certificate issued
+    /// by this CA (the bearer token is still required).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_ca_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -42,6 +59,7 @@ impl Default for Config {
                 leeway_secs: crate::auth::DEFAULT_LEEWAY_SECS,
                 issuers: vec![],
             },
+            tls: None,
         }
     }
 }
@@ -72,7 +90,7 @@ impl Config {
         // SAMPRIO_SERVER and SAMPRIO_TOKEN, test settings) are not its business.
         let own = |k: &figment::value::UncasedStr| {
             let k = k.as_str().to_ascii_lowercase();
-            KEYS.contains(&k.as_str()) || k.starts_with("auth__")
+            KEYS.contains(&k.as_str()) || k.starts_with("auth__") || k.starts_with("tls__")
         };
         f.merge(Env::prefixed("SAMPRIO_").filter(own).split("__"))
             .extract()

@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use samprio_server::auth::{DevKeys, Role};
+use samprio_server::auth::{DevKeys, DevServerHint, Role};
 use samprio_server::config::Config;
 use samprio_server::startup::{Application, shutdown_signal};
 use samprio_server::telemetry;
@@ -29,8 +29,8 @@ enum Command {
         #[arg(long)]
         municipality: String,
         /// Comma-separated roles: board, digital_lead, observer, chair:<coop>, secretariat:<coop>, operator.
-        #[arg(long, value_delimiter = ',')]
-        roles: Vec<String>,
+        #[arg(long, value_delimiter = ',', value_parser = parse_role)]
+        roles: Vec<Role>,
         /// Subject (person or system) the token names; defaults to dev-<municipality>.
         #[arg(long)]
         sub: Option<String>,
@@ -40,14 +40,32 @@ enum Command {
     },
 }
 
+/// Errors end the process with one line on stderr, not a `Debug` dump.
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+async fn main() -> std::process::ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("samprio-server: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref()).context("loading configuration")?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             telemetry::init(&config.log_format);
+            let dev_mode = config.dev_mode();
+            let hint = DevServerHint {
+                data_dir: std::path::absolute(&config.data_dir).unwrap_or_else(|_| config.data_dir.clone()),
+                audience: config.auth.audience.clone(),
+            };
             let app = Application::build(config).await?;
+            if dev_mode && let Some(file) = DevServerHint::default_path() {
+                hint.record(&file);
+            }
             app.run_until(shutdown_signal()).await?;
         }
         Command::DevToken {
@@ -60,12 +78,11 @@ async fn main() -> anyhow::Result<()> {
                 config.dev_mode(),
                 "dev-token works only in dev mode (no issuers configured)"
             );
-            let roles = roles
-                .iter()
-                .map(|r| r.parse::<Role>())
-                .collect::<Result<Vec<_>, _>>()
-                .context("--roles")?;
-            let keys = DevKeys::load_or_create(&config.data_dir, &config.auth.audience, vec![])?;
+            anyhow::ensure!(
+                samprio_server::auth::is_valid_municipality_code(&municipality),
+                "--municipality {municipality:?} is not a municipality code (3-4 digits, e.g. 0101)"
+            );
+            let keys = dev_keys(&config)?;
             let sub = sub.unwrap_or_else(|| format!("dev-{municipality}"));
             println!(
                 "{}",
@@ -75,4 +92,36 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The dev key of this configuration's data directory; failing that, the key
+/// of the dev server this user last started (from any directory), said so on
+/// stderr. Never a new key: a token the server cannot verify helps no one.
+fn dev_keys(config: &Config) -> anyhow::Result<DevKeys> {
+    let own = match DevKeys::load(&config.data_dir, &config.auth.audience) {
+        Ok(keys) => return Ok(keys),
+        Err(e) => e,
+    };
+    let hint_file = DevServerHint::default_path();
+    let Some(hint) = hint_file.as_deref().and_then(DevServerHint::read) else {
+        return Err(own.into());
+    };
+    match DevKeys::load(&hint.data_dir, &hint.audience) {
+        Ok(keys) => {
+            eprintln!(
+                "samprio-server: using the dev key of the server last started in dev mode, in {}",
+                hint.data_dir.display()
+            );
+            Ok(keys)
+        }
+        Err(_) => Err(own.into()),
+    }
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse::<Role>().map_err(|e| {
+        format!(
+            "{e}; known roles: board, digital_lead, observer, operator, chair:<cooperation>, secretariat:<cooperation>"
+        )
+    })
 }

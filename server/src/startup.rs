@@ -14,11 +14,10 @@ use samprio_proto::v1::proposal_service_server::ProposalServiceServer;
 use samprio_proto::v1::register_service_server::RegisterServiceServer;
 use samprio_proto::v1::session_service_server::SessionServiceServer;
 use tokio::net::TcpListener;
-use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Server;
+use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 
 use crate::auth::{self, DevKeys, Verifier};
-use crate::config::Config;
+use crate::config::{Config, TlsConfig};
 use crate::domain::sessions::rounds;
 use crate::domain::write::now_micros;
 use crate::grpc;
@@ -36,6 +35,13 @@ pub enum StartupError {
     Reflection(#[from] tonic_reflection::server::Error),
     #[error("server: {0}")]
     Serve(#[from] tonic::transport::Error),
+    #[error("tls: {0}")]
+    Tls(String),
+    #[error("tls: cannot read {}: {source}", path.display())]
+    TlsFile {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 pub struct Application {
@@ -45,6 +51,9 @@ pub struct Application {
     verifier: Arc<Verifier>,
     dev: Option<DevKeys>,
     deadline_poll: Duration,
+    /// Keep OpenID Connect issuers' keys fresh while the server runs.
+    key_refreshers: Vec<tokio::task::JoinHandle<()>>,
+    tls: Option<ServerTlsConfig>,
 }
 
 impl Application {
@@ -63,6 +72,19 @@ impl Application {
             None
         };
         let verifier = Arc::new(Verifier::from_config_with_dev(&config.auth, dev.as_ref())?);
+        let tls = config.tls.as_ref().map(server_tls).transpose()?;
+        if let Some(tls) = &tls {
+            // Builds the rustls configuration now, so a bad certificate or key
+            // stops the start, not the first connection.
+            Server::builder()
+                .tls_config(tls.clone())
+                .map_err(|e| StartupError::Tls(error_chain(&e)))?;
+        }
+        let key_refreshers = verifier.fetch_remote_keys().await;
+        for (iss, error) in verifier.unreachable_issuers() {
+            tracing::error!(issuer = %iss, %error, "identity provider not reachable at start-up; its tokens are refused until it answers");
+        }
+        let key_refreshers = key_refreshers.into_iter().map(tokio::spawn).collect();
         let store = store::connect(&config.database_url)
             .await
             .map_err(|source| StartupError::Store {
@@ -79,7 +101,7 @@ impl Application {
             addr: config.listen.clone(),
             source,
         })?;
-        tracing::info!(%addr, engine = store.engine(), dev_mode = dev.is_some(), "samprio-server ready");
+        tracing::info!(%addr, engine = store.engine(), dev_mode = dev.is_some(), tls = tls.is_some(), "samprio-server ready");
         Ok(Application {
             listener,
             addr,
@@ -87,6 +109,8 @@ impl Application {
             verifier,
             dev,
             deadline_poll: Duration::from_millis(config.deadline_poll_ms.max(1)),
+            key_refreshers,
+            tls,
         })
     }
 
@@ -106,7 +130,6 @@ impl Application {
     /// Serves until `shutdown` resolves, then drains in-flight calls.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), StartupError> {
         let store = self.store.clone();
-        let authed = |v: &Arc<Verifier>| auth::interceptor(v.clone());
 
         let (health_reporter, health) = tonic_health::server::health_reporter();
         health_reporter
@@ -136,9 +159,14 @@ impl Application {
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
             .build_v1alpha()?;
 
+        let key_refreshers = self.key_refreshers;
         let deadlines = tokio::spawn(close_rounds_at_deadline(store.clone(), self.deadline_poll));
         let v = &self.verifier;
-        let result = Server::builder()
+        let mut server = Server::builder();
+        if let Some(tls) = self.tls {
+            server = server.tls_config(tls)?;
+        }
+        let result = server
             .trace_fn(|req| {
                 tracing::info_span!(
                     "grpc",
@@ -150,36 +178,39 @@ impl Application {
             .add_service(health)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
-            .add_service(InterceptedService::new(
+            .add_service(auth::Authenticated::new(
                 CooperationServiceServer::new(grpc::cooperation::Cooperations { store: store.clone() }),
-                authed(v),
+                v.clone(),
             ))
-            .add_service(InterceptedService::new(
+            .add_service(auth::Authenticated::new(
                 ProposalServiceServer::new(grpc::proposal::Proposals { store: store.clone() }),
-                authed(v),
+                v.clone(),
             ))
-            .add_service(InterceptedService::new(
+            .add_service(auth::Authenticated::new(
                 SessionServiceServer::new(grpc::session::Sessions { store: store.clone() }),
-                authed(v),
+                v.clone(),
             ))
-            .add_service(InterceptedService::new(
+            .add_service(auth::Authenticated::new(
                 PriorityServiceServer::new(grpc::priority::Priorities {
                     store: store.clone(),
                     overviews: Default::default(),
                 }),
-                authed(v),
+                v.clone(),
             ))
-            .add_service(InterceptedService::new(
+            .add_service(auth::Authenticated::new(
                 AuditServiceServer::new(grpc::audit::Audit { store: store.clone() }),
-                authed(v),
+                v.clone(),
             ))
-            .add_service(InterceptedService::new(
+            .add_service(auth::Authenticated::new(
                 RegisterServiceServer::new(grpc::register::Register),
-                authed(v),
+                v.clone(),
             ))
             .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(self.listener), shutdown)
             .await;
         deadlines.abort();
+        for task in &key_refreshers {
+            task.abort();
+        }
         tracing::info!("samprio-server stopped");
         Ok(result?)
     }
@@ -200,6 +231,34 @@ async fn close_rounds_at_deadline(store: Arc<dyn Store>, every: Duration) {
             Err(e) => tracing::warn!(error = %e, "closing rounds at their deadline failed; will retry"),
         }
     }
+}
+
+/// Reads the certificate, key and client CA once at start-up, so a missing
+/// file is a start-up error naming it; rustls checks the contents when the
+/// server starts serving.
+fn server_tls(cfg: &TlsConfig) -> Result<ServerTlsConfig, StartupError> {
+    let read = |path: &std::path::Path| {
+        std::fs::read(path).map_err(|source| StartupError::TlsFile {
+            path: path.to_owned(),
+            source,
+        })
+    };
+    let mut tls = ServerTlsConfig::new().identity(Identity::from_pem(read(&cfg.cert_file)?, read(&cfg.key_file)?));
+    if let Some(ca) = &cfg.client_ca_file {
+        tls = tls.client_ca_root(Certificate::from_pem(read(ca)?));
+    }
+    Ok(tls)
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        s.push_str(": ");
+        s.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    s
 }
 
 /// A database URL without its password, for messages.

@@ -8,6 +8,9 @@
 //! own database `samprio_t_…` there. Without it (at build time, see build.rs)
 //! the PostgreSQL tests are listed as ignored with that hint.
 
+pub mod oidc;
+pub mod tls;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -151,6 +154,7 @@ impl TestApp {
                         public_key_file: None,
                         jwks_file: None,
                         municipalities: MUNICIPALITIES.iter().map(|s| s.to_string()).collect(),
+                        ..IssuerConfig::default()
                     },
                     IssuerConfig {
                         iss: ISSUER_B.into(),
@@ -159,14 +163,22 @@ impl TestApp {
                         public_key_file: None,
                         jwks_file: None,
                         municipalities: vec![OTHER_ISSUER_MUNICIPALITY.into()],
+                        ..IssuerConfig::default()
                     },
                 ],
             },
             ..Config::default()
         };
         tweak(&mut config);
+        // A TLS server is reached by the name in its test certificate.
+        let test_ca = config.tls.as_ref().map(|t| {
+            std::fs::read(t.cert_file.with_file_name(tls::CA_FILE)).expect("the test CA beside the certificate")
+        });
         let app = Application::build(config).await.expect("server starts");
-        let addr = format!("http://{}", app.local_addr());
+        let addr = match test_ca {
+            Some(_) => format!("https://localhost:{}", app.local_addr().port()),
+            None => format!("http://{}", app.local_addr()),
+        };
         let store = app.store();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -176,7 +188,7 @@ impl TestApp {
             .await
             .expect("server runs");
         });
-        let anonymous = connect(&addr).await;
+        let anonymous = connect_with_ca(&addr, test_ca.as_deref()).await;
         let issuer_a =
             TokenMinter::new(ISSUER_A, AUDIENCE, Algorithm::EdDSA, key_a.private_pem.as_bytes(), None).expect("minter");
         let issuer_b =
@@ -341,8 +353,12 @@ impl Drop for TestApp {
 }
 
 pub async fn connect(addr: &str) -> Client {
+    connect_with_ca(addr, None).await
+}
+
+pub async fn connect_with_ca(addr: &str, ca_pem: Option<&[u8]>) -> Client {
     for _ in 0..50 {
-        if let Ok(c) = Client::connect(addr, "").await {
+        if let Ok(c) = Client::connect_with_ca(addr, "", ca_pem).await {
             return c;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;

@@ -3,6 +3,7 @@
 pub mod ballot;
 pub mod cooperation;
 pub mod events;
+pub mod login;
 pub mod output;
 pub mod overrides;
 pub mod priorities;
@@ -10,6 +11,7 @@ pub mod proposal;
 pub mod register;
 pub mod session;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 /// samprio: shared IT priorities for cooperating municipalities.
@@ -25,6 +27,7 @@ pub struct Cli {
     )]
     pub server: String,
     /// Bearer token (JWT); `samprio-server dev-token` mints one in dev mode.
+    /// Without it, the token kept by `samprio login` is used.
     #[arg(
         long,
         global = true,
@@ -33,6 +36,14 @@ pub struct Cli {
         default_value = ""
     )]
     pub token: String,
+    /// For https:// servers: trust the CA certificate(s) in this PEM file
+    /// instead of the system's roots.
+    #[arg(long, global = true, env = "SAMPRIO_CA_FILE")]
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Send the token over plain http:// to another machine anyway (only on
+    /// a network you trust: anyone on the way can read and reuse it).
+    #[arg(long, global = true)]
+    pub insecure: bool,
     /// Print results as JSON (canonical protobuf JSON mapping).
     #[arg(long, global = true)]
     pub json: bool,
@@ -76,6 +87,12 @@ pub enum Command {
     Watch(events::WatchArgs),
     #[command(flatten)]
     Overrides(overrides::Commands),
+    /// Sign in with your identity provider and keep the token for later calls.
+    Login(login::LoginArgs),
+    /// Forget the token kept by `samprio login`.
+    Logout,
+    /// Who the kept token says you are, and when it expires.
+    Whoami,
 }
 
 pub struct Env {
@@ -84,8 +101,30 @@ pub struct Env {
     pub request_id: String,
 }
 
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let client = samprio_client::Client::connect(&cli.server, &cli.token).await?;
+pub async fn run(mut cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Login(args) => return login::login(args).await,
+        Command::Logout => return login::logout(),
+        Command::Whoami => return login::whoami(),
+        _ => {}
+    }
+    if cli.token.is_empty()
+        && let Some(token) = login::stored_token().await?
+    {
+        cli.token = token;
+    }
+    let plain = cli.server.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("http://"));
+    if plain && !cli.token.is_empty() && !cli.insecure && !samprio_client::is_loopback(&cli.server) {
+        anyhow::bail!(
+            "refusing to send the token in clear text to {}: use https:// (or --insecure on a network you trust)",
+            cli.server
+        );
+    }
+    let ca = match &cli.ca_file {
+        Some(path) => Some(std::fs::read(path).with_context(|| format!("--ca-file {}", path.display()))?),
+        None => None,
+    };
+    let client = samprio_client::Client::connect_with_ca(&cli.server, &cli.token, ca.as_deref()).await?;
     let env = Env {
         client,
         out: output::Out { json: cli.json },
@@ -104,6 +143,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::VerifyChain => events::verify(&env).await,
         Command::Watch(a) => events::watch(&env, a).await,
         Command::Overrides(c) => overrides::run(&env, c).await,
+        Command::Login(_) | Command::Logout | Command::Whoami => unreachable!("handled above"),
     }
 }
 

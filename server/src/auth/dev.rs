@@ -35,9 +35,25 @@ impl DevKeys {
     /// Reads `<data_dir>/dev-signing-key.pem`, or creates it (mode 0600) on first
     /// use. `municipalities` empty = any municipality.
     pub fn load_or_create(data_dir: &Path, audience: &str, municipalities: Vec<String>) -> Result<Self, ConfigError> {
+        Self::open(data_dir, audience, municipalities, true)
+    }
+
+    /// Reads `<data_dir>/dev-signing-key.pem` and never creates it: a token
+    /// signed with a key the server does not know would only fail later with
+    /// "invalid signature". Used by `samprio-server dev-token`.
+    pub fn load(data_dir: &Path, audience: &str) -> Result<Self, ConfigError> {
+        Self::open(data_dir, audience, vec![], false)
+    }
+
+    fn open(
+        data_dir: &Path,
+        audience: &str,
+        municipalities: Vec<String>,
+        create_missing: bool,
+    ) -> Result<Self, ConfigError> {
         let path = data_dir.join(DEV_KEY_FILE);
         let err = |reason: String| ConfigError::DevKey {
-            path: path.clone(),
+            path: absolute(&path),
             reason,
         };
         if let Some(code) = municipalities.iter().find(|c| !is_valid_municipality_code(c)) {
@@ -48,7 +64,17 @@ impl DevKeys {
                 warn_if_readable_by_others(&path);
                 pem
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => create(data_dir, &path).map_err(|e| err(e.to_string()))?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound && create_missing => {
+                create(data_dir, &path).map_err(|e| err(e.to_string()))?
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(err(
+                    "no dev signing key here; a dev-mode server creates it in its data directory \
+                     (`data_dir`), so start the server first, or run dev-token with the server's \
+                     configuration (--config FILE or SAMPRIO_DATA_DIR=DIR)"
+                        .to_owned(),
+                ));
+            }
             Err(e) => return Err(err(e.to_string())),
         };
         let signing = SigningKey::from_pkcs8_pem(&private_pem).map_err(|e| {
@@ -71,9 +97,57 @@ impl DevKeys {
                 public_key_file: None,
                 jwks_file: None,
                 municipalities,
+                ..IssuerConfig::default()
             },
         })
     }
+}
+
+/// Where the dev server last started in dev mode by this user keeps its key,
+/// so that `dev-token` run from another directory finds the same key. A small
+/// JSON file in the user's state directory; losing it only means `dev-token`
+/// has to be told where the key is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DevServerHint {
+    /// Absolute data directory of the server.
+    pub data_dir: PathBuf,
+    pub audience: String,
+}
+
+impl DevServerHint {
+    /// `$XDG_STATE_HOME/samprio/dev-server.json`, else
+    /// `$HOME/.local/state/samprio/dev-server.json`.
+    pub fn default_path() -> Option<PathBuf> {
+        let state = std::env::var_os("XDG_STATE_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
+        Some(state.join("samprio").join("dev-server.json"))
+    }
+
+    /// Best effort: a server that cannot leave the hint still runs.
+    pub fn record(&self, file: &Path) {
+        let write = || -> io::Result<()> {
+            if let Some(dir) = file.parent() {
+                fs::create_dir_all(dir)?;
+            }
+            let tmp = temp_path(file);
+            let _ = fs::remove_file(&tmp);
+            write_private(&tmp, serde_json::to_string(self).map_err(io::Error::other)?.as_bytes())?;
+            fs::rename(&tmp, file)
+        };
+        if let Err(e) = write() {
+            tracing::debug!(path = %file.display(), error = %e, "could not record where the dev key is");
+        }
+    }
+
+    pub fn read(file: &Path) -> Option<DevServerHint> {
+        serde_json::from_str(&fs::read_to_string(file).ok()?).ok()
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
 }
 
 /// Writes a fresh key to a private temporary file and links it into place, so

@@ -37,6 +37,10 @@ pub enum AuthError {
     UnknownRole(String),
     #[error("issuer may not vouch for municipality {0}")]
     MunicipalityNotAllowed(String),
+    #[error("claim `{claim}`: {value:?} is not the CVR number of a Danish municipality")]
+    UnknownCvr { claim: String, value: String },
+    #[error("the issuer's signing keys are not available")]
+    KeysUnavailable,
 }
 
 impl From<AuthError> for tonic::Status {
@@ -59,7 +63,9 @@ pub enum ConfigError {
     EmptyIssuerName,
     #[error("auth: issuer {0:?} is configured more than once")]
     DuplicateIssuer(String),
-    #[error("auth: issuer {iss:?} must have exactly one of public_key_pem, public_key_file, jwks_file (found {found})")]
+    #[error(
+        "auth: issuer {iss:?} must have exactly one of public_key_pem, public_key_file, jwks_file, discovery (found {found})"
+    )]
     KeySource { iss: String, found: usize },
     #[error("auth: issuer {iss:?} lists no municipalities")]
     NoMunicipalities { iss: String },
@@ -79,6 +85,10 @@ pub enum ConfigError {
     InvalidJwks { iss: String, reason: String },
     #[error("auth: token minter for {iss:?}: invalid private key: {reason}")]
     InvalidPrivateKey { iss: String, reason: String },
+    #[error("auth: issuer {iss:?}: claims: {reason}")]
+    ClaimMapping { iss: String, reason: String },
+    #[error("auth: issuer {iss:?}: discovery needs an https:// issuer URL (http:// only on a loopback address)")]
+    DiscoveryUrl { iss: String },
     #[error("auth: dev key {}: {reason}", path.display())]
     DevKey { path: PathBuf, reason: String },
 }

@@ -8,12 +8,14 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, PublicKeyUse};
 use jsonwebtoken::{DecodingKey, DecodingKeyKind};
 
 use super::config::{Algorithm, IssuerConfig};
 use super::error::ConfigError;
+use super::oidc::RemoteKeys;
 
 /// The verification key(s) of one issuer.
 #[derive(Debug)]
@@ -22,6 +24,8 @@ pub(crate) enum IssuerKeys {
     Single(DecodingKey),
     /// A JWKS; the token's `kid` selects the key and is mandatory.
     ByKid(HashMap<String, DecodingKey>),
+    /// An OpenID Connect provider's JWKS, fetched and refreshed; by `kid`.
+    Remote(Arc<RemoteKeys>),
 }
 
 /// Accepted RSA modulus sizes: 2048 bits is today's floor; the upper bound is
@@ -35,6 +39,7 @@ pub(crate) fn load(cfg: &IssuerConfig) -> Result<IssuerKeys, ConfigError> {
         cfg.public_key_pem.is_some(),
         cfg.public_key_file.is_some(),
         cfg.jwks_file.is_some(),
+        cfg.discovery,
     ]
     .into_iter()
     .filter(|set| *set)
@@ -49,6 +54,9 @@ pub(crate) fn load(cfg: &IssuerConfig) -> Result<IssuerKeys, ConfigError> {
         iss: iss.clone(),
         reason,
     };
+    if cfg.discovery {
+        return RemoteKeys::new(cfg).map(|keys| IssuerKeys::Remote(Arc::new(keys)));
+    }
     if let Some(pem) = &cfg.public_key_pem {
         return public_key_from_pem(cfg.algorithm, pem.as_bytes())
             .map(IssuerKeys::Single)
@@ -99,7 +107,7 @@ pub(crate) fn public_key_from_pem(alg: Algorithm, pem: &[u8]) -> Result<Decoding
     checked(alg, key)
 }
 
-fn jwks(iss: &str, alg: Algorithm, json: &[u8]) -> Result<HashMap<String, DecodingKey>, String> {
+pub(crate) fn jwks(iss: &str, alg: Algorithm, json: &[u8]) -> Result<HashMap<String, DecodingKey>, String> {
     let set: JwkSet = serde_json::from_slice(json).map_err(|e| format!("not a JWKS document ({e})"))?;
     let mut keys = HashMap::new();
     for (i, jwk) in set.keys.iter().enumerate() {

@@ -9,7 +9,7 @@
 //! Wiring:
 //! ```ignore
 //! let verifier = Arc::new(Verifier::from_config_with_dev(&cfg.auth, dev.as_ref())?);
-//! let svc = InterceptedService::new(service, auth::interceptor(verifier));
+//! let svc = auth::Authenticated::new(service, verifier); // or auth::interceptor(verifier)
 //! // in a handler:
 //! let who = auth::principal(&request)?;
 //! ```
@@ -18,7 +18,9 @@ mod config;
 mod dev;
 mod error;
 mod keys;
+mod layer;
 mod minter;
+mod oidc;
 mod role;
 mod verifier;
 
@@ -27,9 +29,13 @@ mod tests;
 
 use std::sync::Arc;
 
-pub use config::{Algorithm, AuthConfig, DEFAULT_AUDIENCE, DEFAULT_LEEWAY_SECS, IssuerConfig, MAX_LEEWAY_SECS};
-pub use dev::{DEV_ISSUER, DEV_KEY_FILE, DevKeys};
+pub use config::{
+    Algorithm, AuthConfig, ClaimMapping, DEFAULT_AUDIENCE, DEFAULT_JWKS_MIN_REFETCH_SECS, DEFAULT_JWKS_REFRESH_SECS,
+    DEFAULT_LEEWAY_SECS, IssuerConfig, MAX_LEEWAY_SECS,
+};
+pub use dev::{DEV_ISSUER, DEV_KEY_FILE, DevKeys, DevServerHint};
 pub use error::{AuthError, ConfigError};
+pub use layer::Authenticated;
 pub use minter::TokenMinter;
 pub use role::{Principal, Role, RoleParseError, is_valid_municipality_code};
 pub use verifier::{MAX_TOKEN_BYTES, Verifier};

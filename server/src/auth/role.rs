@@ -126,6 +126,9 @@ pub struct Principal {
     pub roles: Vec<Role>,
     /// The issuer (`iss`) that signed the token.
     pub issuer: String,
+    /// The person's display name from the token (`name` claim, or as mapped),
+    /// for minutes and the console; `None` when the token carries none.
+    pub name: Option<String>,
 }
 
 impl Principal {

@@ -74,6 +74,7 @@ fn issuer(iss: &str, keys: &KeyPair, municipalities: &[&str]) -> IssuerConfig {
         public_key_file: None,
         jwks_file: None,
         municipalities: municipalities.iter().map(|m| m.to_string()).collect(),
+        ..IssuerConfig::default()
     }
 }
 
@@ -137,6 +138,7 @@ fn valid_tokens_of_each_algorithm_are_accepted() {
                 municipality: "0101".into(),
                 roles: vec![Role::Board, Role::DigitalLead],
                 issuer: "idp-0101".into(),
+                name: None,
             }
         );
     }
@@ -219,6 +221,7 @@ fn write_jwks(dir: &Path, set: &Value, alg: Algorithm) -> IssuerConfig {
         public_key_file: None,
         jwks_file: Some(path),
         municipalities: vec!["0101".into()],
+        ..IssuerConfig::default()
     }
 }
 
@@ -768,6 +771,7 @@ fn bad_keys_are_refused_at_load() {
             public_key_file: None,
             jwks_file: None,
             municipalities: vec!["0101".into()],
+            ..IssuerConfig::default()
         };
         let err = config_error(vec![cfg]);
         assert!(matches!(err, ConfigError::InvalidKey { .. }), "{what}: {err:?}");
@@ -874,4 +878,236 @@ fn corrupt_dev_key_is_an_error_not_replaced() {
     );
     let bad_code = DevKeys::load_or_create(dir.path(), "samprio", vec!["*".into()]);
     assert!(bad_code.is_err());
+}
+
+#[test]
+fn dev_token_never_makes_a_second_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = DevKeys::load(dir.path(), "samprio").unwrap_err();
+    let msg = err.to_string();
+    // Names where it looked (absolutely) and how to point it elsewhere.
+    assert!(
+        msg.contains(&dir.path().join(DEV_KEY_FILE).display().to_string()),
+        "{msg}"
+    );
+    assert!(msg.contains("SAMPRIO_DATA_DIR"), "{msg}");
+    assert!(!dir.path().join(DEV_KEY_FILE).exists(), "dev-token created a key");
+
+    let server = DevKeys::load_or_create(dir.path(), "samprio", vec![]).unwrap();
+    let token = DevKeys::load(dir.path(), "samprio")
+        .unwrap()
+        .minter
+        .mint("dev", "0101", &[Role::Board], HOUR);
+    let verifier = Verifier::from_config_with_dev(&AuthConfig::default(), Some(&server)).unwrap();
+    assert_eq!(verifier.verify(&token).unwrap().municipality, "0101");
+}
+
+#[test]
+fn dev_server_hint_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("state/samprio/dev-server.json");
+    assert_eq!(DevServerHint::read(&file), None);
+    let hint = DevServerHint {
+        data_dir: dir.path().join("srv"),
+        audience: "aud".into(),
+    };
+    hint.record(&file);
+    assert_eq!(DevServerHint::read(&file), Some(hint));
+}
+
+// ------------------------------------------------------------- claim mapping
+
+/// A broker vouching for Aarhus (0751) and Odense (0461), sending `cvr`,
+/// `groups` and `name` as Danish municipal brokers do.
+fn broker(keys: &KeyPair) -> Verifier {
+    let mut cfg = issuer("broker", keys, &["0751", "0461"]);
+    cfg.claims = ClaimMapping {
+        cvr: Some("cvr".into()),
+        roles: Some("groups".into()),
+        role_map: [
+            ("GG-Samprio-Direktion", vec!["board"]),
+            ("GG-Samprio-Digitalisering", vec!["digital_lead", "observer"]),
+            ("GG-Samprio-Formand-Midt", vec!["chair:midtjylland"]),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.into_iter().map(str::to_owned).collect()))
+        .collect(),
+        ..ClaimMapping::default()
+    };
+    Verifier::from_config(&config(vec![cfg])).unwrap()
+}
+
+fn broker_claims(cvr: Value, groups: Value) -> Value {
+    json!({
+        "iss": "broker", "aud": "samprio", "sub": "a1b2", "exp": now() + 600,
+        "cvr": cvr, "groups": groups, "name": "Aase Østergård",
+    })
+}
+
+#[test]
+fn cvr_and_groups_are_mapped_and_the_name_is_kept() {
+    let keys = ed_keys();
+    let verifier = broker(&keys);
+    let m = minter("broker", &keys);
+    let token = m.mint_claims(&broker_claims(
+        json!("55133018"),
+        json!([
+            "Alle medarbejdere",
+            "GG-Samprio-Formand-Midt",
+            "GG-Samprio-Direktion",
+            "GG-Samprio-Direktion"
+        ]),
+    ));
+    let p = verifier.verify(&token).unwrap();
+    assert_eq!(p.municipality, "0751", "Aarhus's CVR");
+    assert_eq!(p.roles, vec![Role::Chair("midtjylland".into()), Role::Board]);
+    assert_eq!(p.name.as_deref(), Some("Aase Østergård"));
+    assert!(p.is_chair_of("midtjylland"));
+
+    // One group as a plain string, a CVR as a number, no name.
+    let single = without(
+        broker_claims(json!(35209115), json!("GG-Samprio-Digitalisering")),
+        "name",
+    );
+    let p = verifier.verify(&m.mint_claims(&single)).unwrap();
+    assert_eq!(p.municipality, "0461", "Odense's CVR");
+    assert_eq!(p.roles, vec![Role::DigitalLead, Role::Observer]);
+    assert_eq!(p.name, None);
+
+    // No samprio group, or no group claim at all: signed in, but no roles.
+    let none = verifier
+        .verify(&m.mint_claims(&broker_claims(json!("55133018"), json!(["Alle medarbejdere"]))))
+        .unwrap();
+    assert!(none.roles.is_empty());
+    let absent = without(broker_claims(json!("55133018"), json!([])), "groups");
+    assert!(verifier.verify(&m.mint_claims(&absent)).unwrap().roles.is_empty());
+}
+
+#[test]
+fn the_issuers_municipality_binding_holds_after_cvr_mapping() {
+    let keys = ed_keys();
+    let verifier = broker(&keys);
+    let m = minter("broker", &keys);
+    let groups = json!(["GG-Samprio-Direktion"]);
+    // København's CVR: a real municipality, but not one this broker vouches for.
+    assert_eq!(
+        verifier.verify(&m.mint_claims(&broker_claims(json!("64942212"), groups.clone()))),
+        Err(AuthError::MunicipalityNotAllowed("0101".into()))
+    );
+    // Not a municipality's CVR at all.
+    assert_eq!(
+        verifier.verify(&m.mint_claims(&broker_claims(json!("12345678"), groups.clone()))),
+        Err(AuthError::UnknownCvr {
+            claim: "cvr".into(),
+            value: "12345678".into()
+        })
+    );
+    assert_eq!(
+        verifier.verify(&m.mint_claims(&without(broker_claims(json!("1"), groups.clone()), "cvr"))),
+        Err(AuthError::MissingClaim("cvr".into()))
+    );
+    // A `municipality` claim is not read when the issuer maps `cvr`.
+    let sneaky = with(broker_claims(json!("64942212"), groups), "municipality", json!("0751"));
+    assert_eq!(
+        verifier.verify(&m.mint_claims(&sneaky)),
+        Err(AuthError::MunicipalityNotAllowed("0101".into()))
+    );
+}
+
+#[test]
+fn without_a_role_map_every_value_must_be_a_samprio_role() {
+    let keys = ed_keys();
+    let mut cfg = issuer("idp-0101", &keys, &["0101"]);
+    cfg.claims.roles = Some("groups".into());
+    let verifier = Verifier::from_config(&config(vec![cfg])).unwrap();
+    let m = minter("idp-0101", &keys);
+    let claims = without(valid_claims(), "roles");
+    let ok = with(claims.clone(), "groups", json!(["board"]));
+    assert_eq!(verifier.verify(&m.mint_claims(&ok)).unwrap().roles, vec![Role::Board]);
+    let unknown = with(claims.clone(), "groups", json!(["Alle medarbejdere"]));
+    assert_eq!(
+        verifier.verify(&m.mint_claims(&unknown)),
+        Err(AuthError::UnknownRole("Alle medarbejdere".into()))
+    );
+    let one_string = with(claims.clone(), "groups", json!("board"));
+    assert_eq!(
+        verifier.verify(&m.mint_claims(&one_string)),
+        Err(AuthError::InvalidClaim("groups".into()))
+    );
+    assert_eq!(
+        verifier.verify(&m.mint_claims(&claims)),
+        Err(AuthError::MissingClaim("groups".into()))
+    );
+}
+
+#[test]
+fn claim_mapping_mistakes_are_start_up_errors() {
+    let keys = ed_keys();
+    let cases: Vec<(&str, ClaimMapping)> = vec![
+        (
+            "both municipality and cvr",
+            ClaimMapping {
+                municipality: Some("municipality".into()),
+                cvr: Some("cvr".into()),
+                ..ClaimMapping::default()
+            },
+        ),
+        (
+            "an unknown samprio role",
+            ClaimMapping {
+                role_map: [("G".to_owned(), vec!["chairman".to_owned()])].into_iter().collect(),
+                ..ClaimMapping::default()
+            },
+        ),
+        (
+            "an empty claim name",
+            ClaimMapping {
+                roles: Some(" ".into()),
+                ..ClaimMapping::default()
+            },
+        ),
+    ];
+    for (what, claims) in cases {
+        let mut cfg = issuer("idp-0101", &keys, &["0101"]);
+        cfg.claims = claims;
+        let err = config_error(vec![cfg]);
+        assert!(matches!(err, ConfigError::ClaimMapping { .. }), "{what}: {err:?}");
+        assert!(err.to_string().contains("\"idp-0101\""), "{what}: {err}");
+    }
+}
+
+#[test]
+fn claim_mapping_reads_from_toml() {
+    use figment::providers::{Format, Toml};
+    let cfg: AuthConfig = figment::Figment::from(Toml::string(
+        r#"
+        [[issuers]]
+        iss = "https://broker.example.dk"
+        algorithm = "RS256"
+        discovery = true
+        municipalities = ["0751"]
+        [issuers.claims]
+        cvr = "cvr"
+        roles = "groups"
+        [issuers.claims.role_map]
+        "GG-Samprio-Formand" = ["chair:midtjylland"]
+        "#,
+    ))
+    .extract()
+    .unwrap();
+    let issuer = &cfg.issuers[0];
+    assert!(issuer.discovery);
+    assert_eq!(issuer.jwks_refresh_secs, DEFAULT_JWKS_REFRESH_SECS);
+    assert_eq!(issuer.claims.cvr.as_deref(), Some("cvr"));
+    assert_eq!(issuer.claims.role_map["GG-Samprio-Formand"], vec!["chair:midtjylland"]);
+    // Discovery is a key source of its own, and wants https.
+    let mut both = issuer.clone();
+    both.public_key_pem = Some("x".into());
+    assert!(matches!(
+        config_error(vec![both]),
+        ConfigError::KeySource { found: 2, .. }
+    ));
+    let mut plain = issuer.clone();
+    plain.iss = "http://broker.example.dk".into();
+    assert!(matches!(config_error(vec![plain]), ConfigError::DiscoveryUrl { .. }));
 }

@@ -1,15 +1,17 @@
 //! Token verification: one trusted issuer list, pinned algorithms, strict claims.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{DecodingKey, Validation};
 use serde_json::{Map, Value};
 
-use super::config::{AuthConfig, IssuerConfig, MAX_LEEWAY_SECS};
+use super::config::{AuthConfig, ClaimMapping, IssuerConfig, MAX_LEEWAY_SECS};
 use super::dev::DevKeys;
 use super::error::{AuthError, ConfigError};
 use super::keys::{self, IssuerKeys};
+use super::oidc::RemoteKeys;
 use super::role::{Principal, Role, is_valid_municipality_code, shorten};
 
 /// Tokens larger than this are refused before any parsing. Real tokens are a
@@ -27,8 +29,25 @@ pub struct Verifier {
 struct Issuer {
     keys: IssuerKeys,
     vouches_for: Municipalities,
+    mapping: Mapping,
     /// Pins the algorithm and checks `exp`/`nbf`/`aud`/`iss` (with leeway).
     validation: Validation,
+}
+
+/// An issuer's [`ClaimMapping`], checked and resolved.
+#[derive(Debug)]
+struct Mapping {
+    municipality: MunicipalityClaim,
+    roles: String,
+    name: String,
+    /// Provider names to samprio roles; `None`: values are samprio roles.
+    role_map: Option<HashMap<String, Vec<Role>>>,
+}
+
+#[derive(Debug)]
+enum MunicipalityClaim {
+    Code(String),
+    Cvr(String),
 }
 
 #[derive(Debug)]
@@ -95,11 +114,17 @@ impl Verifier {
         if !issuer.validation.algorithms.contains(&header.alg) {
             return Err(AuthError::AlgorithmNotAllowed);
         }
+        let remote_key;
         let key: &DecodingKey = match &issuer.keys {
             IssuerKeys::Single(key) => key,
             IssuerKeys::ByKid(keys) => {
                 let kid = header.kid.as_deref().ok_or(AuthError::MissingKeyId)?;
                 keys.get(kid).ok_or(AuthError::UnknownKeyId)?
+            }
+            IssuerKeys::Remote(keys) => {
+                let kid = header.kid.as_deref().ok_or(AuthError::MissingKeyId)?;
+                remote_key = keys.get(kid).ok_or(AuthError::UnknownKeyId)?;
+                &remote_key
             }
         };
 
@@ -111,20 +136,75 @@ impl Verifier {
         if sub.is_empty() {
             return Err(AuthError::InvalidClaim("sub".into()));
         }
-        let municipality = required_str(&claims, "municipality")?;
-        if !is_valid_municipality_code(municipality) {
-            return Err(AuthError::InvalidClaim("municipality".into()));
-        }
-        let roles = roles(&claims)?;
-        if !issuer.vouches_for.contains(municipality) {
-            return Err(AuthError::MunicipalityNotAllowed(municipality.to_owned()));
+        let municipality = issuer.mapping.municipality(&claims)?;
+        let roles = issuer.mapping.roles(&claims)?;
+        if !issuer.vouches_for.contains(&municipality) {
+            return Err(AuthError::MunicipalityNotAllowed(municipality));
         }
         Ok(Principal {
             sub: sub.to_owned(),
-            municipality: municipality.to_owned(),
+            municipality,
             roles,
             issuer: iss.to_owned(),
+            name: issuer.mapping.name(&claims),
         })
+    }
+
+    /// Like [`Verifier::verify`], but a token whose `kid` an OpenID Connect
+    /// issuer's cached keys lack first makes the verifier refetch that
+    /// issuer's keys (rate limited), so tokens signed with a rotated-in key
+    /// work from the first call.
+    pub async fn verify_fetching_keys(&self, bearer_token: &str) -> Result<Principal, AuthError> {
+        match self.verify(bearer_token) {
+            Err(AuthError::UnknownKeyId) => {}
+            other => return other,
+        }
+        let Some((remote, kid)) = self.remote_keys_for(bearer_token) else {
+            return Err(AuthError::UnknownKeyId);
+        };
+        if remote.refetch_for_unknown_kid(&kid).await {
+            self.verify(bearer_token)
+        } else {
+            Err(AuthError::UnknownKeyId)
+        }
+    }
+
+    fn remote_keys_for(&self, bearer_token: &str) -> Option<(Arc<RemoteKeys>, String)> {
+        let kid = jsonwebtoken::decode_header(bearer_token).ok()?.kid?;
+        let unverified: Map<String, Value> = jsonwebtoken::dangerous::insecure_decode_claims(bearer_token).ok()?;
+        let iss = unverified.get("iss")?.as_str()?;
+        match &self.issuers.get(iss)?.keys {
+            IssuerKeys::Remote(remote) => Some((remote.clone(), kid)),
+            _ => None,
+        }
+    }
+
+    /// Fetches every OpenID Connect issuer's keys once (a provider that does
+    /// not answer is logged, not fatal) and returns the tasks that keep them
+    /// fresh, to be spawned for as long as the server runs.
+    pub async fn fetch_remote_keys(&self) -> Vec<impl std::future::Future<Output = ()> + Send + 'static> {
+        let remotes: Vec<Arc<RemoteKeys>> = self
+            .issuers
+            .values()
+            .filter_map(|issuer| match &issuer.keys {
+                IssuerKeys::Remote(remote) => Some(remote.clone()),
+                _ => None,
+            })
+            .collect();
+        futures::future::join_all(remotes.iter().map(|r| r.refresh())).await;
+        remotes.into_iter().map(RemoteKeys::refresh_on_schedule).collect()
+    }
+
+    /// OpenID Connect issuers whose provider did not answer the last fetch,
+    /// with the reason.
+    pub fn unreachable_issuers(&self) -> Vec<(String, String)> {
+        self.issuers
+            .values()
+            .filter_map(|issuer| match &issuer.keys {
+                IssuerKeys::Remote(remote) => remote.last_error().map(|e| (remote.issuer().to_owned(), e)),
+                _ => None,
+            })
+            .collect()
     }
 }
 
@@ -154,6 +234,7 @@ impl Issuer {
             }
         }
         let keys = keys::load(issuer)?;
+        let mapping = Mapping::load(iss, &issuer.claims)?;
 
         let mut validation = Validation::new(issuer.algorithm.to_jwt());
         validation.leeway = cfg.leeway_secs;
@@ -166,6 +247,7 @@ impl Issuer {
         Ok(Issuer {
             keys,
             vouches_for,
+            mapping,
             validation,
         })
     }
@@ -188,23 +270,119 @@ fn required_str<'a>(claims: &'a Map<String, Value>, name: &str) -> Result<&'a st
     }
 }
 
-fn roles(claims: &Map<String, Value>) -> Result<Vec<Role>, AuthError> {
-    let items = match claims.get("roles") {
-        None | Some(Value::Null) => return Err(AuthError::MissingClaim("roles".into())),
-        Some(Value::Array(items)) => items,
-        Some(_) => return Err(AuthError::InvalidClaim("roles".into())),
-    };
-    let mut roles = Vec::with_capacity(items.len());
-    for item in items {
-        let Value::String(s) = item else {
-            return Err(AuthError::InvalidClaim("roles".into()));
+impl Mapping {
+    fn load(iss: &str, cfg: &ClaimMapping) -> Result<Self, ConfigError> {
+        let err = |reason: String| ConfigError::ClaimMapping {
+            iss: iss.to_owned(),
+            reason,
         };
-        let role: Role = s.parse().map_err(|_| AuthError::UnknownRole(shorten(s)))?;
-        if !roles.contains(&role) {
-            roles.push(role);
+        let claim_name = |value: &Option<String>, key: &str, default: &str| match value {
+            Some(name) if name.trim().is_empty() => Err(err(format!("`{key}` names no claim"))),
+            Some(name) => Ok(name.clone()),
+            None => Ok(default.to_owned()),
+        };
+        let municipality = match (&cfg.municipality, &cfg.cvr) {
+            (Some(_), Some(_)) => return Err(err("set `municipality` or `cvr`, not both".into())),
+            (None, Some(_)) => MunicipalityClaim::Cvr(claim_name(&cfg.cvr, "cvr", "cvr")?),
+            (_, None) => MunicipalityClaim::Code(claim_name(&cfg.municipality, "municipality", "municipality")?),
+        };
+        let role_map = if cfg.role_map.is_empty() {
+            None
+        } else {
+            let mut map = HashMap::new();
+            for (from, to) in &cfg.role_map {
+                let roles = to
+                    .iter()
+                    .map(|r| r.parse::<Role>())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| err(format!("role_map {from:?}: {e}")))?;
+                map.insert(from.clone(), roles);
+            }
+            Some(map)
+        };
+        Ok(Mapping {
+            municipality,
+            roles: claim_name(&cfg.roles, "roles", "roles")?,
+            name: claim_name(&cfg.name, "name", "name")?,
+            role_map,
+        })
+    }
+
+    fn municipality(&self, claims: &Map<String, Value>) -> Result<String, AuthError> {
+        match &self.municipality {
+            MunicipalityClaim::Code(claim) => {
+                let code = required_str(claims, claim)?;
+                if !is_valid_municipality_code(code) {
+                    return Err(AuthError::InvalidClaim(claim.clone()));
+                }
+                Ok(code.to_owned())
+            }
+            MunicipalityClaim::Cvr(claim) => {
+                let cvr = match claims.get(claim) {
+                    None | Some(Value::Null) => return Err(AuthError::MissingClaim(claim.clone())),
+                    Some(Value::String(s)) => s.trim().to_owned(),
+                    Some(Value::Number(n)) => n.to_string(),
+                    Some(_) => return Err(AuthError::InvalidClaim(claim.clone())),
+                };
+                crate::domain::register::by_cvr(&cvr)
+                    .map(|m| m.code.clone())
+                    .ok_or_else(|| AuthError::UnknownCvr {
+                        claim: claim.clone(),
+                        value: shorten(&cvr),
+                    })
+            }
         }
     }
-    Ok(roles)
+
+    fn roles(&self, claims: &Map<String, Value>) -> Result<Vec<Role>, AuthError> {
+        let claim = &self.roles;
+        let invalid = || AuthError::InvalidClaim(claim.clone());
+        let values: Vec<&str> = match (claims.get(claim), &self.role_map) {
+            (None | Some(Value::Null), Some(_)) => vec![],
+            (None | Some(Value::Null), None) => return Err(AuthError::MissingClaim(claim.clone())),
+            (Some(Value::Array(items)), _) => items
+                .iter()
+                .map(|v| v.as_str().ok_or_else(invalid))
+                .collect::<Result<_, _>>()?,
+            // Some providers send a single group or role as a plain string.
+            (Some(Value::String(s)), Some(_)) => vec![s.as_str()],
+            (Some(_), _) => return Err(invalid()),
+        };
+        let mut roles = Vec::with_capacity(values.len());
+        let mut add = |role: Role| {
+            if !roles.contains(&role) {
+                roles.push(role);
+            }
+        };
+        match &self.role_map {
+            Some(map) => {
+                for mapped in values.iter().filter_map(|v| map.get(*v)) {
+                    mapped.iter().cloned().for_each(&mut add);
+                }
+            }
+            None => {
+                for s in values {
+                    add(s.parse().map_err(|_| AuthError::UnknownRole(shorten(s)))?);
+                }
+            }
+        }
+        Ok(roles)
+    }
+
+    fn name(&self, claims: &Map<String, Value>) -> Option<String> {
+        let name = claims.get(&self.name)?.as_str()?.trim();
+        (!name.is_empty()).then(|| shorten_name(name))
+    }
+}
+
+/// Display names longer than this are cut; real ones are far shorter.
+const MAX_NAME_CHARS: usize = 200;
+
+fn shorten_name(s: &str) -> String {
+    match s.char_indices().nth(MAX_NAME_CHARS) {
+        Some((cut, _)) => s[..cut].to_owned(),
+        None => s.to_owned(),
+    }
 }
 
 /// `decode_header` fails on any `alg` outside jsonwebtoken's list, which is how

@@ -197,6 +197,7 @@ mod tests {
             municipality: m.into(),
             roles: roles.to_vec(),
             issuer: "i".into(),
+            name: None,
         }
     }
 

@@ -42,6 +42,7 @@ impl Ctx {
                 municipality: String::new(),
                 roles: vec![],
                 issuer: String::new(),
+                name: None,
             },
             request_id: String::new(),
             fingerprint: String::new(),
