@@ -2,10 +2,11 @@
 
 use super::authz;
 use super::error::{Error, Result, Violations};
+pub use super::etag::{check_etag, etag_of};
 use super::model::{Cooperation, Member, NewEvent, Rules};
 use super::page;
 use super::validate as v;
-use super::write::Ctx;
+use super::write::{Ctx, today};
 use crate::begin_write;
 use crate::store::{Store, StoreError, StoreTx};
 
@@ -98,22 +99,6 @@ pub async fn update(store: &dyn Store, ctx: &Ctx, req: CooperationUpdate) -> Res
     w.finish(c).await
 }
 
-/// An empty etag skips the check; any other must name the current version.
-pub fn check_etag(etag: &str, version: u64) -> Result<()> {
-    if etag.is_empty() || etag == etag_of(version) {
-        Ok(())
-    } else {
-        Err(Error::Aborted(format!(
-            "etag {etag} does not match the current version ({}); re-read and try again",
-            etag_of(version)
-        )))
-    }
-}
-
-pub fn etag_of(version: u64) -> String {
-    format!("\"{version}\"")
-}
-
 /// Loads a cooperation and checks that the caller may read it.
 pub async fn readable(tx: &mut dyn StoreTx, ctx: &Ctx, id: &str) -> Result<Cooperation> {
     if id.is_empty() {
@@ -175,13 +160,6 @@ pub struct NewMember {
     pub joined_on: String,
 }
 
-fn today(ctx: &Ctx) -> String {
-    chrono::DateTime::from_timestamp_micros(ctx.now)
-        .unwrap_or_default()
-        .format("%Y-%m-%d")
-        .to_string()
-}
-
 pub async fn add_member(store: &dyn Store, ctx: &Ctx, req: NewMember) -> Result<Member> {
     let mut vs = Violations::default();
     vs.check("cooperation_id", v::slug(&req.cooperation_id));
@@ -208,7 +186,7 @@ pub async fn add_member(store: &dyn Store, ctx: &Ctx, req: NewMember) -> Result<
     }
     let m = Member {
         joined_on: if req.joined_on.is_empty() {
-            today(ctx)
+            today(ctx.now)
         } else {
             req.joined_on
         },
@@ -304,7 +282,7 @@ pub async fn remove_member(
         return Err(Error::precondition(format!("municipality {code} has already left")));
     }
     m.left_on = Some(if left_on.is_empty() {
-        today(ctx)
+        today(ctx.now)
     } else {
         left_on.to_string()
     });

@@ -2,8 +2,9 @@
 //! withdrawn before a decision. Sessions decide the rest.
 
 use super::authz;
-use super::cooperations::{check_etag, readable};
+use super::cooperations::readable;
 use super::error::{Error, Result, Violations};
+use super::etag::check_etag;
 use super::model::{NewEvent, Proposal, ProposalContent, ProposalStatus};
 use super::page;
 use super::validate as v;
