@@ -2,7 +2,7 @@
 //! session, members cast (and replace) their ballots, and the round closes —
 //! by the chair, with its session, or by itself at its deadline.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +13,8 @@ use crate::domain::authz;
 use crate::domain::cooperations::readable;
 use crate::domain::error::{Error, Result, Violations};
 use crate::domain::model::{
-    DecisionLevel, Method, Micros, NewEvent, ProposalStatus, RoundState, SessionState, Threshold, Weighting,
+    Cooperation, DecisionLevel, Method, Micros, NewEvent, PriorityList, Proposal, ProposalStatus, RoundState, Session,
+    SessionState, Threshold, Weighting,
 };
 use crate::domain::page;
 use crate::domain::priorities;
@@ -114,7 +115,49 @@ fn check_new_round(req: &NewRound, now: Micros) -> Result<()> {
 pub async fn open(store: &dyn Store, ctx: &Ctx, req: NewRound) -> Result<RoundView> {
     check_new_round(&req, ctx.now)?;
     let mut w = begin_write!(store, ctx, "OpenRound");
-    let session = super::load(&mut *w.tx, "session_id", &req.session_id).await?;
+    let (session, coop) = open_session(&mut *w.tx, ctx, &req.session_id).await?;
+    let (candidates, decision_level) = candidates(&mut *w.tx, &coop.id, &req).await?;
+    let weighting = req.weighting.unwrap_or(coop.rules.default_weighting);
+    let (weights, total_weight) = member_weights(&mut *w.tx, &coop.id, weighting).await?;
+    let ranking = req.method != Method::YesNo;
+    let round = Round {
+        id: uuid::Uuid::now_v7().to_string(),
+        session_id: session.id.clone(),
+        cooperation_id: coop.id.clone(),
+        title: req.title.trim().to_string(),
+        method: req.method,
+        candidates,
+        weighting,
+        quorum_bp: req.quorum_bp.unwrap_or(coop.rules.default_quorum_bp),
+        threshold: (!ranking).then(|| req.threshold.unwrap_or(Threshold::SimpleMajority)),
+        deadline: req.deadline,
+        budget_dkk: req.budget_dkk,
+        state: RoundState::Open,
+        decision_level,
+        weights,
+        total_weight,
+        opened_by: ctx.actor(),
+        open_time: ctx.now,
+        closed_by: None,
+        close_time: None,
+        cancel_reason: None,
+        result: None,
+        version: 1,
+    };
+    let seq = w.event(round_event("round.opened", &round, &round)?).await?;
+    w.tx.insert_round(&round, seq).await?;
+    w.finish(RoundView {
+        round,
+        voted: vec![],
+        voted_weight: 0,
+    })
+    .await
+}
+
+/// The open session a round is opened in, and its cooperation, which the
+/// caller must chair.
+async fn open_session(tx: &mut dyn StoreTx, ctx: &Ctx, session_id: &str) -> Result<(Session, Cooperation)> {
+    let session = super::load(tx, "session_id", session_id).await?;
     let coop_id = session.cooperation_id.clone();
     authz::chair(&ctx.principal, &coop_id)?;
     if session.state != SessionState::Open {
@@ -123,49 +166,44 @@ pub async fn open(store: &dyn Store, ctx: &Ctx, req: NewRound) -> Result<RoundVi
             session.id, session.state
         )));
     }
-    let coop =
-        w.tx.get_cooperation(&coop_id)
-            .await?
-            .ok_or_else(|| Error::not_found("cooperation", &coop_id))?;
+    let coop = tx
+        .get_cooperation(&coop_id)
+        .await?
+        .ok_or_else(|| Error::not_found("cooperation", &coop_id))?;
+    Ok((session, coop))
+}
 
-    let list = priorities::list_at(&mut *w.tx, &coop_id, None).await?;
-    let open_rounds = w.tx.list_open_rounds(&coop_id).await?;
+/// The requested candidates, frozen with their tie-break keys, and the
+/// round's decision level (board-level when any candidate is). Each must be
+/// a submitted proposal of the cooperation (or, in a ranking round, an
+/// adopted one on the shared list) and in no other open round.
+async fn candidates(
+    tx: &mut dyn StoreTx,
+    coop_id: &str,
+    req: &NewRound,
+) -> Result<(Vec<RoundCandidate>, DecisionLevel)> {
+    let list = priorities::list_at(tx, coop_id, None).await?;
+    let open_rounds = tx.list_open_rounds(coop_id).await?;
+    let ids: Vec<&str> = req.candidates.iter().map(String::as_str).collect();
+    let proposals: HashMap<String, Proposal> = tx
+        .get_proposals(coop_id, &ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
     let ranking = req.method != Method::YesNo;
     let mut vs = Violations::default();
     let mut candidates = Vec::with_capacity(req.candidates.len());
     let mut level = DecisionLevel::Delegated;
     for (i, id) in req.candidates.iter().enumerate() {
         let field = format!("candidates[{i}]");
-        let p = match w.tx.get_proposal(id).await? {
-            Some(p) if p.cooperation_id == coop_id => p,
-            _ => {
-                vs.add(field, format!("{id} is not a proposal of cooperation {coop_id}"));
-                continue;
-            }
+        let Some(p) = proposals.get(id) else {
+            vs.add(field, format!("{id} is not a proposal of cooperation {coop_id}"));
+            continue;
         };
-        match p.status {
-            ProposalStatus::Submitted => {}
-            ProposalStatus::Adopted if ranking && list.rank_of(id).is_some() => {}
-            ProposalStatus::Adopted if ranking => {
-                vs.add(field, format!("proposal {id} is adopted but not on the shared list"));
-                continue;
-            }
-            ProposalStatus::Adopted => {
-                vs.add(
-                    field,
-                    format!("proposal {id} is already adopted; a YES_NO round decides submitted proposals"),
-                );
-                continue;
-            }
-            status => {
-                vs.add(
-                    field,
-                    format!(
-                        "proposal {id} is {status}; candidates are submitted proposals (or, in a ranking round, adopted ones on the shared list)"
-                    ),
-                );
-                continue;
-            }
+        if let Err(why) = candidate_status(p, ranking, &list) {
+            vs.add(field, why);
+            continue;
         }
         if let Some(other) = open_rounds
             .iter()
@@ -186,9 +224,29 @@ pub async fn open(store: &dyn Store, ctx: &Ctx, req: NewRound) -> Result<RoundVi
         });
     }
     vs.finish()?;
+    Ok((candidates, level))
+}
 
-    let weighting = req.weighting.unwrap_or(coop.rules.default_weighting);
-    let members = w.tx.list_members(&coop_id, false, "", i64::MAX).await?;
+/// Whether a proposal's status lets it be a candidate: why not, if not.
+fn candidate_status(p: &Proposal, ranking: bool, list: &PriorityList) -> std::result::Result<(), String> {
+    let id = &p.id;
+    match p.status {
+        ProposalStatus::Submitted => Ok(()),
+        ProposalStatus::Adopted if ranking && list.rank_of(id).is_some() => Ok(()),
+        ProposalStatus::Adopted if ranking => Err(format!("proposal {id} is adopted but not on the shared list")),
+        ProposalStatus::Adopted => Err(format!(
+            "proposal {id} is already adopted; a YES_NO round decides submitted proposals"
+        )),
+        status => Err(format!(
+            "proposal {id} is {status}; candidates are submitted proposals (or, in a ranking round, adopted ones on the shared list)"
+        )),
+    }
+}
+
+/// The current members' weights under a weighting, and their total, which
+/// must not be 0.
+async fn member_weights(tx: &mut dyn StoreTx, coop_id: &str, weighting: Weighting) -> Result<(Vec<MemberWeight>, u64)> {
+    let members = tx.list_members(coop_id, false, "", i64::MAX).await?;
     let weights: Vec<MemberWeight> = members
         .iter()
         .map(|m| MemberWeight {
@@ -202,38 +260,7 @@ pub async fn open(store: &dyn Store, ctx: &Ctx, req: NewRound) -> Result<RoundVi
             "under {weighting} weighting the current members' total weight is 0, so no round could decide anything"
         )));
     }
-    let round = Round {
-        id: uuid::Uuid::now_v7().to_string(),
-        session_id: session.id.clone(),
-        cooperation_id: coop_id,
-        title: req.title.trim().to_string(),
-        method: req.method,
-        candidates,
-        weighting,
-        quorum_bp: req.quorum_bp.unwrap_or(coop.rules.default_quorum_bp),
-        threshold: (!ranking).then(|| req.threshold.unwrap_or(Threshold::SimpleMajority)),
-        deadline: req.deadline,
-        budget_dkk: req.budget_dkk,
-        state: RoundState::Open,
-        decision_level: level,
-        weights,
-        total_weight,
-        opened_by: ctx.actor(),
-        open_time: ctx.now,
-        closed_by: None,
-        close_time: None,
-        cancel_reason: None,
-        result: None,
-        version: 1,
-    };
-    let seq = w.event(round_event("round.opened", &round, &round)?).await?;
-    w.tx.insert_round(&round, seq).await?;
-    w.finish(RoundView {
-        round,
-        voted: vec![],
-        voted_weight: 0,
-    })
-    .await
+    Ok((weights, total_weight))
 }
 
 pub(crate) async fn load(tx: &mut dyn StoreTx, field: &str, id: &str) -> Result<Round> {
