@@ -23,6 +23,7 @@ fn check_rules(vs: &mut Violations, field: &str, r: &Rules) {
     );
 }
 
+#[tracing::instrument(skip_all, fields(id = %req.id))]
 pub async fn create(store: &dyn Store, ctx: &Ctx, req: NewCooperation) -> Result<Cooperation> {
     authz::create_cooperation(&ctx.principal)?;
     let mut vs = Violations::default();
@@ -63,6 +64,7 @@ pub struct CooperationUpdate {
     pub etag: String,
 }
 
+#[tracing::instrument(skip_all, fields(id = %req.id))]
 pub async fn update(store: &dyn Store, ctx: &Ctx, req: CooperationUpdate) -> Result<Cooperation> {
     let mut vs = Violations::default();
     if let Some(n) = &req.name {
@@ -113,6 +115,7 @@ pub async fn readable(tx: &mut dyn StoreTx, ctx: &Ctx, id: &str) -> Result<Coope
     Ok(c)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Cooperation> {
     let mut tx = store.begin_read().await?;
     let mut c = readable(&mut *tx, ctx, id).await?;
@@ -121,6 +124,7 @@ pub async fn get(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Cooperation> 
 }
 
 /// Cooperations the caller can read (all of them for operators).
+#[tracing::instrument(skip_all)]
 pub async fn list(
     store: &dyn Store,
     ctx: &Ctx,
@@ -160,6 +164,7 @@ pub struct NewMember {
     pub joined_on: String,
 }
 
+#[tracing::instrument(skip_all, fields(cooperation_id = %req.cooperation_id, code = %req.code))]
 pub async fn add_member(store: &dyn Store, ctx: &Ctx, req: NewMember) -> Result<Member> {
     let mut vs = Violations::default();
     vs.check("cooperation_id", v::slug(&req.cooperation_id));
@@ -228,6 +233,7 @@ pub struct MemberUpdate {
     pub etag: String,
 }
 
+#[tracing::instrument(skip_all, fields(cooperation_id = %req.cooperation_id, code = %req.code))]
 pub async fn update_member(store: &dyn Store, ctx: &Ctx, req: MemberUpdate) -> Result<Member> {
     let mut vs = Violations::default();
     if let Some(n) = &req.name {
@@ -262,6 +268,7 @@ pub async fn update_member(store: &dyn Store, ctx: &Ctx, req: MemberUpdate) -> R
     w.finish(m).await
 }
 
+#[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id, code = %code))]
 pub async fn remove_member(
     store: &dyn Store,
     ctx: &Ctx,
@@ -292,6 +299,7 @@ pub async fn remove_member(
     w.finish(m).await
 }
 
+#[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id, code = %code))]
 pub async fn get_member(store: &dyn Store, ctx: &Ctx, cooperation_id: &str, code: &str) -> Result<Member> {
     let mut tx = store.begin_read().await?;
     readable(&mut *tx, ctx, cooperation_id).await?;
@@ -300,6 +308,7 @@ pub async fn get_member(store: &dyn Store, ctx: &Ctx, cooperation_id: &str, code
         .ok_or_else(|| Error::not_found("member", format!("{cooperation_id}/{code}")))
 }
 
+#[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id, include_departed))]
 pub async fn list_members(
     store: &dyn Store,
     ctx: &Ctx,

@@ -45,6 +45,7 @@ pub struct AccountabilityReport {
 
 /// A member's accountability report (the caller's own when `municipality`
 /// is empty): its named votes, its overrides and where they diverge.
+#[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id, municipality = %municipality))]
 pub async fn accountability(
     store: &dyn Store,
     ctx: &Ctx,

@@ -25,6 +25,7 @@ async fn readable_override(tx: &mut dyn StoreTx, ctx: &Ctx, id: &str) -> Result<
     Ok(o)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<OverrideView> {
     let mut tx = store.begin_read().await?;
     let o = readable_override(&mut *tx, ctx, id).await?;
@@ -43,6 +44,7 @@ pub struct ListQuery {
 
 /// Overrides of a cooperation in the order they were first set: those in
 /// force today, or with `include_inactive` also revoked and expired ones.
+#[tracing::instrument(skip_all, fields(cooperation_id = %q.cooperation_id))]
 pub async fn list(store: &dyn Store, ctx: &Ctx, q: ListQuery) -> Result<(Vec<OverrideView>, String)> {
     let mut vs = Violations::default();
     if !q.municipality.is_empty() {
@@ -80,6 +82,7 @@ fn non_empty_ref(s: &str) -> Option<&str> {
 
 /// Every version of an override, oldest first, as recorded; the last one is
 /// the override as it stands today.
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn history(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Vec<OverrideView>> {
     let mut tx = store.begin_read().await?;
     let current = readable_override(&mut *tx, ctx, id).await?;
@@ -134,6 +137,7 @@ pub struct EffectiveList {
 }
 
 /// A member's effective list on `as_of` (today if empty).
+#[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id, municipality = %municipality))]
 pub async fn effective_list(
     store: &dyn Store,
     ctx: &Ctx,
@@ -226,6 +230,7 @@ pub struct CooperationOverview {
 
 /// For each shared priority, which members opt out, defer or re-rank it
 /// today; and what members pursue locally.
+#[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id))]
 pub async fn overview(
     store: &dyn Store,
     ctx: &Ctx,

@@ -46,6 +46,7 @@ async fn load_for_change(w: &mut Write<'_>, ctx: &Ctx, id: &str) -> Result<(Over
 
 /// Sets the caller's municipality's override of a proposal, or changes the
 /// one it has (a new version; `etag`, when given, must name the current one).
+#[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id))]
 pub async fn set(
     store: &dyn Store,
     ctx: &Ctx,
@@ -143,6 +144,7 @@ pub async fn set(
 
 /// Revokes an override; the revocation carries its own justification and
 /// board resolution.
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn revoke(
     store: &dyn Store,
     ctx: &Ctx,
@@ -183,6 +185,7 @@ pub async fn revoke(
 
 /// Confirms an override flagged `needs_review` against the current list: it
 /// records the current revision and shared rank, which clears the flag.
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn reconfirm(store: &dyn Store, ctx: &Ctx, id: &str, board_resolution: &str) -> Result<OverrideView> {
     let mut vs = Violations::default();
     vs.check("id", v::id(id));

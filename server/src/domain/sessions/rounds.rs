@@ -112,6 +112,7 @@ fn check_new_round(req: &NewRound, now: Micros) -> Result<()> {
     vs.finish()
 }
 
+#[tracing::instrument(skip_all, fields(session_id = %req.session_id))]
 pub async fn open(store: &dyn Store, ctx: &Ctx, req: NewRound) -> Result<RoundView> {
     check_new_round(&req, ctx.now)?;
     let mut w = begin_write!(store, ctx, "OpenRound");
@@ -278,6 +279,7 @@ async fn view(tx: &mut dyn StoreTx, round: Round) -> Result<RoundView> {
     })
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<RoundView> {
     let mut tx = store.begin_read().await?;
     let r = load(&mut *tx, "id", id).await?;
@@ -285,6 +287,7 @@ pub async fn get(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<RoundView> {
     view(&mut *tx, r).await
 }
 
+#[tracing::instrument(skip_all, fields(session_id = %session_id))]
 pub async fn list(
     store: &dyn Store,
     ctx: &Ctx,
@@ -352,6 +355,7 @@ fn check_ballot(round: &Round, content: &BallotContent) -> Result<()> {
 
 /// Casts or replaces the caller's municipality's ballot. A replacement adds a
 /// version and retires the one before; both stay in the history.
+#[tracing::instrument(skip_all, fields(round_id = %round_id))]
 pub async fn cast(store: &dyn Store, ctx: &Ctx, round_id: &str, content: BallotContent) -> Result<Ballot> {
     v::id(round_id).map_err(|d| Error::invalid("round_id", d))?;
     let mut w = begin_write!(store, ctx, "CastBallot");
@@ -416,6 +420,7 @@ pub async fn cast(store: &dyn Store, ctx: &Ctx, round_id: &str, content: BallotC
 }
 
 /// Closes a round by the chair's hand.
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn close(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<RoundView> {
     let mut w = begin_write!(store, ctx, "CloseRound");
     let round = load(&mut *w.tx, "id", id).await?;
@@ -431,6 +436,7 @@ pub async fn close(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<RoundView> 
     w.finish(v).await
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn cancel(store: &dyn Store, ctx: &Ctx, id: &str, reason: &str) -> Result<RoundView> {
     v::max_len(reason, 2000).map_err(|d| Error::invalid("reason", d))?;
     let mut w = begin_write!(store, ctx, "CancelRound");
@@ -460,6 +466,7 @@ pub async fn cancel(store: &dyn Store, ctx: &Ctx, id: &str, reason: &str) -> Res
 
 /// Ballots of a round, named. While the round is open everyone sees who has
 /// voted, but only their own municipality's ballot's content.
+#[tracing::instrument(skip_all, fields(round_id = %round_id, include_history))]
 pub async fn ballots(store: &dyn Store, ctx: &Ctx, round_id: &str, include_history: bool) -> Result<Vec<BallotView>> {
     let mut tx = store.begin_read().await?;
     let round = load(&mut *tx, "round_id", round_id).await?;
@@ -480,6 +487,7 @@ pub async fn ballots(store: &dyn Store, ctx: &Ctx, round_id: &str, include_histo
 /// acting as the service itself. Another process may have closed a round
 /// between the look-up and the write; the write sees that and skips it.
 /// Returns how many rounds this call closed.
+#[tracing::instrument(skip_all)]
 pub async fn close_due(store: &dyn Store, now: Micros) -> Result<usize> {
     let due = {
         let mut tx = store.begin_read().await?;
