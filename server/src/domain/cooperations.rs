@@ -2,11 +2,12 @@
 
 use super::authz;
 use super::error::{Error, Result, Violations};
+pub use super::etag::{check_etag, etag_of};
 use super::model::{Cooperation, Member, NewEvent, Rules};
 use super::page;
 use super::register::{self, Municipality};
 use super::validate as v;
-use super::write::Ctx;
+use super::write::{Ctx, today};
 use crate::begin_write;
 use crate::store::{Store, StoreError, StoreTx};
 
@@ -70,6 +71,7 @@ fn check_rules(vs: &mut Violations, field: &str, r: &Rules) {
     );
 }
 
+#[tracing::instrument(skip_all, fields(id = %req.id))]
 pub async fn create(store: &dyn Store, ctx: &Ctx, req: NewCooperation) -> Result<Cooperation> {
     authz::create_cooperation(&ctx.principal)?;
     let mut vs = Violations::default();
@@ -121,6 +123,7 @@ pub struct CooperationUpdate {
     pub etag: String,
 }
 
+#[tracing::instrument(skip_all, fields(id = %req.id))]
 pub async fn update(store: &dyn Store, ctx: &Ctx, req: CooperationUpdate) -> Result<Cooperation> {
     let mut vs = Violations::default();
     if let Some(n) = &req.name {
@@ -157,22 +160,6 @@ pub async fn update(store: &dyn Store, ctx: &Ctx, req: CooperationUpdate) -> Res
     w.finish(c).await
 }
 
-/// An empty etag skips the check; any other must name the current version.
-pub fn check_etag(etag: &str, version: u64) -> Result<()> {
-    if etag.is_empty() || etag == etag_of(version) {
-        Ok(())
-    } else {
-        Err(Error::Aborted(format!(
-            "etag {etag} does not match the current version ({}); re-read and try again",
-            etag_of(version)
-        )))
-    }
-}
-
-pub fn etag_of(version: u64) -> String {
-    format!("\"{version}\"")
-}
-
 /// Loads a cooperation and checks that the caller may read it.
 pub async fn readable(tx: &mut dyn StoreTx, ctx: &Ctx, id: &str) -> Result<Cooperation> {
     if id.is_empty() {
@@ -187,6 +174,7 @@ pub async fn readable(tx: &mut dyn StoreTx, ctx: &Ctx, id: &str) -> Result<Coope
     Ok(c)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Cooperation> {
     let mut tx = store.begin_read().await?;
     let mut c = readable(&mut *tx, ctx, id).await?;
@@ -195,6 +183,7 @@ pub async fn get(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Cooperation> 
 }
 
 /// Cooperations the caller can read (all of them for operators).
+#[tracing::instrument(skip_all)]
 pub async fn list(
     store: &dyn Store,
     ctx: &Ctx,
@@ -238,13 +227,7 @@ pub struct NewMember {
     pub joined_on: String,
 }
 
-fn today(ctx: &Ctx) -> String {
-    chrono::DateTime::from_timestamp_micros(ctx.now)
-        .unwrap_or_default()
-        .format("%Y-%m-%d")
-        .to_string()
-}
-
+#[tracing::instrument(skip_all, fields(cooperation_id = %req.cooperation_id, code = %req.code))]
 pub async fn add_member(store: &dyn Store, ctx: &Ctx, req: NewMember) -> Result<Member> {
     let mut vs = Violations::default();
     vs.check("cooperation_id", v::slug(&req.cooperation_id));
@@ -293,7 +276,7 @@ pub async fn add_member(store: &dyn Store, ctx: &Ctx, req: NewMember) -> Result<
     };
     let m = Member {
         joined_on: if req.joined_on.is_empty() {
-            today(ctx)
+            today(ctx.now)
         } else {
             req.joined_on
         },
@@ -341,6 +324,7 @@ pub struct MemberUpdate {
     pub etag: String,
 }
 
+#[tracing::instrument(skip_all, fields(cooperation_id = %req.cooperation_id, code = %req.code))]
 pub async fn update_member(store: &dyn Store, ctx: &Ctx, req: MemberUpdate) -> Result<Member> {
     let mut vs = Violations::default();
     if let Some(n) = &req.name {
@@ -382,6 +366,7 @@ pub async fn update_member(store: &dyn Store, ctx: &Ctx, req: MemberUpdate) -> R
     w.finish(m).await
 }
 
+#[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id, code = %code))]
 pub async fn remove_member(
     store: &dyn Store,
     ctx: &Ctx,
@@ -402,7 +387,7 @@ pub async fn remove_member(
         return Err(Error::precondition(format!("municipality {code} has already left")));
     }
     m.left_on = Some(if left_on.is_empty() {
-        today(ctx)
+        today(ctx.now)
     } else {
         left_on.to_string()
     });
@@ -412,6 +397,7 @@ pub async fn remove_member(
     w.finish(m).await
 }
 
+#[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id, code = %code))]
 pub async fn get_member(store: &dyn Store, ctx: &Ctx, cooperation_id: &str, code: &str) -> Result<Member> {
     let mut tx = store.begin_read().await?;
     readable(&mut *tx, ctx, cooperation_id).await?;
@@ -420,6 +406,7 @@ pub async fn get_member(store: &dyn Store, ctx: &Ctx, cooperation_id: &str, code
         .ok_or_else(|| Error::not_found("member", format!("{cooperation_id}/{code}")))
 }
 
+#[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id, include_departed))]
 pub async fn list_members(
     store: &dyn Store,
     ctx: &Ctx,

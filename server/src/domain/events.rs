@@ -10,6 +10,7 @@ use super::write::Ctx;
 
 use crate::store::Store;
 
+#[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id, after_seq))]
 pub async fn list(
     store: &dyn Store,
     ctx: &Ctx,
@@ -40,6 +41,7 @@ pub struct ChainReport {
 }
 
 /// Recomputes the whole chain in pages.
+#[tracing::instrument(skip_all)]
 pub async fn verify_chain(store: &dyn Store) -> Result<ChainReport> {
     const PAGE: i64 = 1000;
     let mut tx = store.begin_read().await?;
@@ -80,6 +82,7 @@ pub async fn verify_chain(store: &dyn Store) -> Result<ChainReport> {
 /// Applies the reader's view to events: ballot contents of rounds that are
 /// still open are hidden everywhere but the stored log (DESIGN.md §7). The
 /// flag says whether an event's payload was redacted.
+#[tracing::instrument(skip_all)]
 pub async fn redact(store: &dyn Store, events: Vec<Event>) -> Result<Vec<(Event, bool)>> {
     let mut tx = None;
     let mut out = Vec::with_capacity(events.len());

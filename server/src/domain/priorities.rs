@@ -30,6 +30,7 @@ pub async fn adopted_proposals(tx: &mut dyn StoreTx, cooperation_id: &str) -> Re
     Ok(rows.into_iter().map(|(_, p)| (p.id.clone(), p)).collect())
 }
 
+#[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id, revision))]
 pub async fn get(
     store: &dyn Store,
     ctx: &Ctx,

@@ -2,8 +2,9 @@
 //! withdrawn before a decision. Sessions decide the rest.
 
 use super::authz;
-use super::cooperations::{check_etag, readable};
+use super::cooperations::readable;
 use super::error::{Error, Result, Violations};
+use super::etag::check_etag;
 use super::model::{NewEvent, Proposal, ProposalContent, ProposalStatus};
 use super::page;
 use super::validate as v;
@@ -39,6 +40,7 @@ fn event(action: &'static str, p: &Proposal, payload: impl serde::Serialize) -> 
     )?)
 }
 
+#[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id))]
 pub async fn create(store: &dyn Store, ctx: &Ctx, cooperation_id: &str, content: ProposalContent) -> Result<Proposal> {
     if cooperation_id.is_empty() {
         return Err(Error::invalid("cooperation_id", "is required"));
@@ -85,6 +87,7 @@ async fn load_for_edit(w: &mut super::write::Write<'_>, ctx: &Ctx, id: &str) -> 
     Ok(p)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update(store: &dyn Store, ctx: &Ctx, id: &str, content: ProposalContent, etag: &str) -> Result<Proposal> {
     validate_content(&content)?;
     let mut w = begin_write!(store, ctx, "UpdateProposal");
@@ -104,6 +107,7 @@ pub async fn update(store: &dyn Store, ctx: &Ctx, id: &str, content: ProposalCon
     w.finish(p).await
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn submit(store: &dyn Store, ctx: &Ctx, id: &str, etag: &str) -> Result<Proposal> {
     let mut w = begin_write!(store, ctx, "SubmitProposal");
     let mut p = load_for_edit(&mut w, ctx, id).await?;
@@ -130,6 +134,7 @@ pub async fn submit(store: &dyn Store, ctx: &Ctx, id: &str, etag: &str) -> Resul
     w.finish(p).await
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn withdraw(store: &dyn Store, ctx: &Ctx, id: &str, reason: &str) -> Result<Proposal> {
     v::max_len(reason, 2000).map_err(|d| Error::invalid("reason", d))?;
     let mut w = begin_write!(store, ctx, "WithdrawProposal");
@@ -160,6 +165,7 @@ pub async fn withdraw(store: &dyn Store, ctx: &Ctx, id: &str, reason: &str) -> R
     w.finish(p).await
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Proposal> {
     v::id(id).map_err(|d| Error::invalid("id", d))?;
     let mut tx = store.begin_read().await?;
@@ -171,6 +177,7 @@ pub async fn get(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Proposal> {
     Ok(p)
 }
 
+#[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id, status = ?status))]
 pub async fn list(
     store: &dyn Store,
     ctx: &Ctx,

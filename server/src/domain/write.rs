@@ -71,6 +71,15 @@ pub fn now_micros() -> Micros {
     chrono::Utc::now().timestamp_micros()
 }
 
+/// The date (UTC) of a time: what expiry, deferral and membership dates are
+/// judged by when a request names none.
+pub fn today(now: Micros) -> String {
+    chrono::DateTime::from_timestamp_micros(now)
+        .unwrap_or_default()
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
 pub struct Write<'a> {
     /// This mutation's slot in the current write batch (see `store::batch`).
     pub tx: WriteSlot,

@@ -3,7 +3,6 @@
 
 pub mod audit;
 pub mod convert;
-pub mod convert_overrides;
 pub mod cooperation;
 pub mod priority;
 pub mod proposal;

@@ -6,7 +6,7 @@ use samprio_proto::v1 as pb;
 use samprio_proto::v1::priority_service_server::PriorityService;
 use tonic::{Request, Response, Status};
 
-use super::convert_overrides as co;
+use super::convert::overrides as co;
 use super::{convert, ctx, reply, status};
 use crate::domain::{overrides, priorities};
 use crate::store::Store;

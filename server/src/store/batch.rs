@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
+use tracing::Instrument;
 
 use async_trait::async_trait;
 
@@ -98,7 +99,13 @@ impl WriteQueue {
             queue: self.clone(),
             served: false,
         };
-        let mut batch = self.batch.clone().lock_owned().await;
+        // The span shows how long a write waited for its turn in a batch.
+        let mut batch = self
+            .batch
+            .clone()
+            .lock_owned()
+            .instrument(tracing::debug_span!("write_batch_wait"))
+            .await;
         waiting.served = true;
         drop(waiting);
         if let Err(e) = prepare(&mut batch, engine).await {
@@ -187,7 +194,7 @@ impl WriteSlot {
         let (ack, done) = oneshot::channel();
         batch.acks.push(ack);
         drop(batch);
-        match done.await {
+        match done.instrument(tracing::debug_span!("write_batch_commit_wait")).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(StoreError::Commit(e)),
             Err(_) => Err(StoreError::Commit("the batch was dropped before it committed".into())),

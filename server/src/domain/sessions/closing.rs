@@ -10,7 +10,7 @@ use super::model::{CandidateResult, Round, RoundResult, TieBreak};
 use crate::domain::error::{Error, Result};
 use crate::domain::model::{Method, NewEvent, PriorityList, Proposal, ProposalStatus, RoundState};
 use crate::domain::priorities;
-use crate::domain::priority::{self, ListChange};
+use crate::domain::priority_list::{self, ListChange};
 use crate::domain::tally;
 use crate::domain::write::{Ctx, Write};
 
@@ -100,7 +100,7 @@ pub fn decide(
                 rejected.push(c.candidate_id.clone());
             }
         }
-        priority::apply_yes_no(list, &adopted)
+        priority_list::apply_yes_no(list, &adopted)
     } else {
         let order: Vec<String> = tallied.ranking.iter().map(|c| c.candidate_id.clone()).collect();
         let costs: Vec<(String, i64)> = order
@@ -108,7 +108,7 @@ pub fn decide(
             .filter(|id| submitted(id))
             .filter_map(|id| proposals.get(id).map(|p| (id.clone(), p.content.one_time_cost_dkk)))
             .collect();
-        priority::apply_ranking(list, &order, &costs, round.budget_dkk)
+        priority_list::apply_ranking(list, &order, &costs, round.budget_dkk)
     };
     for c in &mut result.candidates {
         c.adopted = change.adopted.contains(&c.proposal_id);

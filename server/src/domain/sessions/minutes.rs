@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use super::model::{Ballot, BallotContent, Round, Session};
+use super::model::{Ballot, BallotContent, Round, RoundResult, Session};
 use crate::domain::model::{Choice, Cooperation, Member, Method, Micros, PriorityList, Proposal, RoundState};
 use crate::domain::write::SYSTEM_ROLE;
 
@@ -59,34 +59,28 @@ pub fn render(input: &MinutesInput<'_>) -> String {
 
     let _ = writeln!(md, "# Minutes: {}", line(&s.title));
     let _ = writeln!(md);
-    let _ = writeln!(
-        md,
-        "- Cooperation: {} ({})",
-        line(&input.cooperation.name),
-        s.cooperation_id
+    item(
+        &mut md,
+        format_args!("Cooperation: {} ({})", line(&input.cooperation.name), s.cooperation_id),
     );
-    let _ = writeln!(md, "- Session: {}", s.id);
-    let _ = writeln!(md, "- Scheduled: {}", time(s.scheduled_time));
+    item(&mut md, format_args!("Session: {}", s.id));
+    item(&mut md, format_args!("Scheduled: {}", time(s.scheduled_time)));
     if let Some(t) = s.open_time {
-        let _ = writeln!(md, "- Opened: {}", time(t));
+        item(&mut md, format_args!("Opened: {}", time(t)));
     }
     if let Some(t) = s.close_time {
-        let _ = writeln!(md, "- Closed: {}", time(t));
+        item(&mut md, format_args!("Closed: {}", time(t)));
     }
 
     let _ = writeln!(md, "\n## Attendance\n");
     if s.attendance.is_empty() {
         let _ = writeln!(md, "No member checked in.");
     } else {
-        let _ = writeln!(md, "| Municipality | Checked in by | Time |");
-        let _ = writeln!(md, "| --- | --- | --- |");
+        table_head(&mut md, &["Municipality", "Checked in by", "Time"]);
         for a in &s.attendance {
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} |",
-                member(&a.municipality),
-                cell(&a.checked_in_by),
-                time(a.check_in_time)
+            table_row(
+                &mut md,
+                &[member(&a.municipality), cell(&a.checked_in_by), time(a.check_in_time)],
             );
         }
     }
@@ -125,22 +119,30 @@ pub fn render(input: &MinutesInput<'_>) -> String {
     if input.overrides.is_empty() {
         let _ = writeln!(md, "None.");
     } else {
-        let _ = writeln!(
-            md,
-            "| Municipality | Proposal | Override | Justification | Board resolution | Set by | Time |"
+        table_head(
+            &mut md,
+            &[
+                "Municipality",
+                "Proposal",
+                "Override",
+                "Justification",
+                "Board resolution",
+                "Set by",
+                "Time",
+            ],
         );
-        let _ = writeln!(md, "| --- | --- | --- | --- | --- | --- | --- |");
         for o in input.overrides {
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} | {} | {} | {} | {} |",
-                member(&o.municipality),
-                title(&o.proposal_id),
-                cell(&o.kind),
-                cell(&o.justification),
-                cell(&o.board_resolution),
-                cell(&o.set_by),
-                time(o.set_time)
+            table_row(
+                &mut md,
+                &[
+                    member(&o.municipality),
+                    title(&o.proposal_id),
+                    cell(&o.kind),
+                    cell(&o.justification),
+                    cell(&o.board_resolution),
+                    cell(&o.set_by),
+                    time(o.set_time),
+                ],
             );
         }
     }
@@ -171,54 +173,11 @@ fn render_round(
         format!("Round {n}: {}", line(&r.title))
     };
     let _ = writeln!(md, "\n### {heading}\n");
-    let method = match r.threshold {
-        Some(t) if r.method == Method::YesNo => format!("{} ({t})", r.method),
-        _ => r.method.to_string(),
-    };
-    let _ = writeln!(md, "- Method: {method}");
-    let _ = writeln!(md, "- Weighting: {}; total weight {}", r.weighting, r.total_weight);
-    let _ = writeln!(md, "- Decision level: {}", r.decision_level);
-    let _ = writeln!(md, "- Quorum required: {}", percent(u64::from(r.quorum_bp), 10_000));
-    if let Some(b) = r.budget_dkk {
-        let _ = writeln!(md, "- Adoption budget: {b} DKK");
-    }
-    let _ = writeln!(md, "- Opened: {} by {}", time(r.open_time), cell(&r.opened_by.sub));
-    match r.state {
-        RoundState::Open => {
-            let _ = writeln!(md, "- State: OPEN");
-        }
-        RoundState::Closed => {
-            let closed = time(r.close_time.unwrap_or(0));
-            match &r.closed_by {
-                Some(a) if a.roles.iter().any(|role| role == SYSTEM_ROLE) => {
-                    let _ = writeln!(md, "- Closed: {closed}, at its deadline");
-                }
-                by => {
-                    let by = by.as_ref().map(|a| a.sub.as_str()).unwrap_or("");
-                    let _ = writeln!(md, "- Closed: {closed} by {}", cell(by));
-                }
-            }
-        }
-        RoundState::Cancelled => {
-            let reason = r
-                .cancel_reason
-                .as_deref()
-                .filter(|s| !s.is_empty())
-                .unwrap_or("no reason given");
-            let _ = writeln!(
-                md,
-                "- Cancelled: {} ({})",
-                time(r.close_time.unwrap_or(0)),
-                line(reason)
-            );
-        }
-    }
-
+    round_facts(md, r);
     let _ = writeln!(md, "\nCandidates:\n");
     for (i, c) in r.candidates.iter().enumerate() {
         let _ = writeln!(md, "{}. {} ({})", i + 1, title(&c.proposal_id), c.proposal_id);
     }
-
     let index: HashMap<&str, usize> = r
         .candidates
         .iter()
@@ -229,22 +188,88 @@ fn render_round(
         Some(i) => format!("#{i}"),
         None => id.to_string(),
     };
+    round_ballots(md, r, ballots, replaced, member, &label);
+    if let Some(res) = &r.result {
+        round_result(md, r, res, &label, title);
+    }
+}
 
+/// How the round was run: method, weighting, quorum, budget, who opened it
+/// and how it ended.
+fn round_facts(md: &mut String, r: &Round) {
+    let method = match r.threshold {
+        Some(t) if r.method == Method::YesNo => format!("{} ({t})", r.method),
+        _ => r.method.to_string(),
+    };
+    item(md, format_args!("Method: {method}"));
+    item(
+        md,
+        format_args!("Weighting: {}; total weight {}", r.weighting, r.total_weight),
+    );
+    item(md, format_args!("Decision level: {}", r.decision_level));
+    item(
+        md,
+        format_args!("Quorum required: {}", percent(u64::from(r.quorum_bp), 10_000)),
+    );
+    if let Some(b) = r.budget_dkk {
+        item(md, format_args!("Adoption budget: {b} DKK"));
+    }
+    item(
+        md,
+        format_args!("Opened: {} by {}", time(r.open_time), cell(&r.opened_by.sub)),
+    );
+    match r.state {
+        RoundState::Open => item(md, "State: OPEN"),
+        RoundState::Closed => {
+            let closed = time(r.close_time.unwrap_or(0));
+            match &r.closed_by {
+                Some(a) if a.roles.iter().any(|role| role == SYSTEM_ROLE) => {
+                    item(md, format_args!("Closed: {closed}, at its deadline"))
+                }
+                by => {
+                    let by = by.as_ref().map(|a| a.sub.as_str()).unwrap_or("");
+                    item(md, format_args!("Closed: {closed} by {}", cell(by)))
+                }
+            }
+        }
+        RoundState::Cancelled => {
+            let reason = r
+                .cancel_reason
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .unwrap_or("no reason given");
+            item(
+                md,
+                format_args!("Cancelled: {} ({})", time(r.close_time.unwrap_or(0)), line(reason)),
+            )
+        }
+    }
+}
+
+/// Each member's named ballot, who did not vote, and how many ballots were
+/// replaced.
+fn round_ballots(
+    md: &mut String,
+    r: &Round,
+    ballots: &[Ballot],
+    replaced: usize,
+    member: &impl Fn(&str) -> String,
+    label: &impl Fn(&str) -> String,
+) {
     let _ = writeln!(md, "\nBallots:\n");
     if ballots.is_empty() {
         let _ = writeln!(md, "No ballots were cast.");
     } else {
-        let _ = writeln!(md, "| Municipality | Weight | Cast by | Ballot |");
-        let _ = writeln!(md, "| --- | --- | --- | --- |");
+        table_head(md, &["Municipality", "Weight", "Cast by", "Ballot"]);
         for b in ballots {
-            let _ = writeln!(
+            table_row(
                 md,
-                "| {} | {} | {} ({}) | {} |",
-                member(&b.municipality),
-                b.weight,
-                cell(&b.cast_by),
-                b.role,
-                ballot_text(&b.content, r, &label)
+                &[
+                    member(&b.municipality),
+                    b.weight.to_string(),
+                    format!("{} ({})", cell(&b.cast_by), b.role),
+                    ballot_text(&b.content, r, label),
+                ],
             );
         }
     }
@@ -263,87 +288,51 @@ fn render_round(
             "\n{replaced} earlier ballot(s) were replaced before the round closed; they are kept in the ballot history."
         );
     }
+}
 
-    let Some(res) = &r.result else {
-        return;
-    };
+/// The result: quorum, the table of candidates, tie-breaks and what was
+/// decided.
+fn round_result(
+    md: &mut String,
+    r: &Round,
+    res: &RoundResult,
+    label: &impl Fn(&str) -> String,
+    title: &impl Fn(&str) -> String,
+) {
     let _ = writeln!(md, "\nResult:\n");
-    let _ = writeln!(
+    item(
         md,
-        "- Quorum: {} — {} of {} weight cast ({})",
-        if res.quorum_met { "met" } else { "NOT met" },
-        res.cast_weight,
-        res.total_weight,
-        percent(res.cast_weight, res.total_weight)
+        format_args!(
+            "Quorum: {} — {} of {} weight cast ({})",
+            if res.quorum_met { "met" } else { "NOT met" },
+            res.cast_weight,
+            res.total_weight,
+            percent(res.cast_weight, res.total_weight)
+        ),
     );
     let _ = writeln!(md);
     if r.method == Method::YesNo {
-        let _ = writeln!(md, "| # | Proposal | YES | NO | ABSTAIN | Outcome |");
-        let _ = writeln!(md, "| --- | --- | --- | --- | --- | --- |");
-        for c in &res.candidates {
-            let outcome = if res.adopted.contains(&c.proposal_id) {
-                "adopted"
-            } else if res.rejected.contains(&c.proposal_id) {
-                "rejected"
-            } else {
-                "not decided"
-            };
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} | {} | {} | {outcome} |",
-                label(&c.proposal_id),
-                title(&c.proposal_id),
-                c.yes_weight,
-                c.no_weight,
-                c.abstain_weight
-            );
-        }
+        yes_no_table(md, res, label, title);
     } else {
-        let score = match r.method {
-            Method::Approval => "Approving weight",
-            Method::Score => "Weighted score",
-            Method::Borda => "Borda points",
-            _ => "Ranks above",
-        };
-        let _ = writeln!(md, "| Position | Proposal | {score} | Outcome |");
-        let _ = writeln!(md, "| --- | --- | --- | --- |");
-        for c in &res.candidates {
-            let outcome = if res.adopted.contains(&c.proposal_id) {
-                "adopted"
-            } else if res.skipped_for_budget.contains(&c.proposal_id) {
-                "skipped: over budget"
-            } else {
-                ""
-            };
-            let _ = writeln!(
-                md,
-                "| {} | {} {} | {} | {outcome} |",
-                c.position,
-                label(&c.proposal_id),
-                title(&c.proposal_id),
-                c.score
-            );
-        }
+        ranking_table(md, r.method, res, label, title);
     }
     if !res.tie_breaks.is_empty() {
         let _ = writeln!(md, "\nTie-breaks:\n");
         for t in &res.tie_breaks {
             let order: Vec<String> = t.proposal_ids.iter().map(|id| label(id)).collect();
-            let _ = writeln!(md, "- {}: {}", order.join(" before "), line(&t.reason));
+            item(md, format_args!("{}: {}", order.join(" before "), line(&t.reason)));
         }
     }
     let _ = writeln!(md);
+    let titles = |ids: &[String]| ids.iter().map(|id| title(id)).collect::<Vec<_>>().join(", ");
     if !res.adopted.is_empty() {
-        let adopted: Vec<String> = res.adopted.iter().map(|id| title(id)).collect();
-        let _ = writeln!(md, "Adopted: {}.", adopted.join(", "));
+        let _ = writeln!(md, "Adopted: {}.", titles(&res.adopted));
     }
     if !res.rejected.is_empty() {
-        let rejected: Vec<String> = res.rejected.iter().map(|id| title(id)).collect();
-        let _ = writeln!(md, "Rejected: {}.", rejected.join(", "));
+        let _ = writeln!(md, "Rejected: {}.", titles(&res.rejected));
     }
     if !res.skipped_for_budget.is_empty() {
-        let skipped: Vec<String> = res.skipped_for_budget.iter().map(|id| title(id)).collect();
-        let _ = writeln!(md, "Skipped for budget: {}.", skipped.join(", "));
+        let _ = writeln!(md, "Skipped for budget: {}.", titles(&res.skipped_for_budget));
     }
     if res.list_revision > 0 {
         let _ = writeln!(md, "Shared priority list: revision {}.", res.list_revision);
@@ -352,6 +341,82 @@ fn render_round(
         let _ = writeln!(md, "Note: {}", line(&res.note));
     }
     let _ = writeln!(md, "Inputs hash: `{}`", res.inputs_hash);
+}
+
+/// A `YES_NO` round's result: the weight of each choice per candidate.
+fn yes_no_table(md: &mut String, res: &RoundResult, label: &impl Fn(&str) -> String, title: &impl Fn(&str) -> String) {
+    table_head(md, &["#", "Proposal", "YES", "NO", "ABSTAIN", "Outcome"]);
+    for c in &res.candidates {
+        let outcome = if res.adopted.contains(&c.proposal_id) {
+            "adopted"
+        } else if res.rejected.contains(&c.proposal_id) {
+            "rejected"
+        } else {
+            "not decided"
+        };
+        table_row(
+            md,
+            &[
+                label(&c.proposal_id),
+                title(&c.proposal_id),
+                c.yes_weight.to_string(),
+                c.no_weight.to_string(),
+                c.abstain_weight.to_string(),
+                outcome.to_string(),
+            ],
+        );
+    }
+}
+
+/// A ranking round's result: the candidates in result order with their score.
+fn ranking_table(
+    md: &mut String,
+    method: Method,
+    res: &RoundResult,
+    label: &impl Fn(&str) -> String,
+    title: &impl Fn(&str) -> String,
+) {
+    let score = match method {
+        Method::Approval => "Approving weight",
+        Method::Score => "Weighted score",
+        Method::Borda => "Borda points",
+        _ => "Ranks above",
+    };
+    table_head(md, &["Position", "Proposal", score, "Outcome"]);
+    for c in &res.candidates {
+        let outcome = if res.adopted.contains(&c.proposal_id) {
+            "adopted"
+        } else if res.skipped_for_budget.contains(&c.proposal_id) {
+            "skipped: over budget"
+        } else {
+            ""
+        };
+        table_row(
+            md,
+            &[
+                c.position.to_string(),
+                format!("{} {}", label(&c.proposal_id), title(&c.proposal_id)),
+                c.score.to_string(),
+                outcome.to_string(),
+            ],
+        );
+    }
+}
+
+/// A bullet item on its own line.
+fn item(md: &mut String, text: impl std::fmt::Display) {
+    let _ = writeln!(md, "- {text}");
+}
+
+/// The header row of a Markdown table and the row under it.
+fn table_head(md: &mut String, headers: &[&str]) {
+    let _ = writeln!(md, "| {} |", headers.join(" | "));
+    let _ = writeln!(md, "|{}", " --- |".repeat(headers.len()));
+}
+
+/// A row of a Markdown table; cells are already escaped (see [`cell`]).
+fn table_row(md: &mut String, cells: &[String]) {
+    let _ = writeln!(md, "| {} |", cells.join(" | "));
 }
 
 /// A ballot in one line, candidates by their number in the round.

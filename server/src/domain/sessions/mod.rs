@@ -17,8 +17,9 @@ use std::collections::{HashMap, HashSet};
 use self::minutes::{MinutesInput, OverrideNote};
 use self::model::{Attendance, Minutes, Session};
 use super::authz;
-use super::cooperations::{check_etag, readable};
+use super::cooperations::readable;
 use super::error::{Error, Result, Violations};
+use super::etag::check_etag;
 use super::model::{NewEvent, Proposal, ProposalStatus, SessionState};
 use super::overrides::{self, Change};
 use super::page;
@@ -96,6 +97,7 @@ async fn check_agenda(tx: &mut dyn StoreTx, cooperation_id: &str, agenda: &[Stri
     vs.finish()
 }
 
+#[tracing::instrument(skip_all, fields(cooperation_id = %req.cooperation_id))]
 pub async fn create(store: &dyn Store, ctx: &Ctx, req: NewSession) -> Result<Session> {
     let mut vs = Violations::default();
     vs.check("cooperation_id", v::slug(&req.cooperation_id));
@@ -149,6 +151,7 @@ async fn load_for_chair(tx: &mut dyn StoreTx, ctx: &Ctx, id: &str) -> Result<Ses
     Ok(s)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Session> {
     let mut tx = store.begin_read().await?;
     let s = load(&mut *tx, "id", id).await?;
@@ -156,6 +159,7 @@ pub async fn get(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Session> {
     Ok(s)
 }
 
+#[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id))]
 pub async fn list(
     store: &dyn Store,
     ctx: &Ctx,
@@ -172,6 +176,7 @@ pub async fn list(
     Ok((rows.into_iter().map(|(_, s)| s).collect(), next))
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn set_agenda(store: &dyn Store, ctx: &Ctx, id: &str, agenda: Vec<String>, etag: &str) -> Result<Session> {
     let mut vs = Violations::default();
     check_agenda_form(&mut vs, &agenda);
@@ -197,6 +202,7 @@ pub async fn set_agenda(store: &dyn Store, ctx: &Ctx, id: &str, agenda: Vec<Stri
     w.finish(s).await
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn open(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Session> {
     let mut w = begin_write!(store, ctx, "OpenSession");
     let mut s = load_for_chair(&mut *w.tx, ctx, id).await?;
@@ -216,6 +222,7 @@ pub async fn open(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Session> {
 
 /// Records the caller's municipality as present. Checking in again changes
 /// nothing: attendance keeps the first check-in.
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn check_in(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Session> {
     let mut w = begin_write!(store, ctx, "CheckIn");
     let mut s = load(&mut *w.tx, "id", id).await?;
@@ -246,6 +253,7 @@ pub async fn check_in(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Session>
 
 /// Closes the session: its open rounds are closed and tallied first, then
 /// the minutes are rendered and stored with the session's last event.
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn close(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Session> {
     let mut w = begin_write!(store, ctx, "CloseSession");
     let mut s = load_for_chair(&mut *w.tx, ctx, id).await?;
@@ -282,6 +290,7 @@ pub async fn close(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Session> {
     w.finish(s).await
 }
 
+#[tracing::instrument(skip_all, fields(session_id = %session_id))]
 pub async fn get_minutes(store: &dyn Store, ctx: &Ctx, session_id: &str) -> Result<Minutes> {
     let mut tx = store.begin_read().await?;
     let s = load(&mut *tx, "session_id", session_id).await?;

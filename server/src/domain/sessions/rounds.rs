@@ -2,7 +2,7 @@
 //! session, members cast (and replace) their ballots, and the round closes —
 //! by the chair, with its session, or by itself at its deadline.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +13,8 @@ use crate::domain::authz;
 use crate::domain::cooperations::readable;
 use crate::domain::error::{Error, Result, Violations};
 use crate::domain::model::{
-    DecisionLevel, Method, Micros, NewEvent, ProposalStatus, RoundState, SessionState, Threshold, Weighting,
+    Cooperation, DecisionLevel, Method, Micros, NewEvent, PriorityList, Proposal, ProposalStatus, RoundState, Session,
+    SessionState, Threshold, Weighting,
 };
 use crate::domain::page;
 use crate::domain::priorities;
@@ -111,101 +112,19 @@ fn check_new_round(req: &NewRound, now: Micros) -> Result<()> {
     vs.finish()
 }
 
+#[tracing::instrument(skip_all, fields(session_id = %req.session_id))]
 pub async fn open(store: &dyn Store, ctx: &Ctx, req: NewRound) -> Result<RoundView> {
     check_new_round(&req, ctx.now)?;
     let mut w = begin_write!(store, ctx, "OpenRound");
-    let session = super::load(&mut *w.tx, "session_id", &req.session_id).await?;
-    let coop_id = session.cooperation_id.clone();
-    authz::chair(&ctx.principal, &coop_id)?;
-    if session.state != SessionState::Open {
-        return Err(Error::precondition(format!(
-            "session {} is {}; rounds are opened in an open session",
-            session.id, session.state
-        )));
-    }
-    let coop =
-        w.tx.get_cooperation(&coop_id)
-            .await?
-            .ok_or_else(|| Error::not_found("cooperation", &coop_id))?;
-
-    let list = priorities::list_at(&mut *w.tx, &coop_id, None).await?;
-    let open_rounds = w.tx.list_open_rounds(&coop_id).await?;
-    let ranking = req.method != Method::YesNo;
-    let mut vs = Violations::default();
-    let mut candidates = Vec::with_capacity(req.candidates.len());
-    let mut level = DecisionLevel::Delegated;
-    for (i, id) in req.candidates.iter().enumerate() {
-        let field = format!("candidates[{i}]");
-        let p = match w.tx.get_proposal(id).await? {
-            Some(p) if p.cooperation_id == coop_id => p,
-            _ => {
-                vs.add(field, format!("{id} is not a proposal of cooperation {coop_id}"));
-                continue;
-            }
-        };
-        match p.status {
-            ProposalStatus::Submitted => {}
-            ProposalStatus::Adopted if ranking && list.rank_of(id).is_some() => {}
-            ProposalStatus::Adopted if ranking => {
-                vs.add(field, format!("proposal {id} is adopted but not on the shared list"));
-                continue;
-            }
-            ProposalStatus::Adopted => {
-                vs.add(
-                    field,
-                    format!("proposal {id} is already adopted; a YES_NO round decides submitted proposals"),
-                );
-                continue;
-            }
-            status => {
-                vs.add(
-                    field,
-                    format!(
-                        "proposal {id} is {status}; candidates are submitted proposals (or, in a ranking round, adopted ones on the shared list)"
-                    ),
-                );
-                continue;
-            }
-        }
-        if let Some(other) = open_rounds
-            .iter()
-            .find(|r| r.candidates.iter().any(|c| c.proposal_id == *id))
-        {
-            return Err(Error::precondition(format!(
-                "proposal {id} is already a candidate in open round {}; close or cancel that round first",
-                other.id
-            )));
-        }
-        if p.decision_level() == DecisionLevel::Board {
-            level = DecisionLevel::Board;
-        }
-        candidates.push(RoundCandidate {
-            proposal_id: p.id.clone(),
-            // Every submitted or adopted proposal has one; a missing key sorts last.
-            submit_seq: p.submit_seq.unwrap_or(i64::MAX),
-        });
-    }
-    vs.finish()?;
-
+    let (session, coop) = open_session(&mut *w.tx, ctx, &req.session_id).await?;
+    let (candidates, decision_level) = candidates(&mut *w.tx, &coop.id, &req).await?;
     let weighting = req.weighting.unwrap_or(coop.rules.default_weighting);
-    let members = w.tx.list_members(&coop_id, false, "", i64::MAX).await?;
-    let weights: Vec<MemberWeight> = members
-        .iter()
-        .map(|m| MemberWeight {
-            municipality: m.code.clone(),
-            weight: m.weight(weighting),
-        })
-        .collect();
-    let total_weight = weights.iter().fold(0u64, |sum, m| sum.saturating_add(m.weight));
-    if total_weight == 0 {
-        return Err(Error::precondition(format!(
-            "under {weighting} weighting the current members' total weight is 0, so no round could decide anything"
-        )));
-    }
+    let (weights, total_weight) = member_weights(&mut *w.tx, &coop.id, weighting).await?;
+    let ranking = req.method != Method::YesNo;
     let round = Round {
         id: uuid::Uuid::now_v7().to_string(),
         session_id: session.id.clone(),
-        cooperation_id: coop_id,
+        cooperation_id: coop.id.clone(),
         title: req.title.trim().to_string(),
         method: req.method,
         candidates,
@@ -215,7 +134,7 @@ pub async fn open(store: &dyn Store, ctx: &Ctx, req: NewRound) -> Result<RoundVi
         deadline: req.deadline,
         budget_dkk: req.budget_dkk,
         state: RoundState::Open,
-        decision_level: level,
+        decision_level,
         weights,
         total_weight,
         opened_by: ctx.actor(),
@@ -236,6 +155,115 @@ pub async fn open(store: &dyn Store, ctx: &Ctx, req: NewRound) -> Result<RoundVi
     .await
 }
 
+/// The open session a round is opened in, and its cooperation, which the
+/// caller must chair.
+async fn open_session(tx: &mut dyn StoreTx, ctx: &Ctx, session_id: &str) -> Result<(Session, Cooperation)> {
+    let session = super::load(tx, "session_id", session_id).await?;
+    let coop_id = session.cooperation_id.clone();
+    authz::chair(&ctx.principal, &coop_id)?;
+    if session.state != SessionState::Open {
+        return Err(Error::precondition(format!(
+            "session {} is {}; rounds are opened in an open session",
+            session.id, session.state
+        )));
+    }
+    let coop = tx
+        .get_cooperation(&coop_id)
+        .await?
+        .ok_or_else(|| Error::not_found("cooperation", &coop_id))?;
+    Ok((session, coop))
+}
+
+/// The requested candidates, frozen with their tie-break keys, and the
+/// round's decision level (board-level when any candidate is). Each must be
+/// a submitted proposal of the cooperation (or, in a ranking round, an
+/// adopted one on the shared list) and in no other open round.
+async fn candidates(
+    tx: &mut dyn StoreTx,
+    coop_id: &str,
+    req: &NewRound,
+) -> Result<(Vec<RoundCandidate>, DecisionLevel)> {
+    let list = priorities::list_at(tx, coop_id, None).await?;
+    let open_rounds = tx.list_open_rounds(coop_id).await?;
+    let ids: Vec<&str> = req.candidates.iter().map(String::as_str).collect();
+    let proposals: HashMap<String, Proposal> = tx
+        .get_proposals(coop_id, &ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
+    let ranking = req.method != Method::YesNo;
+    let mut vs = Violations::default();
+    let mut candidates = Vec::with_capacity(req.candidates.len());
+    let mut level = DecisionLevel::Delegated;
+    for (i, id) in req.candidates.iter().enumerate() {
+        let field = format!("candidates[{i}]");
+        let Some(p) = proposals.get(id) else {
+            vs.add(field, format!("{id} is not a proposal of cooperation {coop_id}"));
+            continue;
+        };
+        if let Err(why) = candidate_status(p, ranking, &list) {
+            vs.add(field, why);
+            continue;
+        }
+        if let Some(other) = open_rounds
+            .iter()
+            .find(|r| r.candidates.iter().any(|c| c.proposal_id == *id))
+        {
+            return Err(Error::precondition(format!(
+                "proposal {id} is already a candidate in open round {}; close or cancel that round first",
+                other.id
+            )));
+        }
+        if p.decision_level() == DecisionLevel::Board {
+            level = DecisionLevel::Board;
+        }
+        candidates.push(RoundCandidate {
+            proposal_id: p.id.clone(),
+            // Every submitted or adopted proposal has one; a missing key sorts last.
+            submit_seq: p.submit_seq.unwrap_or(i64::MAX),
+        });
+    }
+    vs.finish()?;
+    Ok((candidates, level))
+}
+
+/// Whether a proposal's status lets it be a candidate: why not, if not.
+fn candidate_status(p: &Proposal, ranking: bool, list: &PriorityList) -> std::result::Result<(), String> {
+    let id = &p.id;
+    match p.status {
+        ProposalStatus::Submitted => Ok(()),
+        ProposalStatus::Adopted if ranking && list.rank_of(id).is_some() => Ok(()),
+        ProposalStatus::Adopted if ranking => Err(format!("proposal {id} is adopted but not on the shared list")),
+        ProposalStatus::Adopted => Err(format!(
+            "proposal {id} is already adopted; a YES_NO round decides submitted proposals"
+        )),
+        status => Err(format!(
+            "proposal {id} is {status}; candidates are submitted proposals (or, in a ranking round, adopted ones on the shared list)"
+        )),
+    }
+}
+
+/// The current members' weights under a weighting, and their total, which
+/// must not be 0.
+async fn member_weights(tx: &mut dyn StoreTx, coop_id: &str, weighting: Weighting) -> Result<(Vec<MemberWeight>, u64)> {
+    let members = tx.list_members(coop_id, false, "", i64::MAX).await?;
+    let weights: Vec<MemberWeight> = members
+        .iter()
+        .map(|m| MemberWeight {
+            municipality: m.code.clone(),
+            weight: m.weight(weighting),
+        })
+        .collect();
+    let total_weight = weights.iter().fold(0u64, |sum, m| sum.saturating_add(m.weight));
+    if total_weight == 0 {
+        return Err(Error::precondition(format!(
+            "under {weighting} weighting the current members' total weight is 0, so no round could decide anything"
+        )));
+    }
+    Ok((weights, total_weight))
+}
+
 pub(crate) async fn load(tx: &mut dyn StoreTx, field: &str, id: &str) -> Result<Round> {
     v::id(id).map_err(|d| Error::invalid(field, d))?;
     tx.get_round(id).await?.ok_or_else(|| Error::not_found("round", id))
@@ -251,6 +279,7 @@ async fn view(tx: &mut dyn StoreTx, round: Round) -> Result<RoundView> {
     })
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<RoundView> {
     let mut tx = store.begin_read().await?;
     let r = load(&mut *tx, "id", id).await?;
@@ -258,6 +287,7 @@ pub async fn get(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<RoundView> {
     view(&mut *tx, r).await
 }
 
+#[tracing::instrument(skip_all, fields(session_id = %session_id))]
 pub async fn list(
     store: &dyn Store,
     ctx: &Ctx,
@@ -325,6 +355,7 @@ fn check_ballot(round: &Round, content: &BallotContent) -> Result<()> {
 
 /// Casts or replaces the caller's municipality's ballot. A replacement adds a
 /// version and retires the one before; both stay in the history.
+#[tracing::instrument(skip_all, fields(round_id = %round_id))]
 pub async fn cast(store: &dyn Store, ctx: &Ctx, round_id: &str, content: BallotContent) -> Result<Ballot> {
     v::id(round_id).map_err(|d| Error::invalid("round_id", d))?;
     let mut w = begin_write!(store, ctx, "CastBallot");
@@ -389,6 +420,7 @@ pub async fn cast(store: &dyn Store, ctx: &Ctx, round_id: &str, content: BallotC
 }
 
 /// Closes a round by the chair's hand.
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn close(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<RoundView> {
     let mut w = begin_write!(store, ctx, "CloseRound");
     let round = load(&mut *w.tx, "id", id).await?;
@@ -404,6 +436,7 @@ pub async fn close(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<RoundView> 
     w.finish(v).await
 }
 
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn cancel(store: &dyn Store, ctx: &Ctx, id: &str, reason: &str) -> Result<RoundView> {
     v::max_len(reason, 2000).map_err(|d| Error::invalid("reason", d))?;
     let mut w = begin_write!(store, ctx, "CancelRound");
@@ -433,6 +466,7 @@ pub async fn cancel(store: &dyn Store, ctx: &Ctx, id: &str, reason: &str) -> Res
 
 /// Ballots of a round, named. While the round is open everyone sees who has
 /// voted, but only their own municipality's ballot's content.
+#[tracing::instrument(skip_all, fields(round_id = %round_id, include_history))]
 pub async fn ballots(store: &dyn Store, ctx: &Ctx, round_id: &str, include_history: bool) -> Result<Vec<BallotView>> {
     let mut tx = store.begin_read().await?;
     let round = load(&mut *tx, "round_id", round_id).await?;
@@ -453,6 +487,7 @@ pub async fn ballots(store: &dyn Store, ctx: &Ctx, round_id: &str, include_histo
 /// acting as the service itself. Another process may have closed a round
 /// between the look-up and the write; the write sees that and skips it.
 /// Returns how many rounds this call closed.
+#[tracing::instrument(skip_all)]
 pub async fn close_due(store: &dyn Store, now: Micros) -> Result<usize> {
     let due = {
         let mut tx = store.begin_read().await?;

@@ -1,5 +1,9 @@
 //! Conversions between the wire types of `samprio.v1` and the domain model.
-//! Decoding checks enum values and names the field of any bad one.
+//! Decoding checks enum values and names the field of any bad one. The
+//! records of sessions and of overrides have their own files.
+
+pub mod overrides;
+pub mod sessions;
 
 use samprio_proto::pbjson_types::Timestamp;
 use samprio_proto::v1 as pb;
@@ -30,7 +34,7 @@ pub fn micros(field: &str, t: &Timestamp) -> Result<m::Micros, Error> {
 }
 
 pub fn etag(version: u64) -> String {
-    crate::domain::cooperations::etag_of(version)
+    crate::domain::etag::etag_of(version)
 }
 
 /// Decodes a proto enum value: unknown values and (when `required`)

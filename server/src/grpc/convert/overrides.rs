@@ -3,8 +3,8 @@
 
 use samprio_proto::v1 as pb;
 
-use super::convert::{actor, enum_value, etag, ts};
-use super::session::convert as sc;
+use super::sessions as sc;
+use super::{actor, enum_value, etag, ts};
 use crate::domain::Error;
 use crate::domain::model as m;
 use crate::domain::overrides as o;

@@ -4,11 +4,11 @@
 
 use samprio_proto::v1 as pb;
 
+use super::{decision_level_pb, enum_value, etag, opt_ts, ts, weighting_pb};
 use crate::domain::Error;
 use crate::domain::model as m;
 use crate::domain::sessions::model as s;
 use crate::domain::sessions::rounds::RoundView;
-use crate::grpc::convert::{decision_level_pb, enum_value, etag, opt_ts, ts, weighting_pb};
 
 pub fn session(x: s::Session) -> pb::Session {
     pb::Session {

@@ -1,13 +1,12 @@
 //! Sessions, rounds and ballots.
 
-pub(crate) mod convert;
-
 use std::sync::Arc;
 
 use samprio_proto::v1 as pb;
 use samprio_proto::v1::session_service_server::SessionService;
 use tonic::{Request, Response, Status};
 
+use super::convert::sessions as sc;
 use super::{ctx, reply, status};
 use crate::domain::sessions::{self as ops, rounds};
 use crate::store::Store;
@@ -33,12 +32,12 @@ impl SessionService for Sessions {
             title: r.title,
             agenda: r.agenda,
         };
-        reply(ops::create(&*self.store, &ctx, new).await, convert::session)
+        reply(ops::create(&*self.store, &ctx, new).await, sc::session)
     }
 
     async fn get_session(&self, req: Request<pb::GetSessionRequest>) -> R<pb::Session> {
         let ctx = ctx(&req, "")?;
-        reply(ops::get(&*self.store, &ctx, &req.get_ref().id).await, convert::session)
+        reply(ops::get(&*self.store, &ctx, &req.get_ref().id).await, sc::session)
     }
 
     async fn list_sessions(&self, req: Request<pb::ListSessionsRequest>) -> R<pb::ListSessionsResponse> {
@@ -46,7 +45,7 @@ impl SessionService for Sessions {
         let r = req.get_ref();
         let res = ops::list(&*self.store, &ctx, &r.cooperation_id, r.page_size, &r.page_token).await;
         reply(res, |(ss, next)| pb::ListSessionsResponse {
-            sessions: ss.into_iter().map(convert::session).collect(),
+            sessions: ss.into_iter().map(sc::session).collect(),
             next_page_token: next,
         })
     }
@@ -56,36 +55,30 @@ impl SessionService for Sessions {
         let r = req.into_inner();
         reply(
             ops::set_agenda(&*self.store, &ctx, &r.id, r.agenda, &r.etag).await,
-            convert::session,
+            sc::session,
         )
     }
 
     async fn open_session(&self, req: Request<pb::OpenSessionRequest>) -> R<pb::Session> {
         let ctx = ctx(&req, &req.get_ref().request_id)?;
-        reply(ops::open(&*self.store, &ctx, &req.get_ref().id).await, convert::session)
+        reply(ops::open(&*self.store, &ctx, &req.get_ref().id).await, sc::session)
     }
 
     async fn check_in(&self, req: Request<pb::CheckInRequest>) -> R<pb::Session> {
         let ctx = ctx(&req, &req.get_ref().request_id)?;
-        reply(
-            ops::check_in(&*self.store, &ctx, &req.get_ref().id).await,
-            convert::session,
-        )
+        reply(ops::check_in(&*self.store, &ctx, &req.get_ref().id).await, sc::session)
     }
 
     async fn close_session(&self, req: Request<pb::CloseSessionRequest>) -> R<pb::Session> {
         let ctx = ctx(&req, &req.get_ref().request_id)?;
-        reply(
-            ops::close(&*self.store, &ctx, &req.get_ref().id).await,
-            convert::session,
-        )
+        reply(ops::close(&*self.store, &ctx, &req.get_ref().id).await, sc::session)
     }
 
     async fn get_minutes(&self, req: Request<pb::GetMinutesRequest>) -> R<pb::Minutes> {
         let ctx = ctx(&req, "")?;
         reply(
             ops::get_minutes(&*self.store, &ctx, &req.get_ref().session_id).await,
-            convert::minutes,
+            sc::minutes,
         )
     }
 
@@ -93,9 +86,9 @@ impl SessionService for Sessions {
         let ctx = ctx(&req, &req.get_ref().request_id)?;
         let r = req.into_inner();
         let new = rounds::NewRound {
-            method: convert::method("method", r.method).map_err(status)?,
+            method: sc::method("method", r.method).map_err(status)?,
             weighting: super::convert::weighting("weighting", r.weighting, false).map_err(status)?,
-            threshold: convert::threshold("threshold", r.threshold).map_err(status)?,
+            threshold: sc::threshold("threshold", r.threshold).map_err(status)?,
             deadline: time("deadline", r.deadline.as_ref())?,
             session_id: r.session_id,
             title: r.title,
@@ -103,12 +96,12 @@ impl SessionService for Sessions {
             quorum_bp: r.quorum_bp,
             budget_dkk: r.budget_dkk,
         };
-        reply(rounds::open(&*self.store, &ctx, new).await, convert::round)
+        reply(rounds::open(&*self.store, &ctx, new).await, sc::round)
     }
 
     async fn get_round(&self, req: Request<pb::GetRoundRequest>) -> R<pb::Round> {
         let ctx = ctx(&req, "")?;
-        reply(rounds::get(&*self.store, &ctx, &req.get_ref().id).await, convert::round)
+        reply(rounds::get(&*self.store, &ctx, &req.get_ref().id).await, sc::round)
     }
 
     async fn list_rounds(&self, req: Request<pb::ListRoundsRequest>) -> R<pb::ListRoundsResponse> {
@@ -116,7 +109,7 @@ impl SessionService for Sessions {
         let r = req.get_ref();
         let res = rounds::list(&*self.store, &ctx, &r.session_id, r.page_size, &r.page_token).await;
         reply(res, |(rs, next)| pb::ListRoundsResponse {
-            rounds: rs.into_iter().map(convert::round).collect(),
+            rounds: rs.into_iter().map(sc::round).collect(),
             next_page_token: next,
         })
     }
@@ -124,28 +117,22 @@ impl SessionService for Sessions {
     async fn cast_ballot(&self, req: Request<pb::CastBallotRequest>) -> R<pb::Ballot> {
         let ctx = ctx(&req, &req.get_ref().request_id)?;
         let r = req.into_inner();
-        let content = convert::ballot_content(r.content).map_err(status)?;
+        let content = sc::ballot_content(r.content).map_err(status)?;
         // The caster always sees their own ballot.
         reply(rounds::cast(&*self.store, &ctx, &r.round_id, content).await, |b| {
-            convert::ballot(b, true)
+            sc::ballot(b, true)
         })
     }
 
     async fn close_round(&self, req: Request<pb::CloseRoundRequest>) -> R<pb::Round> {
         let ctx = ctx(&req, &req.get_ref().request_id)?;
-        reply(
-            rounds::close(&*self.store, &ctx, &req.get_ref().id).await,
-            convert::round,
-        )
+        reply(rounds::close(&*self.store, &ctx, &req.get_ref().id).await, sc::round)
     }
 
     async fn cancel_round(&self, req: Request<pb::CancelRoundRequest>) -> R<pb::Round> {
         let ctx = ctx(&req, &req.get_ref().request_id)?;
         let r = req.get_ref();
-        reply(
-            rounds::cancel(&*self.store, &ctx, &r.id, &r.reason).await,
-            convert::round,
-        )
+        reply(rounds::cancel(&*self.store, &ctx, &r.id, &r.reason).await, sc::round)
     }
 
     async fn list_ballots(&self, req: Request<pb::ListBallotsRequest>) -> R<pb::ListBallotsResponse> {
@@ -156,7 +143,7 @@ impl SessionService for Sessions {
             |bs| pb::ListBallotsResponse {
                 ballots: bs
                     .into_iter()
-                    .map(|b| convert::ballot(b.ballot, b.content_visible))
+                    .map(|b| sc::ballot(b.ballot, b.content_visible))
                     .collect(),
             },
         )
