@@ -5,7 +5,7 @@
 //! within the next 24 months ("6 of 9 members' ESDH contracts end in
 //! 2027–2028"). A pure function of the members' systems.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use chrono::{Months, NaiveDate};
 use serde::Serialize;
@@ -111,10 +111,22 @@ fn key(overlap: Overlap, s: &str) -> String {
     k
 }
 
-#[derive(Default)]
+/// `YYYY-MM-DD` without the cost of a format parser.
+fn iso_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<u32>().ok();
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+}
+
 struct Group<'a> {
-    label: Option<(&'a str, &'a str)>,
-    by_member: BTreeMap<&'a str, Vec<&'a PortfolioSystem>>,
+    overlap: Overlap,
+    /// (municipality, spelling) of the first member by code.
+    label: (&'a str, &'a str),
+    /// Indices into the prepared systems.
+    entries: Vec<u32>,
 }
 
 /// The cooperation's opportunities, best first: by members covered, then
@@ -124,70 +136,110 @@ pub fn find(systems: &[PortfolioSystem], p: &Params) -> Vec<Opportunity> {
     let horizon = p
         .window_months
         .map(|m| p.today.checked_add_months(Months::new(m)).unwrap_or(NaiveDate::MAX));
-    let mut groups: HashMap<(Overlap, String), Group> = HashMap::new();
-    for s in systems.iter().filter(|s| s.in_use()) {
+    // Each system once: its contract end and whether it counts.
+    let prepared: Vec<(&PortfolioSystem, Option<NaiveDate>, bool)> = systems
+        .iter()
+        .filter(|s| s.in_use())
+        .map(|s| {
+            let end = s.contract_end.as_deref().and_then(iso_date);
+            let counts = match horizon {
+                None => true,
+                Some(h) => end.is_some_and(|d| d >= p.today && d <= h),
+            };
+            (s, end, counts)
+        })
+        .collect();
+
+    // Spellings repeat across members: normalise each distinct one once.
+    let mut by_spelling: HashMap<(Overlap, &str), usize> = HashMap::new();
+    let mut by_key: HashMap<(Overlap, String), usize> = HashMap::new();
+    let mut groups: Vec<Group> = Vec::new();
+    for (i, (s, _, _)) in prepared.iter().enumerate() {
         for (overlap, text) in [
-            (Overlap::System, &s.name),
-            (Overlap::Vendor, &s.vendor),
-            (Overlap::Function, &s.function),
+            (Overlap::System, s.name.as_str()),
+            (Overlap::Vendor, s.vendor.as_str()),
+            (Overlap::Function, s.function.as_str()),
         ] {
-            let k = key(overlap, text);
-            if k.is_empty() {
+            let g = match by_spelling.get(&(overlap, text)) {
+                Some(&g) => g,
+                None => {
+                    let k = key(overlap, text);
+                    let g = if k.is_empty() {
+                        usize::MAX
+                    } else {
+                        *by_key.entry((overlap, k)).or_insert_with(|| {
+                            groups.push(Group {
+                                overlap,
+                                label: (&s.municipality, text.trim()),
+                                entries: Vec::new(),
+                            });
+                            groups.len() - 1
+                        })
+                    };
+                    by_spelling.insert((overlap, text), g);
+                    g
+                }
+            };
+            if g == usize::MAX {
                 continue;
             }
-            let g = groups.entry((overlap, k)).or_default();
-            match g.label {
-                Some((code, _)) if code <= s.municipality.as_str() => {}
-                _ => g.label = Some((&s.municipality, text.trim())),
+            let group = &mut groups[g];
+            if s.municipality.as_str() < group.label.0 {
+                group.label = (&s.municipality, text.trim());
             }
-            g.by_member.entry(&s.municipality).or_default().push(s);
+            group.entries.push(i as u32);
         }
     }
+
     let min = p.min_members.max(2);
     let mut out = Vec::new();
-    for ((overlap, _), g) in groups {
-        if g.by_member.len() < min {
+    for mut g in groups {
+        if g.entries.len() < min {
             continue;
         }
-        let running = g.by_member.len();
+        g.entries.sort_by(|a, b| {
+            prepared[*a as usize]
+                .0
+                .municipality
+                .cmp(&prepared[*b as usize].0.municipality)
+                .then(a.cmp(b))
+        });
+        let mut running = 0;
         let mut members = Vec::new();
-        for (code, list) in &g.by_member {
-            let ends: BTreeSet<NaiveDate> = list
+        for chunk in g
+            .entries
+            .chunk_by(|a, b| prepared[*a as usize].0.municipality == prepared[*b as usize].0.municipality)
+        {
+            running += 1;
+            let covered: Vec<&(&PortfolioSystem, Option<NaiveDate>, bool)> = chunk
                 .iter()
-                .filter_map(|s| s.contract_end.as_deref())
-                .filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-                .filter(|d| horizon.is_none_or(|h| *d >= p.today && *d <= h))
+                .map(|i| &prepared[*i as usize])
+                .filter(|(_, _, counts)| *counts)
                 .collect();
-            if horizon.is_some() && ends.is_empty() {
+            if covered.is_empty() {
                 continue;
             }
-            let covered: Vec<&&PortfolioSystem> = list
-                .iter()
-                .filter(|s| {
-                    horizon.is_none()
-                        || s.contract_end
-                            .as_deref()
-                            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-                            .is_some_and(|d| ends.contains(&d))
-                })
-                .collect();
             members.push(MemberPart {
-                municipality: code.to_string(),
-                system_ids: covered.iter().map(|s| s.id.clone()).collect(),
-                contract_end: ends.first().map(|d| d.format("%Y-%m-%d").to_string()),
+                municipality: covered[0].0.municipality.clone(),
+                system_ids: covered.iter().map(|(s, _, _)| s.id.clone()).collect(),
+                contract_end: covered
+                    .iter()
+                    .filter_map(|(_, end, _)| *end)
+                    .min()
+                    .map(|d| d.format("%Y-%m-%d").to_string()),
                 yearly_cost_dkk: covered
                     .iter()
-                    .map(|s| s.yearly_cost_dkk.unwrap_or(0))
+                    .map(|(s, _, _)| s.yearly_cost_dkk.unwrap_or(0))
                     .fold(0i64, i64::saturating_add),
             });
         }
-        if members.len() < min {
+        if running < min || members.len() < min {
             continue;
         }
         let ends: Vec<&String> = members.iter().filter_map(|m| m.contract_end.as_ref()).collect();
         out.push(Opportunity {
-            overlap,
-            label: g.label.map(|(_, l)| l.to_string()).unwrap_or_default(),
+            overlap: g.overlap,
+            label: g.label.1.to_string(),
             running,
             yearly_cost_dkk: members.iter().map(|m| m.yearly_cost_dkk).fold(0, i64::saturating_add),
             first_end: ends.iter().min().map(|s| s.to_string()),
