@@ -38,6 +38,49 @@ enum Command {
         #[arg(long, default_value_t = 12)]
         ttl_hours: u64,
     },
+    /// The built-in register of Denmark's municipalities.
+    #[command(subcommand)]
+    Register(RegisterCommand),
+}
+
+#[derive(Subcommand)]
+enum RegisterCommand {
+    /// Read newer population counts from a Danmarks Statistik FOLK1A CSV
+    /// (OMRÅDE;TID;INDHOLD, 3-digit area codes). This version only checks
+    /// the file and shows what is newer than the built-in register (--check);
+    /// storing the counts comes with the register's table.
+    ImportPopulation {
+        file: PathBuf,
+        /// Check the file and show the newer counts without storing them.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+/// `samprio-server register import-population FILE --check`.
+fn import_population(file: &std::path::Path, check: bool) -> anyhow::Result<()> {
+    use samprio_server::domain::register::folk1a;
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let parsed = folk1a::parse(&folk1a::decode(&bytes)).with_context(|| format!("{}", file.display()))?;
+    let newer = parsed.newer_than_register();
+    for (m, c) in &newer {
+        println!(
+            "{}  {:<20} {:>9} ({}) -> {:>9} ({})",
+            m.code, m.name, m.population, m.population_date, c.population, c.date
+        );
+    }
+    println!(
+        "{} counts read, {} newer than the register, {} areas that are not municipalities skipped, {} municipalities without a count",
+        parsed.counts.len(),
+        newer.len(),
+        parsed.skipped.len(),
+        parsed.missing.len()
+    );
+    anyhow::ensure!(
+        check,
+        "nothing stored: this version can only check a FOLK1A file (run with --check); storing newer counts is not available yet"
+    );
+    Ok(())
 }
 
 /// Errors end the process with one line on stderr, not a `Debug` dump.
@@ -90,6 +133,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .mint(&sub, &municipality, &roles, Duration::from_secs(ttl_hours * 3600))
             );
         }
+        Command::Register(RegisterCommand::ImportPopulation { file, check }) => import_population(&file, check)?,
     }
     Ok(())
 }

@@ -103,7 +103,7 @@ pub async fn create(store: &dyn Store, ctx: &Ctx, req: NewCooperation) -> Result
         )?)
         .await?;
     w.tx.insert_cooperation(&c, seq).await?;
-    let joined_on = today(ctx);
+    let joined_on = today(ctx.now);
     for f in &founders {
         let m = member_from_register(&c.id, f, &joined_on);
         w.event(member_event("member.added", &m)?).await?;

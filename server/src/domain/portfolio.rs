@@ -7,7 +7,10 @@
 //! two cooperations keeps one register of its systems, read by the partners
 //! of both.
 
+pub mod csv_template;
 pub mod import;
+pub mod opportunities;
+pub mod overview;
 
 use serde::{Deserialize, Serialize};
 

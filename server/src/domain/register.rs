@@ -7,6 +7,8 @@
 //! network or configuration. The register is a leaf: it depends on nothing
 //! else of the domain.
 
+pub mod folk1a;
+
 use std::sync::LazyLock;
 
 use serde::Deserialize;
