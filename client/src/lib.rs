@@ -25,7 +25,7 @@ pub use samprio_proto::v1 as pb;
 pub enum Error {
     #[error("invalid server address {0}")]
     Address(String),
-    #[error("cannot connect to {addr}: {source}")]
+    #[error("cannot reach samprio-server at {addr}: is it running?")]
     Connect {
         addr: String,
         source: tonic::transport::Error,
@@ -51,6 +51,17 @@ impl Interceptor for Bearer {
 
 pub type Authed = InterceptedService<Channel, Bearer>;
 
+/// How the client reaches `addr`: `TCP_NODELAY` (a small request must not
+/// wait 40 ms for a delayed ACK) and HTTP/2 windows that let a list response
+/// of a few hundred KB arrive without pausing for window updates.
+pub fn endpoint(addr: &str) -> Result<Endpoint, Error> {
+    Ok(Endpoint::from_shared(addr.to_string())
+        .map_err(|_| Error::Address(addr.to_string()))?
+        .tcp_nodelay(true)
+        .initial_stream_window_size(1024 * 1024)
+        .initial_connection_window_size(8 * 1024 * 1024))
+}
+
 /// A connection to a samprio server acting under one token. `as_token` gives
 /// a client for another identity over the same connection.
 #[derive(Clone)]
@@ -63,8 +74,7 @@ impl Client {
     /// Connects to `addr` (e.g. `http://127.0.0.1:50051`); an empty token
     /// sends no credentials.
     pub async fn connect(addr: &str, token: &str) -> Result<Self, Error> {
-        let endpoint = Endpoint::from_shared(addr.to_string()).map_err(|_| Error::Address(addr.to_string()))?;
-        let channel = endpoint.connect().await.map_err(|source| Error::Connect {
+        let channel = endpoint(addr)?.connect().await.map_err(|source| Error::Connect {
             addr: addr.to_string(),
             source,
         })?;
@@ -141,4 +151,12 @@ pub fn explain(status: &tonic::Status) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn connections_are_made_without_nagle() {
+        assert!(super::endpoint("http://127.0.0.1:50051").unwrap().get_tcp_nodelay());
+    }
 }

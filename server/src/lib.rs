@@ -8,6 +8,8 @@ pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod grpc;
+pub mod metrics;
+pub mod net;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

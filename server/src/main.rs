@@ -41,8 +41,20 @@ enum Command {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One line with its causes; no backtrace, which says nothing to an
+            // operator who mistyped an argument.
+            eprintln!("samprio-server: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref()).context("loading configuration")?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
@@ -65,6 +77,12 @@ async fn main() -> anyhow::Result<()> {
                 .map(|r| r.parse::<Role>())
                 .collect::<Result<Vec<_>, _>>()
                 .context("--roles")?;
+            samprio_server::domain::validate::municipality_code(&municipality)
+                .map_err(|e| anyhow::anyhow!("--municipality {e}"))?;
+            anyhow::ensure!(
+                (1..=24 * 366).contains(&ttl_hours),
+                "--ttl-hours must be between 1 and 8784 (a year)"
+            );
             let keys = DevKeys::load_or_create(&config.data_dir, &config.auth.audience, vec![])?;
             let sub = sub.unwrap_or_else(|| format!("dev-{municipality}"));
             println!(

@@ -55,6 +55,8 @@ pub fn ed25519_key() -> TestKey {
 
 pub struct TestApp {
     pub addr: String,
+    /// Where `/metrics` is served, when the configuration asks for it.
+    pub metrics_addr: Option<std::net::SocketAddr>,
     pub database_url: String,
     pub engine: Engine,
     pub store: Arc<dyn Store>,
@@ -167,6 +169,7 @@ impl TestApp {
         tweak(&mut config);
         let app = Application::build(config).await.expect("server starts");
         let addr = format!("http://{}", app.local_addr());
+        let metrics_addr = app.metrics_addr();
         let store = app.store();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -183,6 +186,7 @@ impl TestApp {
             TokenMinter::new(ISSUER_B, AUDIENCE, Algorithm::EdDSA, key_b.private_pem.as_bytes(), None).expect("minter");
         TestApp {
             addr,
+            metrics_addr,
             database_url,
             engine,
             store,
@@ -516,6 +520,30 @@ impl ServerProcess {
         // Keep draining the log so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         ServerProcess { child, addr }
+    }
+
+    /// Asks the process to stop (SIGTERM), as an operator or orchestrator does.
+    pub fn terminate(&self) {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// Waits up to `limit` for the process to exit; its status, or `None` if
+    /// it is still running.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let until = std::time::Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            if std::time::Instant::now() > until {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Kills the process abruptly (SIGKILL), as a crash would.

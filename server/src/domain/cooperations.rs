@@ -187,9 +187,9 @@ pub async fn add_member(store: &dyn Store, ctx: &Ctx, req: NewMember) -> Result<
     vs.check("cooperation_id", v::slug(&req.cooperation_id));
     vs.check("code", v::municipality_code(&req.code));
     vs.check("name", v::required_text(&req.name, 200));
-    vs.check("population", v::non_negative(req.population));
+    vs.check("population", v::bounded(req.population, v::MAX_POPULATION));
     if let Some(w) = req.custom_weight {
-        vs.check("custom_weight", v::non_negative(w));
+        vs.check("custom_weight", v::bounded(w, v::MAX_CUSTOM_WEIGHT));
     }
     if !req.joined_on.is_empty() {
         vs.check("joined_on", v::iso_date(&req.joined_on));
@@ -256,10 +256,10 @@ pub async fn update_member(store: &dyn Store, ctx: &Ctx, req: MemberUpdate) -> R
         vs.check("name", v::required_text(n, 200));
     }
     if let Some(p) = req.population {
-        vs.check("population", v::non_negative(p));
+        vs.check("population", v::bounded(p, v::MAX_POPULATION));
     }
     if let Some(w) = req.custom_weight {
-        vs.check("custom_weight", v::non_negative(w));
+        vs.check("custom_weight", v::bounded(w, v::MAX_CUSTOM_WEIGHT));
     }
     vs.finish()?;
     authz::manage_cooperation(&ctx.principal, &req.cooperation_id)?;
@@ -303,11 +303,19 @@ pub async fn remove_member(
     if !m.is_current() {
         return Err(Error::precondition(format!("municipality {code} has already left")));
     }
-    m.left_on = Some(if left_on.is_empty() {
+    let left_on = if left_on.is_empty() {
         today(ctx)
     } else {
         left_on.to_string()
-    });
+    };
+    // ISO dates compare as text.
+    if left_on < m.joined_on {
+        return Err(Error::invalid(
+            "left_on",
+            format!("must not be before the day the member joined ({})", m.joined_on),
+        ));
+    }
+    m.left_on = Some(left_on);
     m.version += 1;
     w.event(member_event("member.removed", &m)).await?;
     w.tx.update_member(&m).await?;

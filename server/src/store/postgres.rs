@@ -50,7 +50,9 @@ impl PgStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
+            // While the database is unreachable a call answers UNAVAILABLE
+            // after this, not after a minute (DESIGN.md §8).
+            .acquire_timeout(Duration::from_secs(3))
             .connect(url)
             .await?;
         // Concurrent first starts of several processes must not race the migrations.
@@ -169,5 +171,17 @@ impl Store for PgStore {
 
     fn engine(&self) -> &'static str {
         "postgres"
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn pool_state(&self) -> super::PoolState {
+        super::PoolState {
+            size: self.pool.size(),
+            idle: self.pool.num_idle() as u32,
+            max: self.pool.options().get_max_connections(),
+        }
     }
 }
