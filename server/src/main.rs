@@ -23,6 +23,12 @@ struct Cli {
 enum Command {
     /// Run the server (the default).
     Serve,
+    /// Write a consistent copy of the SQLite database to FILE, also while a
+    /// server is running on it (PostgreSQL: use pg_dump).
+    Backup {
+        /// Where the copy goes; must not exist yet.
+        file: PathBuf,
+    },
     /// Dev mode only: print a token signed with the local dev key.
     DevToken {
         /// Municipality code the token acts for, e.g. 0101.
@@ -61,6 +67,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             telemetry::init(&config.log_format);
             let app = Application::build(config).await?;
             app.run_until(shutdown_signal()).await?;
+        }
+        Command::Backup { file } => {
+            let url = &config.database_url;
+            anyhow::ensure!(
+                !(url.starts_with("postgres:") || url.starts_with("postgresql:")),
+                "backup copies SQLite databases; for PostgreSQL use pg_dump"
+            );
+            anyhow::ensure!(!file.exists(), "{} exists already", file.display());
+            samprio_server::store::SqliteStore::backup(url, &file)
+                .await
+                .with_context(|| format!("backing up to {}", file.display()))?;
+            println!("{}", file.display());
         }
         Command::DevToken {
             municipality,

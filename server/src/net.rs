@@ -193,6 +193,7 @@ impl Conn {
     fn new(stream: TcpStream, remote: SocketAddr, slot: OwnedSemaphorePermit, limits: Limits) -> Conn {
         let state = Arc::new(ConnState::default());
         state.last_call.store(now_ms(), Ordering::SeqCst);
+        crate::metrics::METRICS.connections.inc();
         Conn {
             stream,
             info: ConnInfo { remote, state },
@@ -231,6 +232,12 @@ impl Conn {
                 .as_mut()
                 .reset(Instant::now() + Duration::from_millis(wait.max(1) as u64));
         }
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        crate::metrics::METRICS.connections.dec();
     }
 }
 

@@ -601,3 +601,66 @@ impl TestApp {
         verify_chain(&self.operator()).await
     }
 }
+
+/// Sends raw bytes as the request message of a method, the way a broken or
+/// hostile client might; the response message is skipped.
+pub async fn raw_call(
+    channel: tonic::transport::Channel,
+    token: &str,
+    path: &str,
+    body: Vec<u8>,
+) -> Result<(), tonic::Status> {
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready()
+        .await
+        .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+    let mut req = tonic::Request::new(body);
+    req.metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse().expect("ascii token"));
+    let path = http::uri::PathAndQuery::try_from(path).expect("a method path");
+    grpc.unary(req, path, RawCodec).await.map(|_| ())
+}
+
+/// Bytes out as they are; whatever comes back is skipped.
+#[derive(Clone, Default)]
+struct RawCodec;
+
+struct RawEncoder;
+struct SkipDecoder;
+
+impl tonic::codec::Codec for RawCodec {
+    type Encode = Vec<u8>;
+    type Decode = ();
+    type Encoder = RawEncoder;
+    type Decoder = SkipDecoder;
+
+    fn encoder(&mut self) -> RawEncoder {
+        RawEncoder
+    }
+
+    fn decoder(&mut self) -> SkipDecoder {
+        SkipDecoder
+    }
+}
+
+impl tonic::codec::Encoder for RawEncoder {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+
+    fn encode(&mut self, item: Vec<u8>, dst: &mut tonic::codec::EncodeBuf<'_>) -> Result<(), tonic::Status> {
+        use bytes::BufMut;
+        dst.put_slice(&item);
+        Ok(())
+    }
+}
+
+impl tonic::codec::Decoder for SkipDecoder {
+    type Item = ();
+    type Error = tonic::Status;
+
+    fn decode(&mut self, buf: &mut tonic::codec::DecodeBuf<'_>) -> Result<Option<()>, tonic::Status> {
+        use bytes::Buf;
+        buf.advance(buf.remaining());
+        Ok(Some(()))
+    }
+}

@@ -299,59 +299,9 @@ e2e!(
     a_member_cannot_leave_before_joining,
 );
 
-/// Sends raw bytes as the request message of a method.
-#[derive(Clone, Default)]
-struct RawCodec;
-
-struct RawEncoder;
-struct EmptyDecoder;
-
-impl tonic::codec::Codec for RawCodec {
-    type Encode = Vec<u8>;
-    type Decode = ();
-    type Encoder = RawEncoder;
-    type Decoder = EmptyDecoder;
-
-    fn encoder(&mut self) -> RawEncoder {
-        RawEncoder
-    }
-
-    fn decoder(&mut self) -> EmptyDecoder {
-        EmptyDecoder
-    }
-}
-
-impl tonic::codec::Encoder for RawEncoder {
-    type Item = Vec<u8>;
-    type Error = tonic::Status;
-
-    fn encode(&mut self, item: Vec<u8>, dst: &mut tonic::codec::EncodeBuf<'_>) -> Result<(), tonic::Status> {
-        use bytes::BufMut;
-        dst.put_slice(&item);
-        Ok(())
-    }
-}
-
-impl tonic::codec::Decoder for EmptyDecoder {
-    type Item = ();
-    type Error = tonic::Status;
-
-    fn decode(&mut self, buf: &mut tonic::codec::DecodeBuf<'_>) -> Result<Option<()>, tonic::Status> {
-        use bytes::Buf;
-        buf.advance(buf.remaining());
-        Ok(Some(()))
-    }
-}
-
 async fn raw_call(app: &TestApp, path: &'static str, body: Vec<u8>) -> tonic::Status {
-    let channel = app.anonymous().channel();
-    let mut grpc = tonic::client::Grpc::new(channel);
-    grpc.ready().await.expect("ready");
-    let mut req = tonic::Request::new(body);
     let token = app.token("0101", &["operator"]);
-    req.metadata_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    grpc.unary(req, http::uri::PathAndQuery::from_static(path), RawCodec)
+    samprio_e2e::raw_call(app.anonymous().channel(), &token, path, body)
         .await
         .expect_err("the call must fail")
 }

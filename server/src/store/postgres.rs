@@ -3,6 +3,7 @@
 //! log stays a single hash chain however many processes append; new events
 //! are announced with NOTIFY, which PostgreSQL delivers only on commit.
 
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -48,12 +49,15 @@ impl_override_tx!(PgTx);
 
 impl PgStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
+        // Notices such as "relation _sqlx_migrations already exists,
+        // skipping" at every start are not worth an operator's attention.
+        let opts = sqlx::postgres::PgConnectOptions::from_str(url)?.options([("client_min_messages", "warning")]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             // While the database is unreachable a call answers UNAVAILABLE
             // after this, not after a minute (DESIGN.md §8).
             .acquire_timeout(Duration::from_secs(3))
-            .connect(url)
+            .connect_with(opts)
             .await?;
         // Concurrent first starts of several processes must not race the migrations.
         let mut conn = pool.acquire().await?;

@@ -82,6 +82,24 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
+    /// Writes a consistent copy of the database at `url` to `target` with
+    /// `VACUUM INTO`, which reads one snapshot: safe while a server writes.
+    pub async fn backup(url: &str, target: &std::path::Path) -> StoreResult<()> {
+        let url = if url.starts_with("sqlite:") {
+            url.to_string()
+        } else {
+            format!("sqlite://{url}")
+        };
+        let opts = SqliteConnectOptions::from_str(&url)?.busy_timeout(Duration::from_secs(3));
+        let mut conn: sqlx::SqliteConnection = sqlx::Connection::connect_with(&opts).await?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(target.to_string_lossy().into_owned())
+            .execute(&mut conn)
+            .await?;
+        sqlx::Connection::close(conn).await?;
+        Ok(())
+    }
+
     /// Caps the database file at `pages` pages on the writer connection, as
     /// a full disk would (tests); a replaced connection has no cap.
     pub async fn set_max_page_count(&self, pages: u64) -> StoreResult<()> {
