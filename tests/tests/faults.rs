@@ -620,6 +620,18 @@ async fn postgres_outage_is_unavailable_and_recovers() {
         acked.push(lead.create_proposal(draft(i)).await.unwrap().into_inner().id);
     }
 
+    let mut watch = app
+        .as_("0147", &["observer"])
+        .audit()
+        .watch(pb::WatchRequest {
+            cooperation_id: COOP.into(),
+            after_seq: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    watch.message().await.unwrap().expect("the history");
+
     proxy.cut();
     let cut_at = Instant::now();
     let s = lead.create_proposal(draft(3)).await.expect_err("the database is gone");
