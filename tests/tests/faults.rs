@@ -453,7 +453,7 @@ async fn a_full_disk_is_unavailable_and_writes_recover_by_themselves() {
     app.seed_default().await;
     let sqlite = app.store.as_any().downcast_ref::<SqliteStore>().expect("SQLite");
     sqlite
-        .set_max_page_count(sqlite.page_count().await.unwrap() + 2)
+        .set_max_page_count(sqlite.page_count().await.unwrap() + 40)
         .await
         .unwrap();
     let mut lead = app.as_("0147", &["digital_lead"]).proposals();
@@ -480,9 +480,10 @@ async fn a_full_disk_is_unavailable_and_writes_recover_by_themselves() {
     }
     let (i, s) = refused.expect("the capped file fills up");
     eprintln!(
-        "full disk: first UNAVAILABLE after {:?} ({} writes acknowledged)",
+        "full disk: first UNAVAILABLE after {:?} ({} writes acknowledged): {}",
         started.elapsed(),
-        acked.len()
+        acked.len(),
+        s.message()
     );
     assert_eq!(s.code(), Code::Unavailable, "{s:?}");
 
