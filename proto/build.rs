@@ -21,11 +21,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     let descriptor = fds.encode_to_vec();
     std::fs::write(out.join("samprio_descriptor.bin"), &descriptor)?;
+    // Type names (`prost::Name`) let the server find each request's descriptor
+    // and check its fields generically; the codec maps decode errors to
+    // INVALID_ARGUMENT (see `codec.rs`).
+    let mut config = tonic_prost_build::Config::new();
+    config.enable_type_names();
     tonic_prost_build::configure()
         .generate_default_stubs(true)
         .compile_well_known_types(true)
         .extern_path(".google.protobuf", "::pbjson_types")
-        .compile_fds(fds)?;
+        .codec_path("crate::codec::Codec")
+        .compile_fds_with_config(fds, config)?;
     // Canonical protobuf JSON (for the CLI's --json and for scripts).
     pbjson_build::Builder::new()
         .register_descriptors(&descriptor)?

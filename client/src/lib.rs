@@ -26,6 +26,8 @@ pub use samprio_proto::v1 as pb;
 pub enum Error {
     #[error("invalid server address {0}")]
     Address(String),
+    #[error("cannot reach samprio-server at {addr}: is it running?")]
+    Unreachable { addr: String },
     #[error("cannot connect to {addr}: {reason}")]
     Connect { addr: String, reason: String },
     #[error(
@@ -53,6 +55,17 @@ impl Interceptor for Bearer {
 
 pub type Authed = InterceptedService<Channel, Bearer>;
 
+/// How the client reaches `addr`: `TCP_NODELAY` (a small request must not
+/// wait 40 ms for a delayed ACK) and HTTP/2 windows that let a list response
+/// of a few hundred KB arrive without pausing for window updates.
+pub fn endpoint(addr: &str) -> Result<Endpoint, Error> {
+    Ok(Endpoint::from_shared(addr.to_string())
+        .map_err(|_| Error::Address(addr.to_string()))?
+        .tcp_nodelay(true)
+        .initial_stream_window_size(1024 * 1024)
+        .initial_connection_window_size(8 * 1024 * 1024))
+}
+
 /// A connection to a samprio server acting under one token. `as_token` gives
 /// a client for another identity over the same connection.
 #[derive(Clone)]
@@ -72,7 +85,7 @@ impl Client {
     /// Like [`Client::connect`]; `https://` addresses trust only the CA
     /// certificates in `ca_pem` (PEM) when given.
     pub async fn connect_with_ca(addr: &str, token: &str, ca_pem: Option<&[u8]>) -> Result<Self, Error> {
-        let mut endpoint = Endpoint::from_shared(addr.to_string()).map_err(|_| Error::Address(addr.to_string()))?;
+        let mut endpoint = endpoint(addr)?;
         let tls = addr.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"));
         if tls {
             let config = match ca_pem {
@@ -89,6 +102,8 @@ impl Client {
             // rustls reading a plain-text HTTP/2 frame where it expects a TLS record.
             if tls && (reason.contains("InvalidContentType") || reason.contains("corrupt message")) {
                 Error::NotTls { addr: addr.to_string() }
+            } else if reason.contains("tcp connect error") {
+                Error::Unreachable { addr: addr.to_string() }
             } else {
                 Error::Connect {
                     addr: addr.to_string(),
@@ -202,4 +217,12 @@ pub fn explain(status: &tonic::Status) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn connections_are_made_without_nagle() {
+        assert!(super::endpoint("http://127.0.0.1:50051").unwrap().get_tcp_nodelay());
+    }
 }

@@ -134,5 +134,8 @@ async fn errors_are_one_clear_line() {
     )
     .await;
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success() && err.contains("cannot connect"), "{err}");
+    assert!(
+        !o.status.success() && err.contains("cannot reach samprio-server at http://127.0.0.1:1: is it running?"),
+        "{err}"
+    );
 }

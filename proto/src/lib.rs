@@ -4,6 +4,8 @@
 
 pub use pbjson_types;
 
+pub mod codec;
+
 pub mod v1 {
     tonic::include_proto!("samprio.v1");
     include!(concat!(env!("OUT_DIR"), "/samprio.v1.serde.rs"));

@@ -25,6 +25,10 @@ pub struct Config {
     pub dev_mode: Option<bool>,
     /// How often open rounds are checked for passed deadlines, in milliseconds.
     pub deadline_poll_ms: u64,
+    /// Where Prometheus metrics are served (`GET /metrics`); none if unset.
+    pub metrics_listen: Option<String>,
+    #[serde(default)]
+    pub limits: LimitsConfig,
     pub auth: AuthConfig,
     /// Serve TLS instead of plain text.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -45,6 +49,37 @@ pub struct TlsConfig {
     pub client_ca_file: Option<PathBuf>,
 }
 
+/// Limits that keep one client from hurting others (DESIGN.md §9).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Open connections at most; more wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// Concurrent calls (HTTP/2 streams) per connection at most.
+    pub max_concurrent_streams: u32,
+    /// A new connection must send its first bytes within this.
+    pub handshake_timeout_ms: u64,
+    /// A connection without a call in flight for this long is closed.
+    pub idle_timeout_ms: u64,
+    /// Largest request message, in bytes; larger is RESOURCE_EXHAUSTED.
+    pub max_message_bytes: usize,
+    /// How long SIGTERM waits for calls in flight before exiting anyway.
+    pub shutdown_grace_ms: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            max_connections: 1024,
+            max_concurrent_streams: 256,
+            handshake_timeout_ms: 10_000,
+            idle_timeout_ms: 300_000,
+            max_message_bytes: 4 * 1024 * 1024,
+            shutdown_grace_ms: 5_000,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -54,6 +89,8 @@ impl Default for Config {
             log_format: "human".into(),
             dev_mode: None,
             deadline_poll_ms: 1000,
+            metrics_listen: None,
+            limits: LimitsConfig::default(),
             auth: AuthConfig {
                 audience: crate::auth::DEFAULT_AUDIENCE.into(),
                 leeway_secs: crate::auth::DEFAULT_LEEWAY_SECS,
@@ -65,13 +102,14 @@ impl Default for Config {
 }
 
 /// Top-level keys that may come from `SAMPRIO_<KEY>`.
-const KEYS: [&str; 6] = [
+const KEYS: [&str; 7] = [
     "listen",
     "database_url",
     "data_dir",
     "log_format",
     "dev_mode",
     "deadline_poll_ms",
+    "metrics_listen",
 ];
 
 impl Config {
@@ -90,7 +128,7 @@ impl Config {
         // SAMPRIO_SERVER and SAMPRIO_TOKEN, test settings) are not its business.
         let own = |k: &figment::value::UncasedStr| {
             let k = k.as_str().to_ascii_lowercase();
-            KEYS.contains(&k.as_str()) || k.starts_with("auth__") || k.starts_with("tls__")
+            KEYS.contains(&k.as_str()) || k.starts_with("auth__") || k.starts_with("tls__") || k.starts_with("limits__")
         };
         f.merge(Env::prefixed("SAMPRIO_").filter(own).split("__"))
             .extract()

@@ -10,6 +10,8 @@ pub mod config;
 pub mod domain;
 pub mod grpc;
 pub mod kitos;
+pub mod metrics;
+pub mod net;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

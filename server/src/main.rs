@@ -23,6 +23,12 @@ struct Cli {
 enum Command {
     /// Run the server (the default).
     Serve,
+    /// Write a consistent copy of the SQLite database to FILE, also while a
+    /// server is running on it (PostgreSQL: use pg_dump).
+    Backup {
+        /// Where the copy goes; must not exist yet.
+        file: PathBuf,
+    },
     /// Dev mode only: print a token signed with the local dev key.
     DevToken {
         /// Municipality code the token acts for, e.g. 0101.
@@ -111,6 +117,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             app.run_until(shutdown_signal()).await?;
         }
+        Command::Backup { file } => {
+            let url = &config.database_url;
+            anyhow::ensure!(
+                !(url.starts_with("postgres:") || url.starts_with("postgresql:")),
+                "backup copies SQLite databases; for PostgreSQL use pg_dump"
+            );
+            anyhow::ensure!(!file.exists(), "{} exists already", file.display());
+            samprio_server::store::SqliteStore::backup(url, &file)
+                .await
+                .with_context(|| format!("backing up to {}", file.display()))?;
+            println!("{}", file.display());
+        }
         Command::DevToken {
             municipality,
             roles,
@@ -121,9 +139,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 config.dev_mode(),
                 "dev-token works only in dev mode (no issuers configured)"
             );
+            samprio_server::domain::validate::municipality_code(&municipality)
+                .map_err(|e| anyhow::anyhow!("--municipality {e}"))?;
             anyhow::ensure!(
-                samprio_server::auth::is_valid_municipality_code(&municipality),
-                "--municipality {municipality:?} is not a municipality code (3-4 digits, e.g. 0101)"
+                (1..=24 * 366).contains(&ttl_hours),
+                "--ttl-hours must be between 1 and 8784 (a year)"
             );
             let keys = dev_keys(&config)?;
             let sub = sub.unwrap_or_else(|| format!("dev-{municipality}"));

@@ -17,10 +17,11 @@ use tokio::net::TcpListener;
 use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 
 use crate::auth::{self, DevKeys, Verifier};
-use crate::config::{Config, TlsConfig};
+use crate::config::{Config, LimitsConfig, TlsConfig};
 use crate::domain::sessions::rounds;
 use crate::domain::write::now_micros;
 use crate::grpc;
+use crate::net;
 use crate::store::{self, Store};
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +48,8 @@ pub enum StartupError {
 pub struct Application {
     listener: TcpListener,
     addr: SocketAddr,
+    metrics: Option<TcpListener>,
+    limits: LimitsConfig,
     store: Arc<dyn Store>,
     verifier: Arc<Verifier>,
     dev: Option<DevKeys>,
@@ -101,10 +104,13 @@ impl Application {
             addr: config.listen.clone(),
             source,
         })?;
+        let metrics = bind_metrics(config.metrics_listen.as_deref()).await?;
         tracing::info!(%addr, engine = store.engine(), dev_mode = dev.is_some(), tls = tls.is_some(), "samprio-server ready");
         Ok(Application {
             listener,
             addr,
+            metrics,
+            limits: config.limits.clone(),
             store,
             verifier,
             dev,
@@ -116,6 +122,11 @@ impl Application {
 
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where `/metrics` is served, if anywhere.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     pub fn store(&self) -> Arc<dyn Store> {
@@ -161,12 +172,21 @@ impl Application {
 
         let key_refreshers = self.key_refreshers;
         let deadlines = tokio::spawn(close_rounds_at_deadline(store.clone(), self.deadline_poll));
+        let probe = tokio::spawn(report_database_health(store.clone(), health_reporter.clone()));
+        let metrics = self.metrics.map(|l| tokio::spawn(serve_metrics(l, store.clone())));
+        let (stopping_tx, stopping) = tokio::sync::watch::channel(false);
+        let shutdown = async move {
+            shutdown.await;
+            let _ = stopping_tx.send(true);
+        };
+        let limits = self.limits.clone();
+        let max_message = limits.max_message_bytes;
         let v = &self.verifier;
-        let mut server = Server::builder();
+        let mut builder = Server::builder();
         if let Some(tls) = self.tls {
-            server = server.tls_config(tls)?;
+            builder = builder.tls_config(tls)?;
         }
-        let result = server
+        let serve = limited(builder, &limits)
             .trace_fn(|req| {
                 tracing::info_span!(
                     "grpc",
@@ -179,40 +199,97 @@ impl Application {
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
             .add_service(auth::Authenticated::new(
-                CooperationServiceServer::new(grpc::cooperation::Cooperations { store: store.clone() }),
+                CooperationServiceServer::new(grpc::cooperation::Cooperations { store: store.clone() })
+                    .max_decoding_message_size(max_message),
                 v.clone(),
             ))
             .add_service(auth::Authenticated::new(
-                ProposalServiceServer::new(grpc::proposal::Proposals { store: store.clone() }),
+                ProposalServiceServer::new(grpc::proposal::Proposals { store: store.clone() })
+                    .max_decoding_message_size(max_message),
                 v.clone(),
             ))
             .add_service(auth::Authenticated::new(
-                SessionServiceServer::new(grpc::session::Sessions { store: store.clone() }),
+                SessionServiceServer::new(grpc::session::Sessions { store: store.clone() })
+                    .max_decoding_message_size(max_message),
                 v.clone(),
             ))
             .add_service(auth::Authenticated::new(
                 PriorityServiceServer::new(grpc::priority::Priorities {
                     store: store.clone(),
                     overviews: Default::default(),
-                }),
+                })
+                .max_decoding_message_size(max_message),
                 v.clone(),
             ))
             .add_service(auth::Authenticated::new(
-                AuditServiceServer::new(grpc::audit::Audit { store: store.clone() }),
+                AuditServiceServer::new(grpc::audit::Audit {
+                    store: store.clone(),
+                    stopping: stopping.clone(),
+                })
+                .max_decoding_message_size(max_message),
                 v.clone(),
             ))
             .add_service(auth::Authenticated::new(
-                RegisterServiceServer::new(grpc::register::Register),
+                RegisterServiceServer::new(grpc::register::Register).max_decoding_message_size(max_message),
                 v.clone(),
             ))
-            .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(self.listener), shutdown)
-            .await;
+            .serve_with_incoming_shutdown(net::incoming(self.listener, connection_limits(&limits)), shutdown);
+        let result = with_grace(serve, stopping, Duration::from_millis(limits.shutdown_grace_ms)).await;
         deadlines.abort();
+        probe.abort();
+        if let Some(m) = metrics {
+            m.abort();
+        }
         for task in &key_refreshers {
             task.abort();
         }
         tracing::info!("samprio-server stopped");
         Ok(result?)
+    }
+}
+
+/// Health says NOT_SERVING while the database is unreachable (DESIGN.md §9):
+/// a light read every second decides.
+async fn report_database_health(store: Arc<dyn Store>, reporter: tonic_health::server::HealthReporter) {
+    let mut serving = true;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let probe = async {
+            let mut tx = store.begin_read().await?;
+            tx.last_event().await
+        };
+        let ok = match tokio::time::timeout(Duration::from_secs(5), probe).await {
+            Ok(Ok(_)) => true,
+            Ok(Err(e)) if e.is_unavailable() => false,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "health probe failed");
+                true
+            }
+            Err(_) => false,
+        };
+        if ok == serving {
+            continue;
+        }
+        serving = ok;
+        let status = if ok {
+            tracing::info!("database reachable again: SERVING");
+            tonic_health::ServingStatus::Serving
+        } else {
+            tracing::error!("database unreachable: NOT_SERVING");
+            tonic_health::ServingStatus::NotServing
+        };
+        for name in [
+            "",
+            "samprio.v1.CooperationService",
+            "samprio.v1.ProposalService",
+            "samprio.v1.SessionService",
+            "samprio.v1.PriorityService",
+            "samprio.v1.AuditService",
+        ] {
+            reporter.set_service_status(name, status).await;
+        }
     }
 }
 
@@ -259,6 +336,68 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     s
+}
+
+/// The server's connection and stream limits, and HTTP/2 windows large
+/// enough that a list response (a page of 100 proposals is ~25 KB, the
+/// effective list more) is sent without waiting for a window update.
+fn limited(
+    server: Server,
+    limits: &LimitsConfig,
+) -> Server<tower::layer::util::Stack<grpc::calls::CallsLayer, tower::layer::util::Identity>> {
+    server
+        .max_concurrent_streams(limits.max_concurrent_streams)
+        .initial_stream_window_size(1024 * 1024)
+        .initial_connection_window_size(8 * 1024 * 1024)
+        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .http2_keepalive_timeout(Some(Duration::from_secs(20)))
+        .layer(grpc::calls::CallsLayer)
+}
+
+fn connection_limits(limits: &LimitsConfig) -> net::Limits {
+    net::Limits {
+        max_connections: limits.max_connections,
+        handshake_timeout: Duration::from_millis(limits.handshake_timeout_ms),
+        idle_timeout: Duration::from_millis(limits.idle_timeout_ms),
+    }
+}
+
+/// Runs the server; once shutdown has begun (`stopping`), waits at most
+/// `grace` for open calls before returning anyway.
+async fn with_grace<E>(
+    serve: impl Future<Output = Result<(), E>>,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+    grace: Duration,
+) -> Result<(), E> {
+    let deadline = async move {
+        let _ = stopping.wait_for(|s| *s).await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        r = serve => r,
+        _ = deadline => {
+            tracing::warn!(grace_ms = grace.as_millis() as u64, "calls still open after the grace period; stopping anyway");
+            Ok(())
+        }
+    }
+}
+
+async fn bind_metrics(addr: Option<&str>) -> Result<Option<TcpListener>, StartupError> {
+    let Some(addr) = addr else { return Ok(None) };
+    let listener = TcpListener::bind(addr).await.map_err(|source| StartupError::Listen {
+        addr: addr.to_string(),
+        source,
+    })?;
+    if let Ok(a) = listener.local_addr() {
+        tracing::info!(addr = %a, "metrics at /metrics");
+    }
+    Ok(Some(listener))
+}
+
+async fn serve_metrics(listener: TcpListener, store: Arc<dyn Store>) {
+    if let Err(e) = axum::serve(listener, crate::metrics::router(store)).await {
+        tracing::error!(error = %e, "metrics server failed");
+    }
 }
 
 /// A database URL without its password, for messages.

@@ -58,6 +58,8 @@ pub fn ed25519_key() -> TestKey {
 
 pub struct TestApp {
     pub addr: String,
+    /// Where `/metrics` is served, when the configuration asks for it.
+    pub metrics_addr: Option<std::net::SocketAddr>,
     pub database_url: String,
     pub engine: Engine,
     pub store: Arc<dyn Store>,
@@ -179,6 +181,7 @@ impl TestApp {
             Some(_) => format!("https://localhost:{}", app.local_addr().port()),
             None => format!("http://{}", app.local_addr()),
         };
+        let metrics_addr = app.metrics_addr();
         let store = app.store();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -195,6 +198,7 @@ impl TestApp {
             TokenMinter::new(ISSUER_B, AUDIENCE, Algorithm::EdDSA, key_b.private_pem.as_bytes(), None).expect("minter");
         TestApp {
             addr,
+            metrics_addr,
             database_url,
             engine,
             store,
@@ -533,6 +537,30 @@ impl ServerProcess {
         ServerProcess { child, addr }
     }
 
+    /// Asks the process to stop (SIGTERM), as an operator or orchestrator does.
+    pub fn terminate(&self) {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// Waits up to `limit` for the process to exit; its status, or `None` if
+    /// it is still running.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let until = std::time::Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            if std::time::Instant::now() > until {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Kills the process abruptly (SIGKILL), as a crash would.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
@@ -586,5 +614,68 @@ impl TestApp {
     /// VerifyChain as the operator.
     pub async fn verify_chain(&self) -> pb::VerifyChainResponse {
         verify_chain(&self.operator()).await
+    }
+}
+
+/// Sends raw bytes as the request message of a method, the way a broken or
+/// hostile client might; the response message is skipped.
+pub async fn raw_call(
+    channel: tonic::transport::Channel,
+    token: &str,
+    path: &str,
+    body: Vec<u8>,
+) -> Result<(), tonic::Status> {
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready()
+        .await
+        .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+    let mut req = tonic::Request::new(body);
+    req.metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse().expect("ascii token"));
+    let path = http::uri::PathAndQuery::try_from(path).expect("a method path");
+    grpc.unary(req, path, RawCodec).await.map(|_| ())
+}
+
+/// Bytes out as they are; whatever comes back is skipped.
+#[derive(Clone, Default)]
+struct RawCodec;
+
+struct RawEncoder;
+struct SkipDecoder;
+
+impl tonic::codec::Codec for RawCodec {
+    type Encode = Vec<u8>;
+    type Decode = ();
+    type Encoder = RawEncoder;
+    type Decoder = SkipDecoder;
+
+    fn encoder(&mut self) -> RawEncoder {
+        RawEncoder
+    }
+
+    fn decoder(&mut self) -> SkipDecoder {
+        SkipDecoder
+    }
+}
+
+impl tonic::codec::Encoder for RawEncoder {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+
+    fn encode(&mut self, item: Vec<u8>, dst: &mut tonic::codec::EncodeBuf<'_>) -> Result<(), tonic::Status> {
+        use bytes::BufMut;
+        dst.put_slice(&item);
+        Ok(())
+    }
+}
+
+impl tonic::codec::Decoder for SkipDecoder {
+    type Item = ();
+    type Error = tonic::Status;
+
+    fn decode(&mut self, buf: &mut tonic::codec::DecodeBuf<'_>) -> Result<Option<()>, tonic::Status> {
+        use bytes::Buf;
+        buf.advance(buf.remaining());
+        Ok(Some(()))
     }
 }

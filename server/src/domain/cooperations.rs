@@ -245,13 +245,13 @@ pub async fn add_member(store: &dyn Store, ctx: &Ctx, req: NewMember) -> Result<
         Some(_) => vs.check("name", v::max_len(&req.name, 200)),
     }
     if let Some(p) = req.population {
-        vs.check("population", v::non_negative(p));
+        vs.check("population", v::bounded(p, v::MAX_POPULATION));
     }
     if req.population.is_some() && !req.population_date.is_empty() {
         vs.check("population_date", v::iso_date(&req.population_date));
     }
     if let Some(w) = req.custom_weight {
-        vs.check("custom_weight", v::non_negative(w));
+        vs.check("custom_weight", v::bounded(w, v::MAX_CUSTOM_WEIGHT));
     }
     if !req.joined_on.is_empty() {
         vs.check("joined_on", v::iso_date(&req.joined_on));
@@ -331,7 +331,7 @@ pub async fn update_member(store: &dyn Store, ctx: &Ctx, req: MemberUpdate) -> R
         vs.check("name", v::required_text(n, 200));
     }
     if let Some(p) = req.population {
-        vs.check("population", v::non_negative(p));
+        vs.check("population", v::bounded(p, v::MAX_POPULATION));
     }
     if !req.population_date.is_empty() {
         vs.check("population_date", v::iso_date(&req.population_date));
@@ -340,7 +340,7 @@ pub async fn update_member(store: &dyn Store, ctx: &Ctx, req: MemberUpdate) -> R
         }
     }
     if let Some(w) = req.custom_weight {
-        vs.check("custom_weight", v::non_negative(w));
+        vs.check("custom_weight", v::bounded(w, v::MAX_CUSTOM_WEIGHT));
     }
     vs.finish()?;
     authz::manage_cooperation(&ctx.principal, &req.cooperation_id)?;
@@ -386,11 +386,19 @@ pub async fn remove_member(
     if !m.is_current() {
         return Err(Error::precondition(format!("municipality {code} has already left")));
     }
-    m.left_on = Some(if left_on.is_empty() {
+    let left_on = if left_on.is_empty() {
         today(ctx.now)
     } else {
         left_on.to_string()
-    });
+    };
+    // ISO dates compare as text.
+    if left_on < m.joined_on {
+        return Err(Error::invalid(
+            "left_on",
+            format!("must not be before the day the member joined ({})", m.joined_on),
+        ));
+    }
+    m.left_on = Some(left_on);
     m.version += 1;
     w.event(member_event("member.removed", &m)?).await?;
     w.tx.update_member(&m).await?;

@@ -17,8 +17,14 @@ pub fn validate_content(c: &ProposalContent) -> Result<()> {
     let mut vs = Violations::default();
     vs.check("content.title", v::required_text(&c.title, 200));
     vs.check("content.summary", v::max_len(&c.summary, 10_000));
-    vs.check("content.one_time_cost_dkk", v::non_negative(c.one_time_cost_dkk));
-    vs.check("content.yearly_cost_dkk", v::non_negative(c.yearly_cost_dkk));
+    vs.check(
+        "content.one_time_cost_dkk",
+        v::bounded(c.one_time_cost_dkk, v::MAX_COST_DKK),
+    );
+    vs.check(
+        "content.yearly_cost_dkk",
+        v::bounded(c.yearly_cost_dkk, v::MAX_COST_DKK),
+    );
     if c.linked_systems.len() > MAX_LINKED_SYSTEMS {
         vs.add(
             "content.linked_systems",

@@ -4,11 +4,42 @@
 pub type Check = Result<(), String>;
 
 pub fn required_text(value: &str, max_chars: usize) -> Check {
-    let trimmed = value.trim();
-    if trimmed.is_empty() {
-        return Err("is required".into());
+    if value.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
+        return Err(if value.is_empty() {
+            "is required".into()
+        } else {
+            "is required and must contain visible characters".into()
+        });
     }
     max_len(value, max_chars)
+}
+
+/// Characters that take no room on screen: format characters (zero-width
+/// spaces and joiners, soft hyphen, bidirectional marks, tags, the byte-order
+/// mark) and fillers that render blank. A title of only these looks empty.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{2800}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
 }
 
 pub fn max_len(value: &str, max_chars: usize) -> Check {
@@ -80,6 +111,25 @@ pub fn non_negative(value: i64) -> Check {
     }
 }
 
+/// Largest population a member may have: far above any municipality's, and
+/// low enough that the weights of every possible member, times any score or
+/// rank a ballot can give, sum without overflow.
+pub const MAX_POPULATION: i64 = 100_000_000;
+/// Largest custom weight of a member (same reasoning as [`MAX_POPULATION`]).
+pub const MAX_CUSTOM_WEIGHT: i64 = 100_000_000;
+/// Largest cost of a proposal in DKK (one trillion): the costs of any number
+/// of proposals a session can hold sum without overflow.
+pub const MAX_COST_DKK: i64 = 1_000_000_000_000;
+
+/// A number that reaches sums: between 0 and `max`.
+pub fn bounded(value: i64, max: i64) -> Check {
+    non_negative(value)?;
+    if value > max {
+        return Err(format!("must be at most {max}"));
+    }
+    Ok(())
+}
+
 pub fn basis_points(value: u32) -> Check {
     if value > 10_000 {
         Err("must be between 0 and 10000 basis points".into())
@@ -129,5 +179,14 @@ mod tests {
         assert!(iso_date("2026-02-30").is_err());
         assert!(iso_date("2026-02-28").is_ok());
         assert!(basis_points(10_001).is_err());
+        assert!(bounded(MAX_POPULATION + 1, MAX_POPULATION).is_err());
+        assert!(bounded(MAX_POPULATION, MAX_POPULATION).is_ok());
+    }
+
+    #[test]
+    fn invisible_text_is_empty() {
+        assert!(required_text("\u{200B}\u{200D}\u{FEFF} \u{2060}", 10).is_err());
+        assert!(required_text("\u{E0041}\u{3164}", 10).is_err());
+        assert!(required_text("A\u{200D}B", 10).is_ok());
     }
 }

@@ -13,6 +13,10 @@ use crate::store::Store;
 
 pub struct Audit {
     pub store: Arc<dyn Store>,
+    /// Turns true when the server begins to shut down: open Watch streams
+    /// then end with UNAVAILABLE, so clients resume from their last sequence
+    /// elsewhere (or after the restart), and the process can exit.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 type R<T> = Result<Response<T>, Status>;
@@ -53,12 +57,48 @@ impl AuditService for Audit {
     async fn watch(&self, req: Request<pb::WatchRequest>) -> R<WatchStream> {
         let ctx = ctx(&req, "")?;
         let r = req.into_inner();
-        let events = ops::watch(self.store.clone(), ctx, r.cooperation_id, r.after_seq as i64)
+        // The edge checks (`ctx`) refuse an after_seq above i64::MAX.
+        let after_seq = i64::try_from(r.after_seq).unwrap_or(i64::MAX);
+        let events = ops::watch(self.store.clone(), ctx, r.cooperation_id, after_seq)
             .await
             .map_err(status)?;
         let stream = futures::StreamExt::map(events, |item: crate::domain::Result<(Event, bool)>| {
             item.map(|(e, red)| convert::event(e, red)).map_err(status)
         });
-        Ok(Response::new(Box::pin(stream)))
+        let mut stopping = self.stopping.clone();
+        Ok(Response::new(Box::pin(UntilShutdown {
+            inner: Box::pin(stream),
+            stop: Box::pin(async move {
+                let _ = stopping.wait_for(|s| *s).await;
+            }),
+            done: false,
+            _watcher: crate::metrics::WatcherGuard::new(),
+        })))
+    }
+}
+
+/// A Watch stream that ends with UNAVAILABLE when the server shuts down.
+struct UntilShutdown {
+    inner: WatchStream,
+    stop: Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
+    done: bool,
+    _watcher: crate::metrics::WatcherGuard,
+}
+
+impl Stream for UntilShutdown {
+    type Item = Result<pb::Event, Status>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        if self.done {
+            return Poll::Ready(None);
+        }
+        if self.stop.as_mut().poll(cx).is_ready() {
+            self.done = true;
+            return Poll::Ready(Some(Err(Status::unavailable(
+                "the server is shutting down; watch again from the last sequence you received",
+            ))));
+        }
+        self.inner.as_mut().poll_next(cx)
     }
 }

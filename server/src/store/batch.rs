@@ -11,6 +11,8 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use std::time::{Duration, Instant};
+
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 use tracing::Instrument;
 
@@ -21,7 +23,9 @@ use super::{StoreError, StoreResult, StoreTx};
 /// Most mutations that share one commit.
 const MAX_BATCH: usize = 256;
 
-type Ack = oneshot::Sender<Result<(), String>>;
+/// A slot's outcome: the commit's error, and whether it was the database
+/// being unavailable (so the slot can answer UNAVAILABLE, not INTERNAL).
+type Ack = oneshot::Sender<Result<(), (bool, String)>>;
 
 #[derive(Default)]
 struct Batch {
@@ -48,7 +52,14 @@ pub(super) trait BeginWrite: Send + Sync {
 pub struct WriteQueue {
     batch: Arc<Mutex<Batch>>,
     waiting: Arc<AtomicUsize>,
+    /// When beginning a transaction last failed because the database was
+    /// unavailable: for a moment after, writes fail at once instead of each
+    /// queueing for its own connection timeout.
+    down_since: Arc<std::sync::Mutex<Option<(Instant, String)>>>,
 }
+
+/// How long one failure to reach the database answers for later writes.
+const FAIL_FAST_FOR: Duration = Duration::from_secs(1);
 
 /// Counts a mutation as waiting for the batch until it gets its slot (or is
 /// cancelled while waiting).
@@ -108,7 +119,16 @@ impl WriteQueue {
             .await;
         waiting.served = true;
         drop(waiting);
+        if batch.tx.is_none()
+            && let Some((at, e)) = &*self.down_since.lock().expect("not poisoned")
+            && at.elapsed() < FAIL_FAST_FOR
+        {
+            return Err(StoreError::Unavailable(e.clone()));
+        }
         if let Err(e) = prepare(&mut batch, engine).await {
+            if e.is_unavailable() {
+                *self.down_since.lock().expect("not poisoned") = Some((Instant::now(), e.to_string()));
+            }
             abort(&mut batch, &e);
             return Err(e);
         }
@@ -147,7 +167,13 @@ async fn flush(batch: &mut Batch) -> StoreResult<()> {
         Some(tx) => tx.commit().await,
         None => Ok(()),
     };
-    let shared = result.as_ref().map(|_| ()).map_err(|e| e.to_string());
+    let shared = result
+        .as_ref()
+        .map(|_| ())
+        .map_err(|e| (e.is_unavailable(), e.to_string()));
+    if result.is_ok() && batch.members > 0 {
+        crate::metrics::METRICS.batch_size.observe(batch.members as f64);
+    }
     batch.members = 0;
     for ack in batch.acks.drain(..) {
         let _ = ack.send(shared.clone());
@@ -162,7 +188,10 @@ fn abort(batch: &mut Batch, e: &StoreError) {
     batch.abandoned = false;
     batch.members = 0;
     for ack in batch.acks.drain(..) {
-        let _ = ack.send(Err(format!("the batch this write was part of failed: {e}")));
+        let _ = ack.send(Err((
+            e.is_unavailable(),
+            format!("the batch this write was part of failed: {e}"),
+        )));
     }
 }
 
@@ -196,7 +225,8 @@ impl WriteSlot {
         drop(batch);
         match done.instrument(tracing::debug_span!("write_batch_commit_wait")).await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(StoreError::Commit(e)),
+            Ok(Err((true, e))) => Err(StoreError::Unavailable(e)),
+            Ok(Err((false, e))) => Err(StoreError::Commit(e)),
             Err(_) => Err(StoreError::Commit("the batch was dropped before it committed".into())),
         }
     }

@@ -47,12 +47,19 @@ pub enum StoreError {
     Database(sqlx::Error),
     #[error("commit failed: {0}")]
     Commit(String),
+    /// The database cannot take the request now: unreachable, busy past the
+    /// busy timeout, or out of disk. The same request may succeed later.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
+        if is_unavailable(&e) {
+            return StoreError::Unavailable(e.to_string());
+        }
         if let sqlx::Error::Database(db) = &e {
             let name = db.constraint().unwrap_or_default().to_string();
             match db.kind() {
@@ -73,6 +80,34 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// Errors that say the database cannot serve now rather than that the
+/// request or the server is wrong.
+fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+        sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            // SQLite (primary result code of an extended one): BUSY, LOCKED,
+            // IOERR, FULL, CANTOPEN.
+            if let Ok(n) = code.parse::<i64>() {
+                return matches!(n & 0xff, 5 | 6 | 10 | 13 | 14);
+            }
+            // PostgreSQL SQLSTATE: connection exceptions, insufficient
+            // resources (disk full, too many connections), operator
+            // intervention (shutdown, cannot connect now).
+            code.starts_with("08") || code.starts_with("53") || code.starts_with("57P")
+        }
+        _ => false,
+    }
+}
+
+impl StoreError {
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
+}
+
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// A page of records keyed by their sequence number.
@@ -90,6 +125,21 @@ pub trait Store: Send + Sync + 'static {
     /// events are committed by this process or (PostgreSQL) by any process.
     fn subscribe(&self) -> tokio::sync::watch::Receiver<i64>;
     fn engine(&self) -> &'static str;
+    /// Connections of the pool(s), for the metrics.
+    fn pool_state(&self) -> PoolState;
+    /// The concrete store, for tests that reach below the trait.
+    fn as_any(&self) -> &dyn std::any::Any;
+}
+
+/// Connections of a store's pool(s).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PoolState {
+    /// Open connections.
+    pub size: u32,
+    /// Open and not in use.
+    pub idle: u32,
+    /// The most the pool(s) may open.
+    pub max: u32,
 }
 
 /// A transaction: the event log here, each aggregate in its own trait, all

@@ -3,6 +3,7 @@
 //! log stays a single hash chain however many processes append; new events
 //! are announced with NOTIFY, which PostgreSQL delivers only on commit.
 
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,10 +28,15 @@ pub struct PgStore {
 
 impl PgStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
+        // Notices such as "relation _sqlx_migrations already exists,
+        // skipping" at every start are not worth an operator's attention.
+        let opts = sqlx::postgres::PgConnectOptions::from_str(url)?.options([("client_min_messages", "warning")]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
+            // While the database is unreachable a call answers UNAVAILABLE
+            // after this, not after a minute (DESIGN.md §8).
+            .acquire_timeout(Duration::from_secs(3))
+            .connect_with(opts)
             .await?;
         // Concurrent first starts of several processes must not race the migrations.
         let mut conn = pool.acquire().await?;
@@ -141,5 +147,17 @@ impl Store for PgStore {
 
     fn engine(&self) -> &'static str {
         "postgres"
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn pool_state(&self) -> super::PoolState {
+        super::PoolState {
+            size: self.pool.size(),
+            idle: self.pool.num_idle() as u32,
+            max: self.pool.options().get_max_connections(),
+        }
     }
 }

@@ -36,10 +36,17 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(10))
+            // Another process holding the file: wait this long, then answer
+            // UNAVAILABLE (retry later) rather than queue for a minute.
+            .busy_timeout(Duration::from_secs(3))
             .foreign_keys(true);
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            // A commit that failed (a full disk) can leave sqlx counting a
+            // transaction SQLite has already rolled back, and every later
+            // BEGIN then fails: such a connection is replaced, not reused, so
+            // writes recover by themselves once the disk has room.
+            .before_acquire(|conn, _| Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) }))
             .connect_with(opts.clone())
             .await?;
         sqlx::migrate!("../migrations/sqlite").run(&writer).await?;
@@ -56,6 +63,41 @@ impl SqliteStore {
             committed: Arc::new(watch::Sender::new(last)),
             queue: Default::default(),
         })
+    }
+}
+
+impl SqliteStore {
+    /// Writes a consistent copy of the database at `url` to `target` with
+    /// `VACUUM INTO`, which reads one snapshot: safe while a server writes.
+    pub async fn backup(url: &str, target: &std::path::Path) -> StoreResult<()> {
+        let url = if url.starts_with("sqlite:") {
+            url.to_string()
+        } else {
+            format!("sqlite://{url}")
+        };
+        let opts = SqliteConnectOptions::from_str(&url)?.busy_timeout(Duration::from_secs(3));
+        let mut conn: sqlx::SqliteConnection = sqlx::Connection::connect_with(&opts).await?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(target.to_string_lossy().into_owned())
+            .execute(&mut conn)
+            .await?;
+        sqlx::Connection::close(conn).await?;
+        Ok(())
+    }
+
+    /// Caps the database file at `pages` pages on the writer connection, as
+    /// a full disk would (tests); a replaced connection has no cap.
+    pub async fn set_max_page_count(&self, pages: u64) -> StoreResult<()> {
+        sqlx::query(&format!("PRAGMA max_page_count = {pages}"))
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// Pages the database file has now.
+    pub async fn page_count(&self) -> StoreResult<u64> {
+        let (n,): (i64,) = sqlx::query_as("PRAGMA page_count").fetch_one(&self.writer).await?;
+        Ok(n as u64)
     }
 }
 
@@ -84,5 +126,18 @@ impl Store for SqliteStore {
 
     fn engine(&self) -> &'static str {
         "sqlite"
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn pool_state(&self) -> super::PoolState {
+        let pools = [&self.writer, &self.reader];
+        super::PoolState {
+            size: pools.iter().map(|p| p.size()).sum(),
+            idle: pools.iter().map(|p| p.num_idle() as u32).sum(),
+            max: pools.iter().map(|p| p.options().get_max_connections()).sum(),
+        }
     }
 }
