@@ -22,6 +22,7 @@ use crate::domain::sessions::rounds;
 use crate::domain::write::now_micros;
 use crate::grpc;
 use crate::store::{self, Store};
+use crate::web;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -35,6 +36,8 @@ pub enum StartupError {
     Reflection(#[from] tonic_reflection::server::Error),
     #[error("server: {0}")]
     Serve(#[from] tonic::transport::Error),
+    #[error("web console: {0}")]
+    Web(std::io::Error),
 }
 
 pub struct Application {
@@ -42,8 +45,10 @@ pub struct Application {
     addr: SocketAddr,
     store: Arc<dyn Store>,
     verifier: Arc<Verifier>,
-    dev: Option<DevKeys>,
+    dev: Option<Arc<DevKeys>>,
     deadline_poll: Duration,
+    web_listener: TcpListener,
+    web_addr: SocketAddr,
 }
 
 impl Application {
@@ -53,15 +58,15 @@ impl Application {
                 path: config.data_dir.clone(),
                 reason: e.to_string(),
             })?;
-            Some(DevKeys::load_or_create(
+            Some(Arc::new(DevKeys::load_or_create(
                 &config.data_dir,
                 &config.auth.audience,
                 vec![],
-            )?)
+            )?))
         } else {
             None
         };
-        let verifier = Arc::new(Verifier::from_config_with_dev(&config.auth, dev.as_ref())?);
+        let verifier = Arc::new(Verifier::from_config_with_dev(&config.auth, dev.as_deref())?);
         let store = store::connect(&config.database_url)
             .await
             .map_err(|source| StartupError::Store {
@@ -78,7 +83,14 @@ impl Application {
             addr: config.listen.clone(),
             source,
         })?;
+        let web_listen = |source| StartupError::Listen {
+            addr: config.web_listen.clone(),
+            source,
+        };
+        let web_listener = TcpListener::bind(&config.web_listen).await.map_err(web_listen)?;
+        let web_addr = web_listener.local_addr().map_err(web_listen)?;
         tracing::info!(%addr, engine = store.engine(), dev_mode = dev.is_some(), "samprio-server ready");
+        tracing::info!("web console at http://{web_addr}/");
         Ok(Application {
             listener,
             addr,
@@ -86,11 +98,18 @@ impl Application {
             verifier,
             dev,
             deadline_poll: Duration::from_millis(config.deadline_poll_ms.max(1)),
+            web_listener,
+            web_addr,
         })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where the web console listens.
+    pub fn web_addr(&self) -> SocketAddr {
+        self.web_addr
     }
 
     pub fn store(&self) -> Arc<dyn Store> {
@@ -99,7 +118,7 @@ impl Application {
 
     /// The dev-mode token minter, when dev mode is on.
     pub fn dev_keys(&self) -> Option<&DevKeys> {
-        self.dev.as_ref()
+        self.dev.as_deref()
     }
 
     /// Serves until `shutdown` resolves, then drains in-flight calls.
@@ -133,6 +152,32 @@ impl Application {
             .build_v1alpha()?;
 
         let deadlines = tokio::spawn(close_rounds_at_deadline(store.clone(), self.deadline_poll));
+        // One shutdown for both front doors.
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let until_stopped = move || {
+            let mut stopped = stopped.clone();
+            async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            }
+        };
+        let shutdown = {
+            let grpc_stopped = until_stopped();
+            async move {
+                shutdown.await;
+                let _ = stop.send(true);
+                grpc_stopped.await;
+            }
+        };
+        let console = web::Web {
+            store: store.clone(),
+            verifier: self.verifier.clone(),
+            sign_in: match &self.dev {
+                Some(keys) => web::SignIn::Dev(keys.clone()),
+                None => web::SignIn::Unavailable,
+            },
+            secure_cookies: false,
+        };
+        let web_server = tokio::spawn(web::serve(self.web_listener, console, until_stopped()));
         let v = &self.verifier;
         let result = Server::builder()
             .trace_fn(|req| {
@@ -172,8 +217,13 @@ impl Application {
             .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(self.listener), shutdown)
             .await;
         deadlines.abort();
+        let web_result = web_server.await;
         tracing::info!("samprio-server stopped");
-        Ok(result?)
+        result?;
+        match web_result {
+            Ok(r) => r.map_err(StartupError::Web),
+            Err(join) => Err(StartupError::Web(std::io::Error::other(join))),
+        }
     }
 }
 

@@ -18,6 +18,9 @@ use samprio_server::startup::Application;
 use samprio_server::store::Store;
 use tokio::sync::oneshot;
 
+pub mod browser;
+pub mod http;
+
 pub use samprio_client;
 pub use samprio_server;
 
@@ -55,6 +58,8 @@ pub fn ed25519_key() -> TestKey {
 
 pub struct TestApp {
     pub addr: String,
+    /// The web console's base URL, e.g. `http://127.0.0.1:43210`.
+    pub web: String,
     pub database_url: String,
     pub engine: Engine,
     pub store: Arc<dyn Store>,
@@ -136,6 +141,7 @@ impl TestApp {
         let key_b = ed25519_key();
         let mut config = Config {
             listen: "127.0.0.1:0".into(),
+            web_listen: "127.0.0.1:0".into(),
             database_url: database_url.clone(),
             data_dir: dir.path().to_path_buf(),
             dev_mode: Some(false),
@@ -167,6 +173,7 @@ impl TestApp {
         tweak(&mut config);
         let app = Application::build(config).await.expect("server starts");
         let addr = format!("http://{}", app.local_addr());
+        let web = format!("http://{}", app.web_addr());
         let store = app.store();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -183,6 +190,7 @@ impl TestApp {
             TokenMinter::new(ISSUER_B, AUDIENCE, Algorithm::EdDSA, key_b.private_pem.as_bytes(), None).expect("minter");
         TestApp {
             addr,
+            web,
             database_url,
             engine,
             store,
