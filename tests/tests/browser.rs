@@ -137,3 +137,89 @@ async fn a_digital_lead_drafts_edits_and_submits_a_proposal() {
     assert!(tab.path().await.starts_with("/login"));
     tab.close().await;
 }
+
+/// Screenshots for the README, when `SAMPRIO_SCREENSHOTS` names a directory
+/// (`SAMPRIO_SCREENSHOTS=docs cargo test -p samprio-e2e --test browser`).
+fn screenshot_dir() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("SAMPRIO_SCREENSHOTS")?;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(dir);
+    std::fs::create_dir_all(&dir).ok()?;
+    Some(dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chair_runs_a_session_that_two_municipalities_attend() {
+    let Some(browser) = Browser::start() else { return };
+    let app = dev_app().await;
+    let first = app
+        .submitted_proposal("0147", "Fælles ESDH-løsning", 2_500_000, false)
+        .await;
+    let second = app
+        .submitted_proposal("0151", "AI-assistent til borgerservice", 900_000, true)
+        .await;
+
+    let chair = browser.tab(&app.web).await;
+    chair.sign_in("Karen Formand", "0101", &["board"], Some(COOP)).await;
+    chair.goto(&format!("/c/{COOP}")).await;
+    chair.go(&format!("a[href='/c/{COOP}/sessions/new']")).await;
+    chair.assert_accessible("new session").await;
+    chair.fill("#title", "Styregruppemøde december").await;
+    chair.go("main form[method=post] button[type=submit]").await;
+    assert_eq!(chair.text("h1").await, "Styregruppemøde december");
+    let agenda = chair.text("#agenda-heading + ol").await;
+    assert!(
+        agenda.contains("Fælles ESDH-løsning") && agenda.contains("AI-assistent"),
+        "{agenda}"
+    );
+    let session = chair.path().await;
+    chair.go("form[action$='/open'] button").await;
+    assert_eq!(chair.text(".badge").await, "I gang");
+    chair.go("form[action$='/check-in'] button").await;
+
+    // A board from another municipality, in its own browser.
+    let board = browser.tab(&app.web).await;
+    board.sign_in("Bo Bestyrelse", "0147", &["board"], None).await;
+    board.goto(&session).await;
+    assert!(
+        !board.exists("form[action$='/open']").await,
+        "only the chair opens and closes"
+    );
+    assert!(!board.exists("form[action$='/close']").await);
+    board.go("form[action$='/check-in'] button").await;
+    assert!(!board.exists("form[action$='/check-in']").await, "checked in once");
+    board.assert_accessible("session as a member").await;
+
+    chair.goto(&session).await;
+    assert_eq!(chair.text("#attendance-count").await, "2 af 5 til stede");
+    let attendance = chair.text("#attendance-heading ~ table").await;
+    assert!(
+        attendance.contains("Frederiksberg") && attendance.contains("Ikke mødt"),
+        "{attendance}"
+    );
+    chair.assert_accessible("session as the chair").await;
+    if let Some(dir) = screenshot_dir() {
+        chair.screenshot(&dir.join("console-session.png")).await;
+    }
+
+    chair.go("form[action$='/close'] button").await;
+    assert_eq!(chair.text(".badge").await, "Afsluttet");
+    assert!(!chair.exists("form[action$='/close']").await);
+
+    // The cooperation's home lists the session; the proposals stay linked.
+    chair.goto(&format!("/c/{COOP}")).await;
+    assert!(
+        chair
+            .text("#sessions-heading ~ table")
+            .await
+            .contains("Styregruppemøde december")
+    );
+    chair.assert_accessible("cooperation home with a session").await;
+    if let Some(dir) = screenshot_dir() {
+        chair.screenshot(&dir.join("console-cooperation.png")).await;
+        chair.goto(&format!("/proposals/{}", second.id)).await;
+        chair.screenshot(&dir.join("console-proposal.png")).await;
+    }
+    let _ = first;
+    board.close().await;
+    chair.close().await;
+}

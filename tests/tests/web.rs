@@ -271,3 +271,80 @@ e2e!(
     an_observer_sees_no_buttons_and_is_refused,
     a_concurrent_edit_gives_the_etag_message,
 );
+
+async fn the_chair_schedules_opens_and_closes_a_session(app: TestApp) {
+    app.seed_default().await;
+    let p = app.submitted_proposal("0147", "Fælles ESDH", 1_000_000, false).await;
+    let chair = session(&app.token("0101", &[&format!("chair:{COOP}")]));
+    let form = http::get(&app.web, &format!("/c/{COOP}/sessions/new"), Some(&chair)).await;
+    assert_eq!(form.status, 200);
+    assert!(
+        form.body.contains("Fælles ESDH"),
+        "submitted proposals offered for the agenda"
+    );
+    let csrf = hidden(&form.body, "csrf").unwrap();
+
+    // A member without the chair role may not schedule one.
+    let member = session(&app.token("0147", &["board"]));
+    let member_csrf = hidden(&http::get(&app.web, "/", Some(&member)).await.body, "csrf").unwrap();
+    let r = http::post(
+        &app.web,
+        &format!("/c/{COOP}/sessions"),
+        Some(&member),
+        &format!("csrf={member_csrf}&title=Kupforsøg&agenda={}", p.id),
+    )
+    .await;
+    assert_eq!(r.status, 403);
+
+    let r = http::post(
+        &app.web,
+        &format!("/c/{COOP}/sessions"),
+        Some(&chair),
+        &format!("csrf={csrf}&title={}&agenda={}", enc("Møde 1"), p.id),
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let at = r.header("location").unwrap().to_owned();
+    let page = http::get(&app.web, &at, Some(&chair)).await;
+    assert!(page.body.contains("Planlagt") && page.body.contains("/open\""));
+    assert_eq!(
+        http::post(&app.web, &format!("{at}/open"), Some(&chair), &format!("csrf={csrf}"))
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        http::post(
+            &app.web,
+            &format!("{at}/check-in"),
+            Some(&member),
+            &format!("csrf={member_csrf}")
+        )
+        .await
+        .status,
+        303
+    );
+    let page = http::get(&app.web, &at, Some(&chair)).await;
+    assert!(page.body.contains("1 af 5 til stede"), "{}", page.body);
+    // Only the chair closes.
+    assert_eq!(
+        http::post(
+            &app.web,
+            &format!("{at}/close"),
+            Some(&member),
+            &format!("csrf={member_csrf}")
+        )
+        .await
+        .status,
+        403
+    );
+    assert_eq!(
+        http::post(&app.web, &format!("{at}/close"), Some(&chair), &format!("csrf={csrf}"))
+            .await
+            .status,
+        303
+    );
+    assert!(http::get(&app.web, &at, Some(&chair)).await.body.contains("Afsluttet"));
+}
+
+e2e!(the_chair_schedules_opens_and_closes_a_session);

@@ -42,6 +42,7 @@ struct Home {
     list: PriorityList,
     adopted: HashMap<String, Proposal>,
     may_draft: bool,
+    is_chair: bool,
 }
 
 impl Home {
@@ -78,8 +79,10 @@ pub async fn home(State(web): State<Web>, SignedIn(page, viewer): SignedIn, Path
     let (list, adopted) = priorities::get(store, &ctx, &coop, 0).await.map_err(fail)?;
     let mine = members.iter().find(|m| m.code == viewer.principal.municipality);
     let may_draft = authz::draft_proposal(&viewer.principal, &coop, mine).is_ok();
+    let is_chair = authz::chair(&viewer.principal, &coop).is_ok();
     let title = cooperation.name.clone();
     Ok(render(&Home {
+        is_chair,
         c: page.titled(title),
         coop: cooperation,
         members,
