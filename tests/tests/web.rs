@@ -66,6 +66,10 @@ async fn pages_need_a_session_and_carry_security_headers(app: TestApp) {
         assert!(coop.body.contains(name), "member {name} listed");
     }
     assert!(coop.body.contains("660.000"), "Danish thousands separators");
+    assert!(
+        coop.body.contains("Lige stemmer") && coop.body.contains("50 %"),
+        "rules in words"
+    );
     assert_eq!(coop.header("cache-control"), Some("no-store"));
 
     // A token that is not valid is no session.

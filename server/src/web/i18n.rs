@@ -5,7 +5,7 @@
 mod da;
 mod en;
 
-use crate::domain::model::{Category, Method, ProposalStatus, RoundState, SessionState};
+use crate::domain::model::{Category, Method, ProposalStatus, RoundState, SessionState, Weighting};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -191,6 +191,7 @@ pub struct Texts {
     pub session_states: &'static [(SessionState, &'static str)],
     pub round_states: &'static [(RoundState, &'static str)],
     pub methods: &'static [(Method, &'static str)],
+    pub weightings: &'static [(Weighting, &'static str)],
     /// Event actions, as a history names them.
     pub actions: &'static [(&'static str, &'static str)],
     /// The domain's (English) descriptions of bad fields, in this language.
@@ -216,6 +217,10 @@ impl Texts {
 
     pub fn method(&self, m: Method) -> &'static str {
         lookup(self.methods, m)
+    }
+
+    pub fn weighting(&self, w: Weighting) -> &'static str {
+        lookup(self.weightings, w)
     }
 
     /// What an event's action means, for the history of a record; the

@@ -1,7 +1,7 @@
 //! The console's texts in Danish (the default).
 
 use super::Texts;
-use crate::domain::model::{Category, Method, ProposalStatus, RoundState, SessionState};
+use crate::domain::model::{Category, Method, ProposalStatus, RoundState, SessionState, Weighting};
 
 pub static TEXTS: Texts = Texts {
     language_name: "Dansk",
@@ -161,6 +161,11 @@ pub static TEXTS: Texts = Texts {
         (Method::Score, "Point 0–5"),
         (Method::Borda, "Rangordning (Borda)"),
         (Method::Schulze, "Rangordning (Schulze)"),
+    ],
+    weightings: &[
+        (Weighting::Equal, "Lige stemmer"),
+        (Weighting::Population, "Efter indbyggertal"),
+        (Weighting::Custom, "Aftalte vægte"),
     ],
     actions: &[
         ("proposal.created", "Kladde oprettet"),

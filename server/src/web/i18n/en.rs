@@ -1,7 +1,7 @@
 //! The console's texts in English.
 
 use super::Texts;
-use crate::domain::model::{Category, Method, ProposalStatus, RoundState, SessionState};
+use crate::domain::model::{Category, Method, ProposalStatus, RoundState, SessionState, Weighting};
 
 pub static TEXTS: Texts = Texts {
     language_name: "English",
@@ -161,6 +161,11 @@ pub static TEXTS: Texts = Texts {
         (Method::Score, "Scores 0–5"),
         (Method::Borda, "Ranking (Borda)"),
         (Method::Schulze, "Ranking (Schulze)"),
+    ],
+    weightings: &[
+        (Weighting::Equal, "Equal"),
+        (Weighting::Population, "By population"),
+        (Weighting::Custom, "Agreed weights"),
     ],
     actions: &[
         ("proposal.created", "Draft created"),
