@@ -14,6 +14,8 @@ use crate::auth::AuthConfig;
 pub struct Config {
     /// Address to listen on; port 0 picks a free port.
     pub listen: String,
+    /// Address of the web console; port 0 picks a free port.
+    pub web_listen: String,
     /// `sqlite://FILE` (the default, created if missing) or `postgres://…`.
     pub database_url: String,
     /// Where the dev-mode signing key lives.
@@ -84,6 +86,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             listen: "127.0.0.1:50051".into(),
+            web_listen: "127.0.0.1:8080".into(),
             database_url: "sqlite://samprio.db".into(),
             data_dir: PathBuf::from("."),
             log_format: "human".into(),
@@ -102,8 +105,9 @@ impl Default for Config {
 }
 
 /// Top-level keys that may come from `SAMPRIO_<KEY>`.
-const KEYS: [&str; 7] = [
+const KEYS: [&str; 8] = [
     "listen",
+    "web_listen",
     "database_url",
     "data_dir",
     "log_format",

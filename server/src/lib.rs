@@ -1,6 +1,7 @@
 //! samprio-server: the inter-municipal shared prioritisation service.
 //!
-//! Layers, each knowing only the ones below it: `grpc` (tonic services),
+//! Layers, each knowing only the ones below it: `grpc` (tonic services) and
+//! `web` (the browser console) side by side,
 //! `auth` (JWT into a `Principal`), `domain` (the rules), `store` (SQLite and
 //! PostgreSQL). `kitos` is a client for KITOS, the source of portfolio
 //! imports. `startup` wires them into an [`startup::Application`].
@@ -15,3 +16,4 @@ pub mod net;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod web;

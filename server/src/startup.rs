@@ -23,6 +23,7 @@ use crate::domain::write::now_micros;
 use crate::grpc;
 use crate::net;
 use crate::store::{self, Store};
+use crate::web;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -43,6 +44,8 @@ pub enum StartupError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
+    #[error("web console: {0}")]
+    Web(std::io::Error),
 }
 
 pub struct Application {
@@ -52,11 +55,13 @@ pub struct Application {
     limits: LimitsConfig,
     store: Arc<dyn Store>,
     verifier: Arc<Verifier>,
-    dev: Option<DevKeys>,
+    dev: Option<Arc<DevKeys>>,
     deadline_poll: Duration,
     /// Keep OpenID Connect issuers' keys fresh while the server runs.
     key_refreshers: Vec<tokio::task::JoinHandle<()>>,
     tls: Option<ServerTlsConfig>,
+    web_listener: TcpListener,
+    web_addr: SocketAddr,
 }
 
 impl Application {
@@ -66,15 +71,15 @@ impl Application {
                 path: config.data_dir.clone(),
                 reason: e.to_string(),
             })?;
-            Some(DevKeys::load_or_create(
+            Some(Arc::new(DevKeys::load_or_create(
                 &config.data_dir,
                 &config.auth.audience,
                 vec![],
-            )?)
+            )?))
         } else {
             None
         };
-        let verifier = Arc::new(Verifier::from_config_with_dev(&config.auth, dev.as_ref())?);
+        let verifier = Arc::new(Verifier::from_config_with_dev(&config.auth, dev.as_deref())?);
         let tls = config.tls.as_ref().map(server_tls).transpose()?;
         if let Some(tls) = &tls {
             // Builds the rustls configuration now, so a bad certificate or key
@@ -105,7 +110,14 @@ impl Application {
             source,
         })?;
         let metrics = bind_metrics(config.metrics_listen.as_deref()).await?;
+        let web_listen = |source| StartupError::Listen {
+            addr: config.web_listen.clone(),
+            source,
+        };
+        let web_listener = TcpListener::bind(&config.web_listen).await.map_err(web_listen)?;
+        let web_addr = web_listener.local_addr().map_err(web_listen)?;
         tracing::info!(%addr, engine = store.engine(), dev_mode = dev.is_some(), tls = tls.is_some(), "samprio-server ready");
+        tracing::info!("web console at http://{web_addr}/");
         Ok(Application {
             listener,
             addr,
@@ -117,6 +129,8 @@ impl Application {
             deadline_poll: Duration::from_millis(config.deadline_poll_ms.max(1)),
             key_refreshers,
             tls,
+            web_listener,
+            web_addr,
         })
     }
 
@@ -129,13 +143,18 @@ impl Application {
         self.metrics.as_ref().and_then(|l| l.local_addr().ok())
     }
 
+    /// Where the web console listens.
+    pub fn web_addr(&self) -> SocketAddr {
+        self.web_addr
+    }
+
     pub fn store(&self) -> Arc<dyn Store> {
         self.store.clone()
     }
 
     /// The dev-mode token minter, when dev mode is on.
     pub fn dev_keys(&self) -> Option<&DevKeys> {
-        self.dev.as_ref()
+        self.dev.as_deref()
     }
 
     /// Serves until `shutdown` resolves, then drains in-flight calls.
@@ -174,11 +193,31 @@ impl Application {
         let deadlines = tokio::spawn(close_rounds_at_deadline(store.clone(), self.deadline_poll));
         let probe = tokio::spawn(report_database_health(store.clone(), health_reporter.clone()));
         let metrics = self.metrics.map(|l| tokio::spawn(serve_metrics(l, store.clone())));
+        // One shutdown for both front doors.
         let (stopping_tx, stopping) = tokio::sync::watch::channel(false);
         let shutdown = async move {
             shutdown.await;
             let _ = stopping_tx.send(true);
         };
+        let until_stopped = {
+            let stopping = stopping.clone();
+            move || {
+                let mut stopping = stopping.clone();
+                async move {
+                    let _ = stopping.wait_for(|s| *s).await;
+                }
+            }
+        };
+        let console = web::Web {
+            store: store.clone(),
+            verifier: self.verifier.clone(),
+            sign_in: match &self.dev {
+                Some(keys) => web::SignIn::Dev(keys.clone()),
+                None => web::SignIn::Unavailable,
+            },
+            secure_cookies: false,
+        };
+        let web_server = tokio::spawn(web::serve(self.web_listener, console, until_stopped()));
         let limits = self.limits.clone();
         let max_message = limits.max_message_bytes;
         let v = &self.verifier;
@@ -243,8 +282,17 @@ impl Application {
         for task in &key_refreshers {
             task.abort();
         }
+        // The console's open requests had the same grace period as gRPC's.
+        let web_result = match tokio::time::timeout(Duration::from_secs(1), web_server).await {
+            Ok(joined) => joined,
+            Err(_) => Ok(Ok(())),
+        };
         tracing::info!("samprio-server stopped");
-        Ok(result?)
+        result?;
+        match web_result {
+            Ok(r) => r.map_err(StartupError::Web),
+            Err(join) => Err(StartupError::Web(std::io::Error::other(join))),
+        }
     }
 }
 

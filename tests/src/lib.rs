@@ -21,6 +21,9 @@ use samprio_server::startup::Application;
 use samprio_server::store::Store;
 use tokio::sync::oneshot;
 
+pub mod browser;
+pub mod http;
+
 pub use samprio_client;
 pub use samprio_server;
 
@@ -60,6 +63,8 @@ pub struct TestApp {
     pub addr: String,
     /// Where `/metrics` is served, when the configuration asks for it.
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// The web console's base URL, e.g. `http://127.0.0.1:43210`.
+    pub web: String,
     pub database_url: String,
     pub engine: Engine,
     pub store: Arc<dyn Store>,
@@ -141,6 +146,7 @@ impl TestApp {
         let key_b = ed25519_key();
         let mut config = Config {
             listen: "127.0.0.1:0".into(),
+            web_listen: "127.0.0.1:0".into(),
             database_url: database_url.clone(),
             data_dir: dir.path().to_path_buf(),
             dev_mode: Some(false),
@@ -182,6 +188,7 @@ impl TestApp {
             None => format!("http://{}", app.local_addr()),
         };
         let metrics_addr = app.metrics_addr();
+        let web = format!("http://{}", app.web_addr());
         let store = app.store();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -199,6 +206,7 @@ impl TestApp {
         TestApp {
             addr,
             metrics_addr,
+            web,
             database_url,
             engine,
             store,
@@ -632,7 +640,7 @@ pub async fn raw_call(
     let mut req = tonic::Request::new(body);
     req.metadata_mut()
         .insert("authorization", format!("Bearer {token}").parse().expect("ascii token"));
-    let path = http::uri::PathAndQuery::try_from(path).expect("a method path");
+    let path = ::http::uri::PathAndQuery::try_from(path).expect("a method path");
     grpc.unary(req, path, RawCodec).await.map(|_| ())
 }
 

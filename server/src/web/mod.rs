@@ -1,0 +1,140 @@
+//! The web console (DESIGN.md §11): the front door for people, beside
+//! `grpc/`. Handlers read a form or a path, call the same domain operations
+//! under the same authorisation, and render a template; no rule lives here.
+//!
+//! Layout: [`signin`] (the session cookie, CSRF and the sign-in seam),
+//! [`page`] (what every page knows: language, viewer, formats; errors),
+//! [`i18n`] (one text catalogue per language), [`format`] (numbers, money,
+//! Copenhagen times), [`pages`] (the handlers, one module per area), and the
+//! templates in `server/templates/` (layout, components, pages apart).
+
+pub mod format;
+pub mod i18n;
+pub mod page;
+pub mod pages;
+pub mod signin;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+
+use crate::auth::{DevKeys, Verifier};
+use crate::store::Store;
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct Web {
+    pub store: Arc<dyn Store>,
+    pub verifier: Arc<Verifier>,
+    pub sign_in: SignIn,
+    /// Cookies carry `Secure` when the console is served over TLS.
+    pub secure_cookies: bool,
+}
+
+/// How people sign in. Dev mode mints a token with the local dev key; an
+/// OIDC provider (authorization-code flow with PKCE, the claim mapping of
+/// DESIGN.md §3) joins here as another variant once the identity work lands.
+#[derive(Clone)]
+pub enum SignIn {
+    Dev(Arc<DevKeys>),
+    /// No sign-in method is available to browsers yet (issuers configured,
+    /// no OIDC client).
+    Unavailable,
+}
+
+impl Web {
+    pub fn dev_mode(&self) -> bool {
+        matches!(self.sign_in, SignIn::Dev(_))
+    }
+}
+
+/// Every route of the console.
+pub fn router(web: Web) -> Router {
+    Router::new()
+        .route("/", get(pages::cooperations::index))
+        .route("/login", get(signin::form).post(signin::submit))
+        .route("/logout", post(signin::sign_out))
+        .route("/lang/{code}", get(signin::switch_language))
+        .route("/c/{coop}", get(pages::cooperations::home))
+        .route(
+            "/c/{coop}/proposals",
+            get(pages::proposals::list).post(pages::proposals::create),
+        )
+        .route("/c/{coop}/proposals/new", get(pages::proposals::new_form))
+        .route("/proposals/{id}", get(pages::proposals::detail))
+        .route(
+            "/proposals/{id}/edit",
+            get(pages::proposals::edit_form).post(pages::proposals::update),
+        )
+        .route("/proposals/{id}/submit", post(pages::proposals::submit))
+        .route("/proposals/{id}/withdraw", post(pages::proposals::withdraw))
+        .route("/c/{coop}/sessions", post(pages::sessions::create))
+        .route("/c/{coop}/sessions/new", get(pages::sessions::new_form))
+        .route("/sessions/{id}", get(pages::sessions::show))
+        .route("/sessions/{id}/open", post(pages::sessions::open))
+        .route("/sessions/{id}/check-in", post(pages::sessions::check_in))
+        .route("/sessions/{id}/close", post(pages::sessions::close))
+        .route("/static/app.css", get(stylesheet))
+        .route("/static/app.js", get(script))
+        .fallback(pages::not_found)
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(web)
+}
+
+/// Serves the console on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    web: Web,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(web))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Scripts only from our own origin and never inline; no framing; forms post
+/// only back to us.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+async fn security_headers(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
+    if !h.contains_key(header::CACHE_CONTROL) {
+        // Pages show who is signed in and may show ballots: never cached.
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        include_str!("../../static/app.css"),
+    )
+}
+
+async fn script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        include_str!("../../static/app.js"),
+    )
+}

@@ -1,0 +1,273 @@
+//! Browser tests: a real Chromium driven over WebDriver (Debian's `chromium`
+//! and `chromium-driver`), with axe-core (from `tests/node_modules`, see
+//! `tests/package.json`) injected into every page a test checks.
+//!
+//! Without the browser or axe-core the browser tests are skipped with a note
+//! saying how to run them; with `SAMPRIO_REQUIRE_BROWSER=1` (as `.ci/run`
+//! sets) a missing piece fails the test instead.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+const HOW_TO_RUN: &str = "install Debian's `chromium` and `chromium-driver` and run `npm ci` in tests/ \
+                          (.ci/run does both), or set SAMPRIO_REQUIRE_BROWSER=1 to make this an error";
+
+/// A running chromedriver; each [`Browser::tab`] is a separate browser
+/// session with its own cookies, like a separate person's laptop.
+pub struct Browser {
+    driver: Child,
+    url: String,
+    chromium: PathBuf,
+    axe: String,
+}
+
+fn on_path(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
+        .find(|p| p.is_file())
+}
+
+fn axe_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/axe-core/axe.min.js")
+}
+
+impl Browser {
+    /// Starts chromedriver, or says why the browser tests cannot run.
+    pub fn start() -> Option<Browser> {
+        let required = std::env::var("SAMPRIO_REQUIRE_BROWSER").as_deref() == Ok("1");
+        let missing = |what: &str| {
+            if required {
+                panic!("SAMPRIO_REQUIRE_BROWSER=1 but {what} is missing: {HOW_TO_RUN}");
+            }
+            eprintln!("note: browser test NOT run: {what} is missing; {HOW_TO_RUN}");
+            None
+        };
+        let Some(driver_bin) = on_path(&["chromedriver"]) else {
+            return missing("chromedriver");
+        };
+        let Some(chromium) = std::env::var_os("SAMPRIO_CHROMIUM")
+            .map(PathBuf::from)
+            .or_else(|| on_path(&["chromium", "chromium-browser", "google-chrome"]))
+        else {
+            return missing("chromium");
+        };
+        let Ok(axe) = std::fs::read_to_string(axe_path()) else {
+            return missing("axe-core (tests/node_modules)");
+        };
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let mut driver = Command::new(driver_bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(Browser {
+                    driver,
+                    url,
+                    chromium,
+                    axe,
+                });
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = driver.kill();
+        let _ = driver.wait();
+        panic!("chromedriver did not start listening on port {port}");
+    }
+
+    /// A new browser session (fresh profile, no cookies) on the console at `base`.
+    pub async fn tab(&self, base: &str) -> Tab {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": self.chromium,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--window-size=1280,1000", "--lang=da", "--force-prefers-reduced-motion"
+                ],
+                "prefs": { "intl.accept_languages": "da" }
+            }),
+        );
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .expect("a chromium session");
+        Tab {
+            client,
+            base: base.trim_end_matches('/').to_owned(),
+            axe: self.axe.clone(),
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// One person's browser.
+pub struct Tab {
+    pub client: Client,
+    base: String,
+    axe: String,
+}
+
+impl Tab {
+    pub async fn goto(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap_or_else(|e| panic!("open {path}: {e}"));
+    }
+
+    pub async fn path(&self) -> String {
+        let url = self.client.current_url().await.expect("current url");
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        match self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+        {
+            Ok(e) => e,
+            Err(e) => panic!("no element {css} on {}: {e}", self.path().await),
+        }
+    }
+
+    pub async fn exists(&self, css: &str) -> bool {
+        !self.client.find_all(Locator::Css(css)).await.expect("query").is_empty()
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.expect("element text")
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.find(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// Clicks a link or a submit button and waits for the next page to load.
+    pub async fn go(&self, css: &str) {
+        let old = self.find("html").await;
+        self.click(css).await;
+        for _ in 0..200 {
+            if old.tag_name().await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        for _ in 0..200 {
+            let state = self.client.execute("return document.readyState;", vec![]).await;
+            if matches!(state, Ok(Value::String(s)) if s == "complete") {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Replaces a field's text.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        e.clear().await.expect("clear field");
+        e.send_keys(text).await.expect("type into field");
+    }
+
+    pub async fn select(&self, css: &str, value: &str) {
+        self.find(css)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("select {value} in {css}: {e}"));
+    }
+
+    /// Signs in on the dev sign-in page as `municipality` (its code) with
+    /// the roles' checkboxes and, optionally, the chair's cooperation.
+    pub async fn sign_in(&self, name: &str, municipality: &str, roles: &[&str], chair_of: Option<&str>) {
+        self.goto("/login").await;
+        self.select("#municipality", municipality).await;
+        for r in roles {
+            self.click(&format!("#role-{r}")).await;
+        }
+        if let Some(coop) = chair_of {
+            self.fill("#chair_of", coop).await;
+        }
+        self.fill("#name", name).await;
+        self.go("form[action='/login'] button[type=submit]").await;
+        self.find(".who").await;
+    }
+
+    /// Runs axe-core on the page and fails on any serious or critical
+    /// violation (WCAG 2.1 AA and best practices).
+    pub async fn assert_accessible(&self, what: &str) {
+        let loaded = self
+            .client
+            .execute("return typeof window.axe !== 'undefined';", vec![])
+            .await
+            .expect("script runs");
+        if loaded != Value::Bool(true) {
+            self.client.execute(&self.axe, vec![]).await.expect("inject axe-core");
+        }
+        let result = self
+            .client
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                   axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } })
+                     .then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
+                         nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ")) }))))
+                     .catch(e => done([{ id: "axe-error", impact: "critical", help: String(e), nodes: [] }]));"#,
+                vec![],
+            )
+            .await
+            .expect("axe runs");
+        let bad: Vec<&Value> = result
+            .as_array()
+            .expect("violations")
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .collect();
+        assert!(
+            bad.is_empty(),
+            "{what} ({}): accessibility violations:\n{}",
+            self.path().await,
+            serde_json::to_string_pretty(&bad).unwrap_or_default()
+        );
+    }
+
+    /// Saves a screenshot of the page as PNG.
+    pub async fn screenshot(&self, file: &Path) {
+        let png = self.client.screenshot().await.expect("screenshot");
+        std::fs::write(file, png).expect("write screenshot");
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}
