@@ -92,13 +92,33 @@ fn import_population(file: &std::path::Path, check: bool) -> anyhow::Result<()> 
 /// Errors end the process with one line on stderr, not a `Debug` dump.
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run(Cli::parse()).await {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("samprio-server: {e:#}");
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Help and version print as clap prints them; a bad argument is one line
+/// naming it, like every other error of this binary.
+fn usage_error(e: clap::Error) -> std::process::ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or_default();
+    eprintln!("samprio-server: {}", first.trim_start_matches("error: "));
+    std::process::ExitCode::from(2)
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
