@@ -597,7 +597,7 @@ pub fn write_config(
     std::fs::write(
         &path,
         format!(
-            "listen = \"127.0.0.1:0\"\ndatabase_url = \"{database_url}\"\nlog_format = \"json\"\ndata_dir = \"{}\"\ndev_mode = false\n{extra}\n\
+            "listen = \"127.0.0.1:0\"\nweb_listen = \"127.0.0.1:0\"\ndatabase_url = \"{database_url}\"\nlog_format = \"json\"\ndata_dir = \"{}\"\ndev_mode = false\n{extra}\n\
              [auth]\naudience = \"{AUDIENCE}\"\n\n[[auth.issuers]]\niss = \"{ISSUER_A}\"\nalgorithm = \"EdDSA\"\n\
              public_key_pem = \"\"\"\n{public_pem}\"\"\"\nmunicipalities = [{}]\n",
             dir.display(),
