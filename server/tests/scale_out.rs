@@ -208,7 +208,7 @@ async fn two_processes_on_postgres_share_one_record() {
     not(samprio_pg),
     ignore = "PostgreSQL suite: set SAMPRIO_TEST_POSTGRES_URL=postgres://user@host:5432/postgres to run it"
 )]
-async fn two_processes_close_each_due_round_once() {
+async fn two_processes_on_postgres_close_each_due_round_once() {
     // Both processes poll often, so they race for every due round.
     let pair = Pair::start("deadline_poll_ms = 10\n").await;
     let rules = pb::CooperationRules {
