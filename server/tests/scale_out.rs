@@ -104,15 +104,7 @@ async fn two_processes_on_postgres_share_one_record() {
 
     // A stream on process two, opened before the writes.
     let observer = pair.as_(2, "0151", &[Role::Observer]);
-    let mut watch = observer
-        .audit()
-        .watch(pb::WatchRequest {
-            cooperation_id: COOP.into(),
-            after_seq: 6,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut watch = samprio_e2e::watch(&observer, 6).await;
 
     // Five members write eight proposals each, alternating processes; every
     // write is also retried with its request id through the other process.
@@ -298,15 +290,7 @@ async fn two_processes_on_postgres_close_each_due_round_once() {
 
     // Nobody closes them: follow the log until every round has closed.
     let observer = as_(2, "0151", &[Role::Observer]);
-    let mut watch = observer
-        .audit()
-        .watch(pb::WatchRequest {
-            cooperation_id: COOP.into(),
-            after_seq: 0,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut watch = samprio_e2e::watch(&observer, 0).await;
     let mut closed = Vec::new();
     while closed.len() < ROUNDS {
         let e = tokio::time::timeout(Duration::from_secs(60), watch.next())

@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use samprio_e2e::samprio_client::{Client, pb};
+use samprio_e2e::samprio_client::Client;
 use samprio_e2e::samprio_server::auth::{Algorithm, Role, TokenMinter};
-use samprio_e2e::{AUDIENCE, COOP, Engine, ISSUER_A, MUNICIPALITIES, ServerProcess, TestApp, write_config};
+use samprio_e2e::{AUDIENCE, Engine, ISSUER_A, MUNICIPALITIES, ServerProcess, TestApp, write_config};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_ends_open_watch_streams_and_exits() {
@@ -43,15 +43,7 @@ async fn sigterm_ends_open_watch_streams_and_exits() {
     let client = Client::connect(&server.addr, &token).await.unwrap();
     let mut streams = Vec::new();
     for _ in 0..3 {
-        let mut s = client
-            .audit()
-            .watch(pb::WatchRequest {
-                cooperation_id: COOP.into(),
-                after_seq: 0,
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let mut s = samprio_e2e::watch(&client, 0).await;
         // The history arrives, so the stream is live before the signal.
         s.next().await.expect("an event").expect("ok");
         streams.push(s);

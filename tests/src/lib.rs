@@ -397,6 +397,19 @@ pub fn content(title: &str, one_time_cost: i64, involves_ai: bool) -> pb::Propos
     }
 }
 
+/// A `Watch` stream of the test cooperation from `after_seq`.
+pub async fn watch(client: &Client, after_seq: u64) -> tonic::Streaming<pb::Event> {
+    client
+        .audit()
+        .watch(pb::WatchRequest {
+            cooperation_id: COOP.into(),
+            after_seq,
+        })
+        .await
+        .expect("watch")
+        .into_inner()
+}
+
 /// The field names of an INVALID_ARGUMENT status's violations.
 pub fn violated_fields(s: &tonic::Status) -> Vec<String> {
     use tonic_types::StatusExt;

@@ -406,15 +406,7 @@ async fn metrics_count_calls_batches_watchers_and_the_pool(engine: samprio_e2e::
             id: "no-such-coop".into(),
         })
         .await;
-    let mut watch = observer
-        .audit()
-        .watch(pb::WatchRequest {
-            cooperation_id: COOP.into(),
-            after_seq: 0,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut watch = samprio_e2e::watch(&observer, 0).await;
     watch.message().await.unwrap().expect("history");
     let text = http_get(app.metrics_addr.expect("metrics served"), "/metrics").await;
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
@@ -621,16 +613,7 @@ async fn postgres_outage_is_unavailable_and_recovers() {
         acked.push(lead.create_proposal(draft(i)).await.unwrap().into_inner().id);
     }
 
-    let mut watch = app
-        .as_("0147", &["observer"])
-        .audit()
-        .watch(pb::WatchRequest {
-            cooperation_id: COOP.into(),
-            after_seq: 0,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut watch = samprio_e2e::watch(&app.as_("0147", &["observer"]), 0).await;
     watch.message().await.unwrap().expect("the history");
 
     proxy.cut();

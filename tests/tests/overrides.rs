@@ -1025,16 +1025,7 @@ async fn override_changes_are_on_the_watch_stream(app: TestApp) {
     use tokio_stream::StreamExt;
     let (p, _) = shared_list(&app).await;
     let after = app.event_count().await as u64;
-    let mut stream = app
-        .as_("0155", &["observer"])
-        .audit()
-        .watch(pb::WatchRequest {
-            cooperation_id: COOP.into(),
-            after_seq: after,
-        })
-        .await
-        .expect("watch")
-        .into_inner();
+    let mut stream = samprio_e2e::watch(&app.as_("0155", &["observer"]), after).await;
     let o = set(&app, "0153", rerank(&p[4], 1)).await;
     revoke(&app, "0153", &o.id).await;
     let events = tokio::time::timeout(std::time::Duration::from_secs(30), async {

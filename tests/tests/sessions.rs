@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use samprio_e2e::samprio_client::{Client, Timestamp, pb};
-use samprio_e2e::{COOP, TestApp, e2e, violated_fields};
+use samprio_e2e::{COOP, TestApp, e2e, violated_fields, watch};
 use tokio_stream::StreamExt;
 use tonic::{Code, Status};
 
@@ -235,18 +235,6 @@ async fn watch_until(
     .await
     .expect("the awaited event did not arrive within a minute");
     seen
-}
-
-async fn watch(client: &Client, after_seq: u64) -> tonic::Streaming<pb::Event> {
-    client
-        .audit()
-        .watch(pb::WatchRequest {
-            cooperation_id: COOP.into(),
-            after_seq,
-        })
-        .await
-        .expect("watch")
-        .into_inner()
 }
 
 fn payload(e: &pb::Event) -> serde_json::Value {
