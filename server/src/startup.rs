@@ -217,6 +217,7 @@ impl Application {
                 None => web::SignIn::Unavailable,
             },
             secure_cookies: false,
+            stopping: stopping.clone(),
         };
         let web_server = tokio::spawn(web::serve(self.web_listener, console, until_stopped()));
         let limits = self.limits.clone();

@@ -261,6 +261,134 @@ impl Tab {
         );
     }
 
+    /// Waits (at most 10 s) until the element's text satisfies `ok`, without
+    /// reloading: for pages that change by themselves. Returns the text.
+    pub async fn wait_for_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
+        let mut last = String::new();
+        for _ in 0..400 {
+            if let Ok(e) = self.client.find(Locator::Css(css)).await
+                && let Ok(text) = e.text().await
+            {
+                if ok(&text) {
+                    return text;
+                }
+                last = text;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!(
+            "{css} on {} never changed as expected; last text: {last:?}",
+            self.path().await
+        );
+    }
+
+    /// Types keys into an element (WebDriver key codes such as
+    /// `Key::Alt + Key::Up` included): keyboard use, not clicks.
+    pub async fn keys(&self, css: &str, keys: &str) {
+        self.find(css)
+            .await
+            .send_keys(keys)
+            .await
+            .unwrap_or_else(|e| panic!("keys into {css}: {e}"));
+    }
+
+    /// Presses Enter on a focused link or button and waits for the next page.
+    pub async fn enter(&self, css: &str) {
+        let old = self.find("html").await;
+        self.keys(css, &fantoccini::key::Key::Enter.to_string()).await;
+        for _ in 0..200 {
+            if old.tag_name().await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        self.find("body").await;
+    }
+
+    /// Drags `from` by the pointer (press, move, release) onto the upper
+    /// part of `to`.
+    pub async fn drag(&self, from: &str, to: &str) {
+        use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+        let source = self.find(from).await;
+        let target = self.find(to).await;
+        let mouse = MouseActions::new("mouse".into())
+            .then(PointerAction::MoveToElement {
+                element: source,
+                duration: None,
+                x: 0.0,
+                y: 0.0,
+            })
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            })
+            .then(PointerAction::MoveToElement {
+                element: target.clone(),
+                duration: Some(Duration::from_millis(150)),
+                x: 0.0,
+                y: 0.0,
+            })
+            .then(PointerAction::MoveToElement {
+                element: target,
+                duration: Some(Duration::from_millis(150)),
+                x: 0.0,
+                y: -8.0,
+            })
+            .then(PointerAction::Up {
+                button: MOUSE_BUTTON_LEFT,
+            });
+        self.client.perform_actions(mouse).await.expect("drag");
+        self.client.release_actions().await.expect("release");
+    }
+
+    /// Tabs through the whole page from the top and fails if a visible
+    /// control (link, button, field, summary) is never reached by the keyboard.
+    pub async fn assert_keyboard_reaches_everything(&self, what: &str) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        use fantoccini::key::Key;
+        let count = self
+            .client
+            .execute(
+                r#"const all = [...document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea, summary")]
+                     .filter(e => e.getClientRects().length > 0 && !e.disabled && !e.closest("[hidden]"));
+                   all.forEach((e, i) => e.setAttribute("data-kb", String(i)));
+                   document.activeElement && document.activeElement.blur();
+                   window.__reached = new Set();
+                   document.addEventListener("focusin", ev => {
+                     const k = ev.target.getAttribute && ev.target.getAttribute("data-kb");
+                     if (k !== null) window.__reached.add(k);
+                   });
+                   return all.length;"#,
+                vec![],
+            )
+            .await
+            .expect("list controls");
+        let n = count.as_u64().expect("a count") as usize;
+        // Radio groups take one stop each, so n + a few tabs pass every control.
+        let mut keys = KeyActions::new("keyboard".into());
+        for _ in 0..n + 5 {
+            keys = keys
+                .then(KeyAction::Down { value: Key::Tab.into() })
+                .then(KeyAction::Up { value: Key::Tab.into() });
+        }
+        self.client.perform_actions(keys).await.expect("tab through");
+        self.client.release_actions().await.expect("release");
+        let missed = self
+            .client
+            .execute(
+                r#"const missed = [...document.querySelectorAll("[data-kb]")].filter(e => {
+                     if (window.__reached.has(e.getAttribute("data-kb"))) return false;
+                     // One radio of a group is a tab stop; the arrows reach the rest.
+                     if (e.type === "radio") return ![...document.getElementsByName(e.name)].some(r => window.__reached.has(r.getAttribute("data-kb")));
+                     return true;
+                   });
+                   return missed.map(e => e.outerHTML.slice(0, 120));"#,
+                vec![],
+            )
+            .await
+            .expect("missed controls");
+        assert_eq!(missed, json!([]), "{what}: controls the keyboard does not reach");
+    }
+
     /// Saves a screenshot of the page as PNG.
     pub async fn screenshot(&self, file: &Path) {
         let png = self.client.screenshot().await.expect("screenshot");

@@ -112,3 +112,109 @@ pub fn hidden(body: &str, name: &str) -> Option<String> {
     let end = body[start..].find('"')?;
     Some(body[start..start + end].to_owned())
 }
+
+/// A Server-Sent Events stream of the console, read as it arrives.
+pub struct EventStream {
+    stream: TcpStream,
+    buf: String,
+    pub status: u16,
+}
+
+/// One event of an [`EventStream`].
+#[derive(Debug, Clone)]
+pub struct StreamEvent {
+    pub id: String,
+    pub event: String,
+    pub data: String,
+}
+
+impl EventStream {
+    /// Opens `path` with the session `cookie`. HTTP/1.0, so the body is the
+    /// bare stream (no chunk framing) until the server closes it.
+    pub async fn open(base: &str, path: &str, cookie: &str) -> EventStream {
+        let host = base.trim_start_matches("http://").trim_end_matches('/');
+        let mut stream = TcpStream::connect(host).await.expect("connect to the web console");
+        let req =
+            format!("GET {path} HTTP/1.0\r\nHost: {host}\r\nAccept: text/event-stream\r\nCookie: {cookie}\r\n\r\n");
+        stream.write_all(req.as_bytes()).await.expect("send request");
+        let mut s = EventStream {
+            stream,
+            buf: String::new(),
+            status: 0,
+        };
+        while !s.buf.contains("\r\n\r\n") {
+            if !s.fill().await {
+                break;
+            }
+        }
+        let end = s.buf.find("\r\n\r\n").map(|i| i + 4).unwrap_or(s.buf.len());
+        s.status = s
+            .buf
+            .lines()
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        s.buf.drain(..end);
+        s
+    }
+
+    async fn fill(&mut self) -> bool {
+        let mut chunk = [0u8; 4096];
+        match self.stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => false,
+            Ok(n) => {
+                self.buf.push_str(&String::from_utf8_lossy(&chunk[..n]));
+                true
+            }
+        }
+    }
+
+    /// The next event (keep-alive comments skipped); `None` once the server
+    /// has ended the stream.
+    pub async fn next(&mut self) -> Option<StreamEvent> {
+        loop {
+            while let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let mut e = StreamEvent {
+                    id: String::new(),
+                    event: String::new(),
+                    data: String::new(),
+                };
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        e.id = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        e.event = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        e.data.push_str(v.trim_start());
+                    }
+                }
+                if !e.event.is_empty() || !e.data.is_empty() {
+                    return Some(e);
+                }
+            }
+            if !self.fill().await {
+                return None;
+            }
+        }
+    }
+
+    /// Events until one whose data contains `needle` (at most 10 s).
+    pub async fn until(&mut self, needle: &str) -> Vec<StreamEvent> {
+        let mut seen = vec![];
+        let found = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+            while let Some(e) = self.next().await {
+                let hit = e.data.contains(needle);
+                seen.push(e);
+                if hit {
+                    return true;
+                }
+            }
+            false
+        })
+        .await;
+        assert_eq!(found, Ok(true), "no event with {needle:?} arrived; saw {seen:?}");
+        seen
+    }
+}

@@ -3,7 +3,8 @@
 //! axe-core run on every page. Skipped with a note when no browser is
 //! installed, unless SAMPRIO_REQUIRE_BROWSER=1.
 
-use samprio_e2e::browser::Browser;
+use fantoccini::key::Key;
+use samprio_e2e::browser::{Browser, Tab};
 use samprio_e2e::samprio_client::pb;
 use samprio_e2e::{COOP, Engine, TestApp, content};
 
@@ -147,17 +148,70 @@ fn screenshot_dir() -> Option<std::path::PathBuf> {
     Some(dir)
 }
 
+/// The titles of the round's candidates in the order the ranking form
+/// shows them.
+async fn ranking_order(tab: &Tab) -> Vec<String> {
+    let order = tab
+        .client
+        .execute(
+            "return [...document.querySelectorAll('#ranking .ranking-title')].map(e => e.textContent.trim());",
+            vec![],
+        )
+        .await
+        .expect("ranking order");
+    serde_json::from_value(order).expect("titles")
+}
+
+/// The places the ranking form would post, by title.
+async fn places(tab: &Tab) -> Vec<(String, String)> {
+    let v = tab
+        .client
+        .execute(
+            "return [...document.querySelectorAll('#ranking li')].map(li => [li.querySelector('.ranking-title').textContent.trim(), li.querySelector('select').value]);",
+            vec![],
+        )
+        .await
+        .expect("places");
+    serde_json::from_value(v).expect("pairs")
+}
+
+/// Marks the page so a test can tell it was not reloaded since.
+async fn mark(tab: &Tab) {
+    tab.client
+        .execute("window.__samprioMark = 1;", vec![])
+        .await
+        .expect("mark");
+}
+
+async fn still_marked(tab: &Tab) -> bool {
+    tab.client
+        .execute("return window.__samprioMark === 1;", vec![])
+        .await
+        .expect("marked")
+        == serde_json::json!(true)
+}
+
+/// A board signs in, opens the round and checks the ballot page.
+async fn board_on_ballot(browser: &Browser, app: &TestApp, name: &str, code: &str, round: &str) -> Tab {
+    let tab = browser.tab(&app.web).await;
+    tab.sign_in(name, code, &["board"], None).await;
+    tab.goto(round).await;
+    tab.find("#ranking.ranking--enhanced").await;
+    tab
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_chair_runs_a_session_that_two_municipalities_attend() {
+async fn three_municipalities_run_a_session_with_a_schulze_round() {
     let Some(browser) = Browser::start() else { return };
     let app = dev_app().await;
-    let first = app
-        .submitted_proposal("0147", "Fælles ESDH-løsning", 2_500_000, false)
-        .await;
-    let second = app
-        .submitted_proposal("0151", "AI-assistent til borgerservice", 900_000, true)
-        .await;
+    const ESDH: &str = "Fælles ESDH-løsning";
+    const AI: &str = "AI-assistent til borgerservice";
+    const BOOKING: &str = "Fælles lokalebooking";
+    app.submitted_proposal("0147", ESDH, 2_500_000, false).await;
+    let ai_proposal = app.submitted_proposal("0151", AI, 900_000, true).await;
+    app.submitted_proposal("0153", BOOKING, 300_000, false).await;
 
+    // The chair schedules the session, opens it and checks in.
     let chair = browser.tab(&app.web).await;
     chair.sign_in("Karen Formand", "0101", &["board"], Some(COOP)).await;
     chair.goto(&format!("/c/{COOP}")).await;
@@ -168,7 +222,7 @@ async fn a_chair_runs_a_session_that_two_municipalities_attend() {
     assert_eq!(chair.text("h1").await, "Styregruppemøde december");
     let agenda = chair.text("#agenda-heading + ol").await;
     assert!(
-        agenda.contains("Fælles ESDH-løsning") && agenda.contains("AI-assistent"),
+        agenda.contains(ESDH) && agenda.contains(AI) && agenda.contains(BOOKING),
         "{agenda}"
     );
     let session = chair.path().await;
@@ -176,36 +230,268 @@ async fn a_chair_runs_a_session_that_two_municipalities_attend() {
     assert_eq!(chair.text(".badge").await, "I gang");
     chair.go("form[action$='/check-in'] button").await;
 
-    // A board from another municipality, in its own browser.
-    let board = browser.tab(&app.web).await;
-    board.sign_in("Bo Bestyrelse", "0147", &["board"], None).await;
-    board.goto(&session).await;
+    // Another municipality's board checks in; it cannot run the meeting.
+    let bo = browser.tab(&app.web).await;
+    bo.sign_in("Bo Bestyrelse", "0147", &["board"], None).await;
+    bo.goto(&session).await;
     assert!(
-        !board.exists("form[action$='/open']").await,
+        !bo.exists("form[action$='/open']").await,
         "only the chair opens and closes"
     );
-    assert!(!board.exists("form[action$='/close']").await);
-    board.go("form[action$='/check-in'] button").await;
-    assert!(!board.exists("form[action$='/check-in']").await, "checked in once");
-    board.assert_accessible("session as a member").await;
+    assert!(!bo.exists("form[action$='/close']").await);
+    assert!(
+        !bo.exists("a[href$='/rounds/new']").await,
+        "only the chair opens rounds"
+    );
+    bo.go("form[action$='/check-in'] button").await;
+    assert!(!bo.exists("form[action$='/check-in']").await, "checked in once");
+    bo.assert_accessible("session as a member").await;
 
     chair.goto(&session).await;
     assert_eq!(chair.text("#attendance-count").await, "2 af 5 til stede");
-    let attendance = chair.text("#attendance-heading ~ table").await;
-    assert!(
-        attendance.contains("Frederiksberg") && attendance.contains("Ikke mødt"),
-        "{attendance}"
-    );
     chair.assert_accessible("session as the chair").await;
+    chair.assert_keyboard_reaches_everything("session as the chair").await;
+
+    // The chair opens a Schulze round: a bad quorum first, then a good one.
+    chair.go(&format!("a[href='{session}/rounds/new']")).await;
+    chair.assert_accessible("open a round").await;
+    assert!(chair.find("#method-SCHULZE").await.is_selected().await.unwrap());
+    chair.fill("#title", "Prioritering 2027").await;
+    chair.fill("#quorum", "mange").await;
+    chair.go("main form[method=post] button[type=submit]").await;
+    chair.find(".error-summary a[href='#quorum']").await;
+    chair.assert_accessible("open a round with errors").await;
+    chair.assert_keyboard_reaches_everything("open a round").await;
+    chair.fill("#quorum", "50").await;
+    chair.go("main form[method=post] button[type=submit]").await;
+    assert_eq!(chair.text("h1").await, "Prioritering 2027");
+    let round = chair.path().await;
+    assert!(round.starts_with("/rounds/"), "{round}");
+    assert!(chair.text(".summary-list").await.contains("Rangordning (Schulze)"));
+    assert!(chair.text(".method-sentence").await.contains("to og to"));
+    assert_eq!(
+        chair.text("#turnout-count").await,
+        "0 af 5 kommuner har stemt (0 % af stemmevægten)"
+    );
+    chair.assert_accessible("round as the chair").await;
+    mark(&chair).await;
+
+    // Frederiksberg's board ranks by keyboard: Alt+Arrow up moves the focused item.
+    bo.goto(&round).await;
+    bo.find("#ranking.ranking--enhanced").await;
+    assert_eq!(ranking_order(&bo).await, [ESDH, AI, BOOKING]);
+    bo.assert_accessible("Schulze ballot").await;
+    bo.assert_keyboard_reaches_everything("Schulze ballot").await;
+    if let Some(dir) = screenshot_dir() {
+        bo.screenshot(&dir.join("console-ballot.png")).await;
+    }
+    let booking = bo
+        .client
+        .execute(
+            &format!("return [...document.querySelectorAll('#ranking li')].find(li => li.textContent.includes('{BOOKING}')).dataset.id;"),
+            vec![],
+        )
+        .await
+        .unwrap();
+    let booking = booking.as_str().unwrap().to_owned();
+    let alt_up = format!("{}{}", Key::Alt, Key::Up);
+    bo.keys(&format!("#place-{booking}"), &alt_up).await;
+    bo.keys(&format!("#place-{booking}"), &alt_up).await;
+    assert_eq!(ranking_order(&bo).await, [BOOKING, ESDH, AI]);
+    assert!(bo.text("#ranking-status").await.contains("flyttet til plads 1 af 3"));
+    assert_eq!(
+        places(&bo).await,
+        [
+            (BOOKING.into(), "1".into()),
+            (ESDH.into(), "2".into()),
+            (AI.into(), "3".into())
+        ]
+    );
+    bo.enter("#ballot-form button[type=submit]").await;
+    assert!(bo.text("#cast-notice").await.contains("Stemmen er afgivet"));
+
+    // The chair's screen follows without a reload.
+    chair.wait_for_text("#turnout-count", |t| t.starts_with("1 af 5")).await;
+    assert!(still_marked(&chair).await, "the chair's page was not reloaded");
+    assert!(chair.text("#turnout-table").await.contains("✓ Har stemt"));
+
+    // Ballerup's board ranks with the buttons, by keyboard.
+    let ballerup = board_on_ballot(&browser, &app, "Birgit Bestyrelse", "0151", &round).await;
+    let ai = ballerup
+        .client
+        .execute(
+            &format!("return [...document.querySelectorAll('#ranking li')].find(li => li.textContent.includes('{AI}')).dataset.id;"),
+            vec![],
+        )
+        .await
+        .unwrap();
+    let ai = ai.as_str().unwrap().to_owned();
+    ballerup
+        .keys(&format!("li[data-id='{ai}'] .move-up"), &Key::Enter.to_string())
+        .await;
+    assert_eq!(ranking_order(&ballerup).await, [AI, ESDH, BOOKING]);
+    ballerup.enter("#ballot-form button[type=submit]").await;
+    chair.wait_for_text("#turnout-count", |t| t.starts_with("2 af 5")).await;
+
+    // Brøndby's board drags the booking system to the top.
+    let brondby = board_on_ballot(&browser, &app, "Bent Bestyrelse", "0153", &round).await;
+    brondby
+        .drag(
+            &format!("li[data-id='{booking}'] .ranking-handle"),
+            "#ranking li:first-child",
+        )
+        .await;
+    assert_eq!(ranking_order(&brondby).await, [BOOKING, ESDH, AI]);
+    assert_eq!(places(&brondby).await[0], (BOOKING.into(), "1".into()));
+    brondby.enter("#ballot-form button[type=submit]").await;
+    chair.wait_for_text("#turnout-count", |t| t.starts_with("3 af 5")).await;
+    assert!(still_marked(&chair).await);
+
+    // Ballerup replaces its ballot before the close, without script: a tie.
+    ballerup.goto(&round).await;
+    assert_eq!(
+        ranking_order(&ballerup).await,
+        [AI, ESDH, BOOKING],
+        "the form shows the ballot cast"
+    );
+    assert_eq!(
+        ballerup.text("#ballot-form button[type=submit]").await,
+        "Erstat stemmen"
+    );
+    ballerup.select(&format!("#place-{ai}"), "1").await;
+    let esdh_select = ballerup
+        .client
+        .execute(
+            &format!("return [...document.querySelectorAll('#ranking li')].find(li => li.textContent.includes('{ESDH}')).querySelector('select').id;"),
+            vec![],
+        )
+        .await
+        .unwrap();
+    ballerup
+        .select(&format!("#{}", esdh_select.as_str().unwrap()), "1")
+        .await;
+    ballerup.go("#ballot-form button[type=submit]").await;
+    assert!(ballerup.text("#cast-notice").await.contains("Stemmen er afgivet"));
+
+    // An observer follows the round but has nothing to vote with, and is
+    // refused when it posts a ballot anyway.
+    let observer = browser.tab(&app.web).await;
+    observer.sign_in("Olga Observatør", "0155", &["observer"], None).await;
+    observer.goto(&round).await;
+    assert!(!observer.exists("#ballot-form").await);
+    assert!(
+        !observer.exists("main button[type=submit]").await,
+        "no button the observer may not use"
+    );
+    assert!(
+        observer
+            .text("#ballot")
+            .await
+            .contains("giver ikke adgang til at stemme")
+    );
+    observer.assert_accessible("round as an observer").await;
+    let status = observer
+        .client
+        .execute(
+            &format!(
+                "const csrf = document.querySelector('input[name=csrf]').value;
+                 const body = new URLSearchParams({{ csrf, ['place-{booking}']: '1' }});
+                 return fetch('{round}/ballot', {{ method: 'POST', body, redirect: 'manual' }}).then(r => r.status);"
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, serde_json::json!(403), "an observer's ballot is refused");
+
+    // The chair closes the round by keyboard; every open screen shows the result.
+    mark(&bo).await;
+    chair.enter(&format!("form[action='{round}/close'] button")).await;
+    assert_eq!(chair.text("#round-state").await, "Lukket");
+    let result = chair.text("#result-table tbody").await;
+    let rows: Vec<&str> = result.lines().collect();
+    assert!(rows[0].starts_with("1") && rows[0].contains(BOOKING), "{result}");
+    assert!(rows[1].contains(ESDH) && rows[2].contains(AI), "{result}");
+    assert!(chair.text("#quorum-line").await.contains("var beslutningsdygtig"));
+    let ballots = chair.text("#ballot-table").await;
+    assert!(
+        ballots.contains("Bo Bestyrelse") && ballots.contains("Frederiksberg"),
+        "{ballots}"
+    );
+    assert!(
+        ballots.contains(&format!("1. {AI} = {ESDH}; 2. {BOOKING}"))
+            || ballots.contains(&format!("1. {ESDH} = {AI}; 2. {BOOKING}")),
+        "{ballots}"
+    );
+    chair.assert_accessible("results").await;
+    chair.assert_keyboard_reaches_everything("results").await;
+    if let Some(dir) = screenshot_dir() {
+        chair.screenshot(&dir.join("console-results.png")).await;
+    }
+    bo.wait_for_text("#round-state", |t| t == "Lukket").await;
+    bo.find("#result-table").await;
+    assert!(still_marked(&bo).await, "the board's page was not reloaded");
+    assert!(
+        !bo.exists("#ballot-form").await,
+        "the ballot form goes when the round closes"
+    );
+
+    // The other four ballot forms: each opened by the chair, cast by a board.
+    for (method, fill) in [
+        ("YES_NO", "yes"),
+        ("APPROVAL", "approve"),
+        ("SCORE", "score"),
+        ("BORDA", "rank"),
+    ] {
+        chair.goto(&format!("{session}/rounds/new")).await;
+        chair.click(&format!("#method-{method}")).await;
+        chair.go("main form[method=post] button[type=submit]").await;
+        let r = chair.path().await;
+        assert!(r.starts_with("/rounds/"), "{method}: {r}");
+        bo.goto(&r).await;
+        bo.assert_accessible(&format!("{method} ballot")).await;
+        match fill {
+            "yes" => bo.click("#ballot-form input[value=YES]").await,
+            "approve" => bo.click("#ballot-form input[name=approve]").await,
+            "score" => bo.select("#ballot-form select", "4").await,
+            _ => {
+                bo.keys("#ballot-form li:last-child .move-up", &Key::Enter.to_string())
+                    .await
+            }
+        }
+        bo.go("#ballot-form button[type=submit]").await;
+        assert!(bo.text("#cast-notice").await.contains("Stemmen er afgivet"), "{method}");
+        if method == "BORDA" {
+            chair.goto(&r).await;
+            chair.click(".cancel-round summary").await;
+            chair.fill("#reason", "Forkert metode").await;
+            chair.go(".cancel-round button").await;
+            assert!(chair.text("#results").await.contains("annulleret: Forkert metode"));
+        } else {
+            chair.goto(&r).await;
+            chair.go(&format!("form[action='{r}/close'] button")).await;
+            assert_eq!(chair.text("#round-state").await, "Lukket", "{method}");
+            assert!(chair.text("#ballot-table").await.contains("Frederiksberg"), "{method}");
+            chair.assert_accessible(&format!("{method} results")).await;
+        }
+    }
+
+    // The session page lists the rounds; its turnout is the same.
+    chair.goto(&session).await;
+    let rounds = chair.text("#rounds-heading ~ table").await;
+    assert!(
+        rounds.contains("Prioritering 2027") && rounds.contains("3 af 5"),
+        "{rounds}"
+    );
+    chair.assert_accessible("session with rounds").await;
     if let Some(dir) = screenshot_dir() {
         chair.screenshot(&dir.join("console-session.png")).await;
     }
-
     chair.go("form[action$='/close'] button").await;
     assert_eq!(chair.text(".badge").await, "Afsluttet");
     assert!(!chair.exists("form[action$='/close']").await);
 
-    // The cooperation's home lists the session; the proposals stay linked.
+    // The cooperation's home lists the session.
     chair.goto(&format!("/c/{COOP}")).await;
     assert!(
         chair
@@ -216,10 +502,10 @@ async fn a_chair_runs_a_session_that_two_municipalities_attend() {
     chair.assert_accessible("cooperation home with a session").await;
     if let Some(dir) = screenshot_dir() {
         chair.screenshot(&dir.join("console-cooperation.png")).await;
-        chair.goto(&format!("/proposals/{}", second.id)).await;
+        chair.goto(&format!("/proposals/{}", ai_proposal.id)).await;
         chair.screenshot(&dir.join("console-proposal.png")).await;
     }
-    let _ = first;
-    board.close().await;
-    chair.close().await;
+    for tab in [bo, ballerup, brondby, observer, chair] {
+        tab.close().await;
+    }
 }

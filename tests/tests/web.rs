@@ -2,7 +2,7 @@
 //! headers, escaping, CSRF, authorisation and the etag, without a browser
 //! (the browser suite is tests/browser.rs).
 
-use samprio_e2e::http::{self, enc, hidden, session};
+use samprio_e2e::http::{self, EventStream, enc, hidden, session};
 use samprio_e2e::samprio_client::pb;
 use samprio_e2e::{COOP, TestApp, content, e2e};
 
@@ -352,3 +352,156 @@ async fn the_chair_schedules_opens_and_closes_a_session(app: TestApp) {
 }
 
 e2e!(the_chair_schedules_opens_and_closes_a_session);
+
+/// The id of the first proposal in `body` whose title is `title`, from the
+/// candidates' checkboxes of the open-round form.
+fn candidate_id(body: &str, title: &str) -> String {
+    let at = body.find(title).expect("the title on the page");
+    let before = &body[..at];
+    let start = before.rfind("value=\"").expect("a checkbox value") + 7;
+    before[start..start + before[start..].find('"').unwrap()].to_owned()
+}
+
+async fn a_schulze_round_is_run_through_the_console_and_streamed_redacted(app: TestApp) {
+    app.seed_default().await;
+    let esdh = app.submitted_proposal("0147", "Fælles ESDH", 1_000_000, false).await;
+    let booking = app.submitted_proposal("0151", "Lokalebooking", 300_000, false).await;
+    let chair = session(&app.token("0101", &["board", &format!("chair:{COOP}")]));
+    let csrf = hidden(&http::get(&app.web, "/", Some(&chair)).await.body, "csrf").unwrap();
+    let r = http::post(
+        &app.web,
+        &format!("/c/{COOP}/sessions"),
+        Some(&chair),
+        &format!("csrf={csrf}&title=M%C3%B8de&agenda={}&agenda={}", esdh.id, booking.id),
+    )
+    .await;
+    let at = r.header("location").unwrap().to_owned();
+    http::post(&app.web, &format!("{at}/open"), Some(&chair), &format!("csrf={csrf}")).await;
+
+    // The chair's form offers the agenda; bad numbers are named, nothing is opened.
+    let form = http::get(&app.web, &format!("{at}/rounds/new"), Some(&chair)).await;
+    assert_eq!(form.status, 200);
+    assert_eq!(candidate_id(&form.body, "Lokalebooking"), booking.id);
+    let bad = http::post(
+        &app.web,
+        &format!("{at}/rounds"),
+        Some(&chair),
+        &format!(
+            "csrf={csrf}&method=SCHULZE&candidates={}&quorum=150&deadline=snart&budget=mange",
+            esdh.id
+        ),
+    )
+    .await;
+    assert_eq!(bad.status, 422);
+    for field in ["#quorum", "#deadline", "#budget"] {
+        assert!(bad.body.contains(&format!("href=\"{field}\"")), "{field}: {}", bad.body);
+    }
+    // A board may not open one.
+    let board = session(&app.token("0147", &["board"]));
+    let board_csrf = hidden(&http::get(&app.web, "/", Some(&board)).await.body, "csrf").unwrap();
+    let denied = http::post(
+        &app.web,
+        &format!("{at}/rounds"),
+        Some(&board),
+        &format!("csrf={board_csrf}&method=SCHULZE&candidates={}", esdh.id),
+    )
+    .await;
+    assert_eq!(denied.status, 403);
+
+    let r = http::post(
+        &app.web,
+        &format!("{at}/rounds"),
+        Some(&chair),
+        &format!(
+            "csrf={csrf}&title=Prioritering&method=SCHULZE&candidates={}&candidates={}&weighting=POPULATION&quorum=5",
+            esdh.id, booking.id
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let round = r.header("location").unwrap().to_owned();
+
+    // A board follows the cooperation's stream from now.
+    let mut stream = EventStream::open(&app.web, &format!("/c/{COOP}/stream"), &board).await;
+    assert_eq!(stream.status, 200);
+
+    // Ballerup ranks the booking system first; a place that is no place is named.
+    let ballerup = session(&app.token("0151", &["board"]));
+    let b_csrf = hidden(&http::get(&app.web, "/", Some(&ballerup)).await.body, "csrf").unwrap();
+    let wrong = http::post(
+        &app.web,
+        &format!("{round}/ballot"),
+        Some(&ballerup),
+        &format!("csrf={b_csrf}&place-{}=ti", booking.id),
+    )
+    .await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.body.contains(&format!("href=\"#place-{}\"", booking.id)));
+    let cast = http::post(
+        &app.web,
+        &format!("{round}/ballot"),
+        Some(&ballerup),
+        &format!("csrf={b_csrf}&place-{}=1&place-{}=2", booking.id, esdh.id),
+    )
+    .await;
+    assert_eq!(cast.status, 303, "{}", cast.body);
+
+    // The stream says who voted, never what, while the round is open.
+    let seen = stream.until("ballot.cast").await;
+    let ballot = seen.last().unwrap();
+    let data: serde_json::Value = serde_json::from_str(&ballot.data).unwrap();
+    assert_eq!(data["redacted"], true);
+    assert_eq!(data["payload"]["municipality"], "0151");
+    assert!(data["payload"].get("content").is_none(), "{data}");
+    assert!(!ballot.data.contains("tiers"), "{data}");
+    assert_eq!(ballot.id, data["seq"].to_string());
+    // Nor do the pages: the board sees the turnout, not Ballerup's ranking.
+    let page = http::get(&app.web, &round, Some(&board)).await;
+    assert!(page.body.contains("1 af 5 kommuner har stemt"), "{}", page.body);
+    assert!(!page.body.contains("1. Lokalebooking"));
+    let live = http::get(&app.web, &format!("{round}/live"), Some(&board)).await;
+    assert!(live.body.starts_with("<div id=\"round-live\"") && live.body.contains("data-state=\"OPEN\""));
+
+    // Ballerup's own page shows its ballot again, to replace.
+    let own = http::get(&app.web, &round, Some(&ballerup)).await;
+    assert!(own.body.contains("Erstat stemmen"));
+
+    // The chair closes; the stream tells, and a replay now shows the content.
+    let closed = http::post(
+        &app.web,
+        &format!("{round}/close"),
+        Some(&chair),
+        &format!("csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(closed.status, 303);
+    stream.until("round.closed").await;
+    let mut replay = EventStream::open(&app.web, &format!("/c/{COOP}/stream?after=0"), &board).await;
+    let seen = replay.until("ballot.cast").await;
+    let data: serde_json::Value = serde_json::from_str(&seen.last().unwrap().data).unwrap();
+    assert_eq!(data["redacted"], false);
+    assert_eq!(data["payload"]["content"]["tiers"][0][0], booking.id.as_str());
+
+    let result = http::get(&app.web, &round, Some(&board)).await;
+    let body = &result.body;
+    assert!(body.contains("id=\"result-table\""), "{body}");
+    let first = body.find(&format!("/proposals/{}", booking.id)).unwrap();
+    let second = body.find(&format!("/proposals/{}\"", esdh.id)).unwrap();
+    assert!(first < second, "the booking system ranks first");
+    assert!(
+        body.contains("1. Lokalebooking; 2. Fælles ESDH"),
+        "named ballot in words"
+    );
+    assert!(body.contains("Efter indbyggertal"));
+
+    // Open streams end when the server stops, so it can.
+    let mut open_stream = EventStream::open(&app.web, &format!("/c/{COOP}/stream"), &board).await;
+    app.stop().await;
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while open_stream.next().await.is_some() {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream ended with the server");
+}
+
+e2e!(a_schulze_round_is_run_through_the_console_and_streamed_redacted);

@@ -89,6 +89,44 @@ pub fn basis_points(lang: Lang, bp: u32) -> String {
     }
 }
 
+/// A percentage typed into a form (`50`, `66,67`, `66.67 %`) as basis
+/// points; `None` unless it is a number from 0 to 100 with at most two
+/// decimals.
+pub fn parse_percent(text: &str) -> Option<u32> {
+    let t = text.trim().trim_end_matches('%').trim();
+    let (whole, frac) = match t.split_once([',', '.']) {
+        Some((w, f)) => (w, f),
+        None => (t, ""),
+    };
+    let digits = |s: &str| !s.is_empty() && s.len() <= 3 && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || (!frac.is_empty() && (frac.len() > 2 || !frac.bytes().all(|b| b.is_ascii_digit()))) {
+        return None;
+    }
+    let whole: u32 = whole.parse().ok()?;
+    let frac: u32 = format!("{frac:0<2}").parse().ok()?;
+    let bp = whole * 100 + frac;
+    (bp <= 10_000).then_some(bp)
+}
+
+/// A `datetime-local` field's value (`2026-12-24T14:30`), read as
+/// Copenhagen time.
+pub fn parse_local_time(text: &str) -> Option<Micros> {
+    let civil: jiff::civil::DateTime = text.trim().parse().ok()?;
+    let zoned = civil.to_zoned_datetime(COPENHAGEN.clone()).ok()?;
+    Some(zoned.timestamp().as_microsecond())
+}
+
+/// A moment as a `datetime-local` field's value, in Copenhagen time.
+pub fn local_input_value(micros: Micros) -> String {
+    Timestamp::from_microsecond(micros)
+        .map(|ts| {
+            ts.to_zoned_datetime(COPENHAGEN.clone())
+                .strftime("%Y-%m-%dT%H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,5 +160,21 @@ mod tests {
         assert_eq!(basis_points(Lang::Da, 5000), "50 %");
         assert_eq!(basis_points(Lang::Da, 6667), "66,67 %");
         assert_eq!(basis_points(Lang::En, 6667), "66.67%");
+    }
+
+    #[test]
+    fn typed_percentages_and_local_times() {
+        assert_eq!(parse_percent("50"), Some(5000));
+        assert_eq!(parse_percent(" 66,67 % "), Some(6667));
+        assert_eq!(parse_percent("66.5"), Some(6650));
+        assert_eq!(parse_percent("0"), Some(0));
+        assert_eq!(parse_percent("100"), Some(10_000));
+        for bad in ["", "101", "-1", "50,123", "halvdelen", "1e2", ",5"] {
+            assert_eq!(parse_percent(bad), None, "{bad}");
+        }
+        let winter = 1_768_471_200_000_000;
+        assert_eq!(parse_local_time("2026-01-15T11:00"), Some(winter));
+        assert_eq!(local_input_value(winter), "2026-01-15T11:00");
+        assert_eq!(parse_local_time("i morgen"), None);
     }
 }

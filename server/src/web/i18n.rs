@@ -5,7 +5,7 @@
 mod da;
 mod en;
 
-use crate::domain::model::{Category, Method, ProposalStatus, RoundState, SessionState, Weighting};
+use crate::domain::model::{Category, Method, ProposalStatus, RoundState, SessionState, Threshold, Weighting};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -196,6 +196,90 @@ pub struct Texts {
     pub actions: &'static [(&'static str, &'static str)],
     /// The domain's (English) descriptions of bad fields, in this language.
     pub problems: &'static [(&'static str, &'static str)],
+    // Rounds, ballots and results (the console's voting pages).
+    pub open_round: &'static str,
+    pub open_round_button: &'static str,
+    pub round_title_hint: &'static str,
+    pub round_untitled: &'static str,
+    pub candidates: &'static str,
+    pub candidates_hint: &'static str,
+    pub weighting: &'static str,
+    pub the_default: &'static str,
+    pub quorum: &'static str,
+    pub quorum_hint: &'static str,
+    pub threshold: &'static str,
+    pub threshold_hint: &'static str,
+    pub deadline: &'static str,
+    pub deadline_hint: &'static str,
+    pub budget: &'static str,
+    pub budget_hint: &'static str,
+    pub no_deadline: &'static str,
+    pub no_budget: &'static str,
+    pub err_not_a_percent: &'static str,
+    pub err_not_a_time: &'static str,
+    pub err_same_place: &'static str,
+    pub close_round: &'static str,
+    pub close_round_explained: &'static str,
+    pub cancel_round: &'static str,
+    pub cancel_reason: &'static str,
+    pub cancelled_because: &'static str,
+    pub your_ballot: &'static str,
+    pub ballot_for: &'static str,
+    pub vote: &'static str,
+    pub replace_vote: &'static str,
+    pub ballot_cast: &'static str,
+    pub ballot_replace_hint: &'static str,
+    pub may_not_vote: &'static str,
+    pub choice_yes: &'static str,
+    pub choice_no: &'static str,
+    pub choice_abstain: &'static str,
+    pub approve_hint: &'static str,
+    pub score_hint: &'static str,
+    pub points: &'static str,
+    pub place: &'static str,
+    pub unranked: &'static str,
+    pub ranking_hint_borda: &'static str,
+    pub ranking_hint_schulze: &'static str,
+    pub ranking_keys_hint: &'static str,
+    pub move_up: &'static str,
+    pub move_down: &'static str,
+    pub moved_to_place: &'static str,
+    pub voted: &'static str,
+    pub not_voted: &'static str,
+    pub members_voted: &'static str,
+    pub of_the_weight: &'static str,
+    pub results: &'static str,
+    pub results_pending: &'static str,
+    pub quorum_met: &'static str,
+    pub quorum_missed: &'static str,
+    pub quorum_required: &'static str,
+    pub position: &'static str,
+    pub outcome: &'static str,
+    pub outcome_adopted: &'static str,
+    pub outcome_rejected: &'static str,
+    pub outcome_undecided: &'static str,
+    pub outcome_over_budget: &'static str,
+    pub weight_yes: &'static str,
+    pub weight_no: &'static str,
+    pub weight_abstain: &'static str,
+    pub tie_breaks: &'static str,
+    pub tie_break_rule: &'static str,
+    pub ballots: &'static str,
+    pub ballots_hidden: &'static str,
+    pub no_ballots: &'static str,
+    pub cast_by: &'static str,
+    pub weight: &'static str,
+    pub ballot: &'static str,
+    pub list_revision_made: &'static str,
+    pub inputs_hash: &'static str,
+    pub live_note: &'static str,
+    pub show_round: &'static str,
+    pub opened_by: &'static str,
+    pub thresholds: &'static [(Threshold, &'static str)],
+    /// Per method: what a score column of its result means.
+    pub score_headings: &'static [(Method, &'static str)],
+    /// Per method: the method in one plain sentence.
+    pub method_sentences: &'static [(Method, &'static str)],
 }
 
 impl Texts {
@@ -241,6 +325,20 @@ impl Texts {
             .find(|(d, _)| *d == description)
             .map(|(_, text)| (*text).to_owned())
             .unwrap_or_else(|| description.to_owned())
+    }
+}
+
+impl Texts {
+    pub fn threshold(&self, t: Threshold) -> &'static str {
+        lookup(self.thresholds, t)
+    }
+
+    pub fn score_heading(&self, m: Method) -> &'static str {
+        lookup(self.score_headings, m)
+    }
+
+    pub fn method_sentence(&self, m: Method) -> &'static str {
+        lookup(self.method_sentences, m)
     }
 }
 

@@ -10,6 +10,7 @@
 
 pub mod format;
 pub mod i18n;
+pub mod live;
 pub mod page;
 pub mod pages;
 pub mod signin;
@@ -34,6 +35,9 @@ pub struct Web {
     pub sign_in: SignIn,
     /// Cookies carry `Secure` when the console is served over TLS.
     pub secure_cookies: bool,
+    /// Turns true when the server begins to shut down: live streams end then,
+    /// so the graceful shutdown does not wait on open browsers.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 /// How people sign in. Dev mode mints a token with the local dev key; an
@@ -79,6 +83,15 @@ pub fn router(web: Web) -> Router {
         .route("/sessions/{id}/open", post(pages::sessions::open))
         .route("/sessions/{id}/check-in", post(pages::sessions::check_in))
         .route("/sessions/{id}/close", post(pages::sessions::close))
+        .route("/sessions/{id}/live", get(pages::sessions::live))
+        .route("/sessions/{id}/rounds", post(pages::rounds::open))
+        .route("/sessions/{id}/rounds/new", get(pages::rounds::new_form))
+        .route("/rounds/{id}", get(pages::rounds::show))
+        .route("/rounds/{id}/live", get(pages::rounds::live))
+        .route("/rounds/{id}/ballot", post(pages::rounds::cast))
+        .route("/rounds/{id}/close", post(pages::rounds::close))
+        .route("/rounds/{id}/cancel", post(pages::rounds::cancel))
+        .route("/c/{coop}/stream", get(live::stream))
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
         .fallback(pages::not_found)

@@ -20,6 +20,7 @@ use crate::domain::write::{Ctx, now_micros};
 pub type Answer = Result<Response, Response>;
 
 /// The request as every page sees it; templates reach it as `c`.
+#[derive(Clone)]
 pub struct Page {
     pub lang: Lang,
     pub t: &'static Texts,

@@ -2,6 +2,7 @@
 
 pub mod cooperations;
 pub mod proposals;
+pub mod rounds;
 pub mod sessions;
 
 use axum::http::StatusCode;

@@ -21,16 +21,16 @@ struct SessionPage {
     c: Page,
     coop: Cooperation,
     s: Session,
-    titles: HashMap<String, String>,
-    members: Vec<Member>,
-    rounds: Vec<RoundView>,
+    live: SessionLive,
     is_chair: bool,
     may_check_in: bool,
+    /// The last event's sequence when the page was read: live updates follow from there.
+    after_seq: i64,
 }
 
 impl SessionPage {
     fn title_of<'a>(&'a self, id: &'a str) -> &'a str {
-        self.titles.get(id).map(String::as_str).unwrap_or(id)
+        self.live.titles.get(id).map(String::as_str).unwrap_or(id)
     }
 
     fn is_scheduled(&self) -> bool {
@@ -39,6 +39,41 @@ impl SessionPage {
 
     fn is_open(&self) -> bool {
         self.s.state == SessionState::Open
+    }
+}
+
+/// The part of the session page that changes during the meeting: rounds
+/// with their turnout, and attendance. Served alone at
+/// `/sessions/{id}/live` for the page's script to swap in.
+#[derive(Template)]
+#[template(path = "fragments/session_live.html")]
+pub struct SessionLive {
+    c: Page,
+    s: Session,
+    titles: HashMap<String, String>,
+    members: Vec<Member>,
+    rounds: Vec<RoundView>,
+}
+
+impl SessionLive {
+    async fn load(web: &Web, page: &Page, s: Session) -> Result<SessionLive, Error> {
+        let ctx = page.ctx();
+        let store = &*web.store;
+        let (members, _) = cooperations::list_members(store, &ctx, &s.cooperation_id, false, 500, "").await?;
+        let (rounds, _) = rounds::list(store, &ctx, &s.id, 100, "").await?;
+        let (all, _) = proposals::list(store, &ctx, &s.cooperation_id, None, 1000, "").await?;
+        let titles = all.into_iter().map(|p| (p.id, p.content.title)).collect();
+        Ok(SessionLive {
+            c: page.clone(),
+            s,
+            titles,
+            members,
+            rounds,
+        })
+    }
+
+    fn round_title(&self, title: &str) -> String {
+        super::rounds::round_title(self.c.t, title)
     }
 
     fn present(&self) -> i64 {
@@ -69,24 +104,42 @@ impl SessionPage {
     fn eligible(&self, r: &RoundView) -> i64 {
         r.round.weights.len() as i64
     }
+
+    /// What a screen reader hears when the live part changes: attendance,
+    /// and the turnout of the newest open round.
+    fn announce(&self) -> String {
+        let t = self.c.t;
+        let mut text = format!(
+            "{} {} {} {}.",
+            self.c.num(&self.present()),
+            t.of,
+            self.c.num(&self.member_count()),
+            t.present
+        );
+        if let Some(r) = self.rounds.iter().rev().find(|r| r.round.is_open()) {
+            text.push_str(&format!(
+                " {}: {} {} {} {}.",
+                self.round_title(&r.round.title),
+                self.c.num(&self.voted(r)),
+                t.of,
+                self.c.num(&self.eligible(r)),
+                t.members_voted
+            ));
+        }
+        text
+    }
 }
 
 /// GET /sessions/{id}
 pub async fn show(State(web): State<Web>, SignedIn(page, viewer): SignedIn, Path(id): Path<String>) -> Answer {
+    let after_seq = *web.store.subscribe().borrow();
     let ctx = page.ctx();
     let store = &*web.store;
     let fail = |e| page.fail(e);
     let s = sessions::get(store, &ctx, &id).await.map_err(fail)?;
     let coop = cooperations::get(store, &ctx, &s.cooperation_id).await.map_err(fail)?;
-    let (members, _) = cooperations::list_members(store, &ctx, &s.cooperation_id, false, 500, "")
-        .await
-        .map_err(fail)?;
-    let (rounds, _) = rounds::list(store, &ctx, &id, 100, "").await.map_err(fail)?;
-    let (all, _) = proposals::list(store, &ctx, &s.cooperation_id, None, 500, "")
-        .await
-        .map_err(fail)?;
-    let titles = all.into_iter().map(|p| (p.id, p.content.title)).collect();
-    let mine = members.iter().find(|m| m.code == viewer.principal.municipality);
+    let live = SessionLive::load(&web, &page, s.clone()).await.map_err(fail)?;
+    let mine = live.members.iter().find(|m| m.code == viewer.principal.municipality);
     let is_chair = authz::chair(&viewer.principal, &s.cooperation_id).is_ok();
     let may_check_in = s.state != SessionState::Closed
         && !s.has_checked_in(&viewer.principal.municipality)
@@ -96,12 +149,20 @@ pub async fn show(State(web): State<Web>, SignedIn(page, viewer): SignedIn, Path
         c: page.titled(title),
         coop,
         s,
-        titles,
-        members,
-        rounds,
+        live,
         is_chair,
         may_check_in,
+        after_seq,
     }))
+}
+
+/// GET /sessions/{id}/live: the live part of the session page alone.
+pub async fn live(State(web): State<Web>, SignedIn(page, _): SignedIn, Path(id): Path<String>) -> Answer {
+    let s = sessions::get(&*web.store, &page.ctx(), &id)
+        .await
+        .map_err(|e| page.fail(e))?;
+    let live = SessionLive::load(&web, &page, s).await.map_err(|e| page.fail(e))?;
+    Ok(crate::web::page::render(&live))
 }
 
 #[derive(Template)]
