@@ -216,6 +216,7 @@ impl Application {
                 None => web::SignIn::Unavailable,
             },
             secure_cookies: false,
+            overviews: Default::default(),
         };
         let web_server = tokio::spawn(web::serve(self.web_listener, console, until_stopped()));
         let limits = self.limits.clone();

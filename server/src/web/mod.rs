@@ -24,6 +24,7 @@ use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
 use crate::auth::{DevKeys, Verifier};
+use crate::domain::overrides::OverviewCache;
 use crate::store::Store;
 
 /// What the handlers share.
@@ -34,6 +35,9 @@ pub struct Web {
     pub sign_in: SignIn,
     /// Cookies carry `Secure` when the console is served over TLS.
     pub secure_cookies: bool,
+    /// Cooperation overviews (the accountability matrix) kept while the log
+    /// has not moved.
+    pub overviews: Arc<OverviewCache>,
 }
 
 /// How people sign in. Dev mode mints a token with the local dev key; an
@@ -79,6 +83,19 @@ pub fn router(web: Web) -> Router {
         .route("/sessions/{id}/open", post(pages::sessions::open))
         .route("/sessions/{id}/check-in", post(pages::sessions::check_in))
         .route("/sessions/{id}/close", post(pages::sessions::close))
+        .route("/c/{coop}/board", get(pages::board::show))
+        .route("/c/{coop}/overrides", post(pages::board::set))
+        .route("/c/{coop}/overrides/new", get(pages::board::new_form))
+        .route("/overrides/{id}", get(pages::board::detail))
+        .route("/overrides/{id}/reconfirm", post(pages::board::reconfirm))
+        .route("/overrides/{id}/revoke", post(pages::board::revoke))
+        .route("/c/{coop}/accountability", get(pages::accountability::matrix))
+        .route(
+            "/c/{coop}/accountability/{code}",
+            get(pages::accountability::member_report),
+        )
+        .route("/c/{coop}/events", get(pages::events::log))
+        .route("/c/{coop}/events/verify", get(pages::events::verify))
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
         .fallback(pages::not_found)
