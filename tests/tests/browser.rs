@@ -497,3 +497,140 @@ async fn a_board_opts_out_and_reconfirms_after_the_shared_list_changes() {
     observer.close().await;
     board.close().await;
 }
+
+/// With an OpenID Connect provider configured for the console, a person
+/// signs in on the provider's own sign-in form (authorization code with
+/// PKCE); the provider's claims (CVR, groups) map to a municipality and
+/// roles as for bearer tokens, and the session cookie is HttpOnly and
+/// SameSite=Lax, and Secure once the console's public address is https.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_board_member_signs_in_through_the_identity_provider() {
+    use samprio_e2e::http;
+    use samprio_e2e::oidc::{OidcProvider, RESOURCE};
+    use samprio_e2e::samprio_server::auth::{Algorithm, ClaimMapping, IssuerConfig};
+    use samprio_e2e::samprio_server::config::ConsoleOidcConfig;
+
+    let Some(browser) = Browser::start() else { return };
+    let Some(provider) = OidcProvider::start(
+        samprio_e2e::AUDIENCE,
+        serde_json::json!({
+            "clients": { "samprio-console": { "redirect_uris": ["http://127.0.0.1/login/callback"], "native": true } },
+            "accounts": { "aase": { "cvr": "55133018", "groups": ["Alle medarbejdere", "GG-Samprio-Direktion"], "name": "Aase Østergård" } },
+        }),
+    )
+    .await
+    else {
+        return;
+    };
+    let issuer = IssuerConfig {
+        iss: provider.issuer.clone(),
+        algorithm: Algorithm::RS256,
+        discovery: true,
+        municipalities: vec!["0751".into()],
+        claims: ClaimMapping {
+            cvr: Some("cvr".into()),
+            roles: Some("groups".into()),
+            role_map: [("GG-Samprio-Direktion".to_owned(), vec!["board".to_owned()])]
+                .into_iter()
+                .collect(),
+            ..ClaimMapping::default()
+        },
+        ..IssuerConfig::default()
+    };
+    let console = ConsoleOidcConfig {
+        issuer: provider.issuer.clone(),
+        client_id: "samprio-console".into(),
+        client_secret: None,
+        scope: "openid samprio".into(),
+        resource: Some(RESOURCE.into()),
+    };
+    let app = TestApp::spawn_with(Engine::Sqlite, |c| {
+        c.auth.issuers.push(issuer.clone());
+        c.console.oidc = Some(console.clone());
+    })
+    .await
+    .expect("sqlite");
+    app.seed_default().await;
+    app.secretariat()
+        .cooperations()
+        .add_member(pb::AddMemberRequest {
+            cooperation_id: COOP.into(),
+            code: "0751".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("Aarhus joins");
+
+    let tab = browser.tab(&app.web).await;
+    tab.goto(&format!("/c/{COOP}/board")).await;
+    assert!(tab.path().await.starts_with("/login"));
+    assert!(!tab.exists(".dev-banner").await, "not dev mode");
+    tab.assert_accessible("sign-in with a provider").await;
+    tab.go("#sign-in-provider").await;
+    // The provider's pages: its sign-in form, then its consent.
+    for _ in 0..5 {
+        let url = tab.client.current_url().await.expect("url");
+        if url.as_str().starts_with(&app.web) {
+            break;
+        }
+        if tab.exists("input[name=login]").await {
+            tab.fill("input[name=login]", "aase").await;
+            tab.fill("input[name=password]", "hvad-som-helst").await;
+        }
+        tab.go("button[type=submit]").await;
+    }
+    tab.find(".who").await;
+    assert_eq!(
+        tab.path().await,
+        format!("/c/{COOP}/board"),
+        "back where the sign-in began"
+    );
+    let who = tab.text(".who").await;
+    assert!(who.contains("aase") && who.contains("Aarhus"), "{who}");
+    assert_eq!(tab.text("h1").await, "Direktionens side – Aarhus");
+    assert!(
+        tab.exists(&format!("a[href='/c/{COOP}/overrides/new']")).await,
+        "the provider's group made this person Aarhus' board"
+    );
+    tab.assert_accessible("board page after a provider sign-in").await;
+    let cookies = tab.client.get_all_cookies().await.expect("cookies");
+    let session = cookies
+        .iter()
+        .find(|c| c.name() == "samprio_session")
+        .expect("a session cookie");
+    assert_eq!(session.http_only(), Some(true));
+    assert_eq!(format!("{:?}", session.same_site()), "Some(Lax)");
+    assert!(
+        !cookies.iter().any(|c| c.name() == "samprio_oidc"),
+        "the flow's cookie is spent"
+    );
+
+    // A callback that does not carry the flow's state is refused.
+    tab.goto("/login/callback?code=forged&state=forged").await;
+    assert_eq!(tab.text("h1").await, "Log ind");
+    assert!(tab.text("main").await.contains("ikke godkendt"));
+    tab.close().await;
+
+    // Behind an https address, the cookies are Secure.
+    let behind_tls = TestApp::spawn_with(Engine::Sqlite, |c| {
+        c.auth.issuers.push(issuer.clone());
+        c.console.oidc = Some(console.clone());
+        c.console.public_url = Some("https://samprio.example.dk".into());
+    })
+    .await
+    .expect("sqlite");
+    let r = http::get(&behind_tls.web, "/login/oidc?next=/", None).await;
+    assert_eq!(r.status, 303);
+    let location = r.header("location").expect("to the provider");
+    assert!(
+        location.starts_with(&provider.issuer)
+            && location.contains("code_challenge_method=S256")
+            && location.contains("redirect_uri=https%3A%2F%2Fsamprio.example.dk%2Flogin%2Fcallback"),
+        "{location}"
+    );
+    let flow = r.header("set-cookie").expect("the flow cookie");
+    assert!(
+        flow.contains("HttpOnly") && flow.contains("SameSite=Lax") && flow.contains("Secure"),
+        "{flow}"
+    );
+}

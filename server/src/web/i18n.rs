@@ -282,6 +282,9 @@ pub struct Texts {
     pub record_actions: &'static [(&'static str, &'static str)],
     /// The domain's descriptions of bad override fields, in this language.
     pub override_problems: &'static [(&'static str, &'static str)],
+    pub sign_in_with_provider: &'static str,
+    pub sign_in_provider_failed: &'static str,
+    pub sign_in_refused: &'static str,
 }
 
 impl Texts {

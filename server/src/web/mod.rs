@@ -10,6 +10,7 @@
 
 pub mod format;
 pub mod i18n;
+pub mod oidc;
 pub mod page;
 pub mod pages;
 pub mod signin;
@@ -40,12 +41,14 @@ pub struct Web {
     pub overviews: Arc<OverviewCache>,
 }
 
-/// How people sign in. Dev mode mints a token with the local dev key; an
-/// OIDC provider (authorization-code flow with PKCE, the claim mapping of
-/// DESIGN.md §3) joins here as another variant once the identity work lands.
+/// How people sign in. Dev mode mints a token with the local dev key; with
+/// an OpenID Connect provider configured for the console, the
+/// authorization-code flow with PKCE ([`oidc`]) brings back an access token
+/// that the verifier maps to a principal as it does bearer tokens.
 #[derive(Clone)]
 pub enum SignIn {
     Dev(Arc<DevKeys>),
+    Oidc(Arc<oidc::OidcClient>),
     /// No sign-in method is available to browsers yet (issuers configured,
     /// no OIDC client).
     Unavailable,
@@ -62,6 +65,8 @@ pub fn router(web: Web) -> Router {
     Router::new()
         .route("/", get(pages::cooperations::index))
         .route("/login", get(signin::form).post(signin::submit))
+        .route("/login/oidc", get(oidc::start))
+        .route("/login/callback", get(oidc::callback))
         .route("/logout", post(signin::sign_out))
         .route("/lang/{code}", get(signin::switch_language))
         .route("/c/{coop}", get(pages::cooperations::home))

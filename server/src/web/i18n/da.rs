@@ -322,4 +322,7 @@ pub static TEXTS: Texts = Texts {
             "gælder kun omprioritering og lokal vedtagelse",
         ),
     ],
+    sign_in_with_provider: "Log ind hos kommunens identitetsudbyder",
+    sign_in_provider_failed: "Identitetsudbyderen kunne ikke nås. Prøv igen om lidt.",
+    sign_in_refused: "Login blev ikke godkendt. Start forfra, eller kontakt kommunens IT-afdeling, hvis det sker igen.",
 };

@@ -305,4 +305,7 @@ pub static TEXTS: Texts = Texts {
         ("priority_list.revised", "Shared list revised"),
     ],
     override_problems: &[],
+    sign_in_with_provider: "Sign in with your municipality's identity provider",
+    sign_in_provider_failed: "The identity provider could not be reached. Try again shortly.",
+    sign_in_refused: "The sign-in was not accepted. Start again, or contact your municipality's IT department if it happens again.",
 };
