@@ -35,6 +35,51 @@ pub struct Config {
     /// Serve TLS instead of plain text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsConfig>,
+    /// The web console's address as people reach it and how they sign in.
+    #[serde(default)]
+    pub console: ConsoleConfig,
+}
+
+/// The web console (DESIGN.md §11) beyond where it listens.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleConfig {
+    /// The console's address as browsers reach it, e.g.
+    /// `https://samprio.kommune.dk` behind a TLS proxy: where the identity
+    /// provider sends people back to, and with `https://` the session cookie
+    /// is marked `Secure`. Default: `http://` and the address it listens on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    /// Sign-in with an OpenID Connect provider (authorization code with PKCE).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oidc: Option<ConsoleOidcConfig>,
+}
+
+/// The console as a client of an OpenID Connect provider. The provider must
+/// also be a trusted issuer (`auth.issuers`), whose claim mapping turns its
+/// access tokens into principals, as for bearer tokens on gRPC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleOidcConfig {
+    /// The provider's issuer URL, as in `auth.issuers`.
+    pub issuer: String,
+    /// The console's client id at the provider; its redirect URI is
+    /// `<public_url>/login/callback`.
+    pub client_id: String,
+    /// For a confidential client (sent as `client_secret_post`); a public
+    /// client relies on PKCE alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    #[serde(default = "default_console_scope")]
+    pub scope: String,
+    /// An RFC 8707 resource indicator, for providers that issue an access
+    /// token for samprio's audience only when asked for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+}
+
+fn default_console_scope() -> String {
+    "openid".into()
 }
 
 /// The server's TLS certificate and key (PEM files), and optionally the CA
@@ -100,6 +145,7 @@ impl Default for Config {
                 issuers: vec![],
             },
             tls: None,
+            console: ConsoleConfig::default(),
         }
     }
 }
@@ -132,7 +178,11 @@ impl Config {
         // SAMPRIO_SERVER and SAMPRIO_TOKEN, test settings) are not its business.
         let own = |k: &figment::value::UncasedStr| {
             let k = k.as_str().to_ascii_lowercase();
-            KEYS.contains(&k.as_str()) || k.starts_with("auth__") || k.starts_with("tls__") || k.starts_with("limits__")
+            KEYS.contains(&k.as_str())
+                || k.starts_with("auth__")
+                || k.starts_with("tls__")
+                || k.starts_with("limits__")
+                || k.starts_with("console__")
         };
         f.merge(Env::prefixed("SAMPRIO_").filter(own).split("__"))
             .extract()

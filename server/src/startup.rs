@@ -46,6 +46,8 @@ pub enum StartupError {
     },
     #[error("web console: {0}")]
     Web(std::io::Error),
+    #[error("web console: {0}")]
+    Console(String),
 }
 
 pub struct Application {
@@ -62,6 +64,9 @@ pub struct Application {
     tls: Option<ServerTlsConfig>,
     web_listener: TcpListener,
     web_addr: SocketAddr,
+    /// How people sign in to the console, and whether its cookies are `Secure`.
+    sign_in: web::SignIn,
+    secure_cookies: bool,
 }
 
 impl Application {
@@ -117,7 +122,29 @@ impl Application {
         let web_listener = TcpListener::bind(&config.web_listen).await.map_err(web_listen)?;
         let web_addr = web_listener.local_addr().map_err(web_listen)?;
         tracing::info!(%addr, engine = store.engine(), dev_mode = dev.is_some(), tls = tls.is_some(), "samprio-server ready");
-        tracing::info!("web console at http://{web_addr}/");
+        let public_url = config
+            .console
+            .public_url
+            .clone()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| format!("http://{web_addr}"));
+        let secure_cookies = public_url.starts_with("https://");
+        let sign_in = match (&dev, &config.console.oidc) {
+            (Some(keys), _) => web::SignIn::Dev(keys.clone()),
+            (None, Some(oidc)) => {
+                if !config.auth.issuers.iter().any(|i| i.iss == oidc.issuer) {
+                    return Err(StartupError::Console(format!(
+                        "console.oidc.issuer {} is not one of auth.issuers, so its tokens would be refused",
+                        oidc.issuer
+                    )));
+                }
+                web::SignIn::Oidc(Arc::new(
+                    web::oidc::OidcClient::new(oidc, &public_url).map_err(StartupError::Console)?,
+                ))
+            }
+            (None, None) => web::SignIn::Unavailable,
+        };
+        tracing::info!("web console at {public_url}/");
         Ok(Application {
             listener,
             addr,
@@ -131,6 +158,8 @@ impl Application {
             tls,
             web_listener,
             web_addr,
+            sign_in,
+            secure_cookies,
         })
     }
 
@@ -212,12 +241,10 @@ impl Application {
         let console = web::Web {
             store: store.clone(),
             verifier: self.verifier.clone(),
-            sign_in: match &self.dev {
-                Some(keys) => web::SignIn::Dev(keys.clone()),
-                None => web::SignIn::Unavailable,
-            },
-            secure_cookies: false,
+            sign_in: self.sign_in.clone(),
+            secure_cookies: self.secure_cookies,
             stopping: stopping.clone(),
+            overviews: Default::default(),
         };
         let web_server = tokio::spawn(web::serve(self.web_listener, console, until_stopped()));
         let limits = self.limits.clone();

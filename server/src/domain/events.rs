@@ -36,6 +36,24 @@ pub async fn list(
     Ok((events, next))
 }
 
+/// The most events a record's history shows; a proposal or override that
+/// changed more often than this shows its first ones.
+pub const HISTORY_MAX: i64 = 1000;
+
+/// The events about one record (`subject`, e.g. `proposals/<id>`) of a
+/// cooperation the caller may read, oldest first: one indexed read, not a
+/// walk through the log.
+#[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id, subject = %subject))]
+pub async fn about(store: &dyn Store, ctx: &Ctx, cooperation_id: &str, subject: &str) -> Result<Vec<Event>> {
+    let mut tx = store.begin_read().await?;
+    readable(&mut *tx, ctx, cooperation_id).await?;
+    let events = tx.subject_events(subject, HISTORY_MAX).await?;
+    Ok(events
+        .into_iter()
+        .filter(|e| e.cooperation_id == cooperation_id)
+        .collect())
+}
+
 pub struct ChainReport {
     pub checked: u64,
     pub first_bad: Option<audit::Break>,

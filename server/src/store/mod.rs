@@ -173,6 +173,8 @@ pub trait CoreTx: Send {
     async fn insert_event(&mut self, event: &Event) -> StoreResult<()>;
     /// Events after `after_seq` in order, of one cooperation or of all.
     async fn list_events(&mut self, cooperation: Option<&str>, after_seq: i64, limit: i64) -> StoreResult<Vec<Event>>;
+    /// The first `limit` events about one record (`proposals/<id>`), in order.
+    async fn subject_events(&mut self, subject: &str, limit: i64) -> StoreResult<Vec<Event>>;
 }
 
 pub(crate) fn to_doc<T: serde::Serialize>(v: &T) -> StoreResult<String> {

@@ -81,6 +81,8 @@ const INSERT_EVENT: &str = "INSERT INTO events (seq, time, actor, action, subjec
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 const LIST_EVENTS: &str = "SELECT seq, time, actor, action, subject, cooperation_id, payload, prev_hash, hash FROM events \
      WHERE seq > $1 AND ($2 = '' OR cooperation_id = $2) ORDER BY seq LIMIT $3";
+const SUBJECT_EVENTS: &str = "SELECT seq, time, actor, action, subject, cooperation_id, payload, prev_hash, hash FROM events \
+     WHERE subject = $1 ORDER BY seq LIMIT $2";
 
 #[derive(sqlx::FromRow)]
 struct IdempotencyRow {
@@ -275,6 +277,16 @@ impl CoreTx for Tx {
         let rows: Vec<EventRow> = on_engine!(self, c => sqlx::query_as(LIST_EVENTS)
             .bind(after_seq)
             .bind(cooperation.unwrap_or(""))
+            .bind(limit)
+            .fetch_all(c)
+            .await?);
+        rows.into_iter().map(EventRow::decode).collect()
+    }
+
+    #[tracing::instrument(skip_all, fields(subject, limit))]
+    async fn subject_events(&mut self, subject: &str, limit: i64) -> StoreResult<Vec<Event>> {
+        let rows: Vec<EventRow> = on_engine!(self, c => sqlx::query_as(SUBJECT_EVENTS)
+            .bind(subject)
             .bind(limit)
             .fetch_all(c)
             .await?);

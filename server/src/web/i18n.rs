@@ -6,6 +6,7 @@ mod da;
 mod en;
 
 use crate::domain::model::{Category, Method, ProposalStatus, RoundState, SessionState, Threshold, Weighting};
+use crate::domain::model::{Change, Choice, OverrideKind, OverrideState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -280,6 +281,91 @@ pub struct Texts {
     pub score_headings: &'static [(Method, &'static str)],
     /// Per method: the method in one plain sentence.
     pub method_sentences: &'static [(Method, &'static str)],
+
+    // Board, accountability and the event log (DESIGN.md §6, §7, §11).
+    pub board_page: &'static str,
+    pub board_intro: &'static str,
+    pub show_municipality: &'static str,
+    pub show: &'static str,
+    pub effective_list: &'static str,
+    pub local_rank: &'static str,
+    pub shared_rank: &'static str,
+    pub local_override: &'static str,
+    pub not_on_list: &'static str,
+    pub set_apart: &'static str,
+    pub set_apart_intro: &'static str,
+    pub needs_review: &'static str,
+    pub needs_review_intro: &'static str,
+    pub no_needs_review: &'static str,
+    pub review: &'static str,
+    pub override_locally: &'static str,
+    pub change_override: &'static str,
+    pub adopt_locally_link: &'static str,
+    pub override_kind: &'static str,
+    pub defer_until: &'static str,
+    pub defer_until_hint: &'static str,
+    pub local_rank_hint: &'static str,
+    pub justification: &'static str,
+    pub justification_hint: &'static str,
+    pub board_resolution: &'static str,
+    pub board_resolution_hint: &'static str,
+    pub expires_on: &'static str,
+    pub expires_on_hint: &'static str,
+    pub save_override: &'static str,
+    pub reconfirm: &'static str,
+    pub reconfirm_intro: &'static str,
+    pub revoke: &'static str,
+    pub revoke_intro: &'static str,
+    pub recorded_by: &'static str,
+    pub list_revision: &'static str,
+    pub rank_then: &'static str,
+    pub rank_now: &'static str,
+    pub version: &'static str,
+    pub err_no_proposal: &'static str,
+    pub accountability: &'static str,
+    pub matrix_intro: &'static str,
+    pub opted_out_by: &'static str,
+    pub deferred_by: &'static str,
+    pub reranked_by: &'static str,
+    pub adopted_locally: &'static str,
+    pub adopted_locally_by: &'static str,
+    pub member_reports: &'static str,
+    pub member_report: &'static str,
+    pub named_votes: &'static str,
+    pub no_votes: &'static str,
+    pub round: &'static str,
+    pub local_overrides: &'static str,
+    pub no_overrides: &'static str,
+    pub divergences: &'static str,
+    pub no_divergences: &'static str,
+    pub seq: &'static str,
+    pub subject: &'static str,
+    pub payload: &'static str,
+    pub redacted: &'static str,
+    pub no_events: &'static str,
+    pub next_page: &'static str,
+    pub first_page: &'static str,
+    pub verify_chain: &'static str,
+    pub verify_intro: &'static str,
+    pub chain_intact: &'static str,
+    pub events_checked: &'static str,
+    pub chain_broken: &'static str,
+    pub first_bad_event: &'static str,
+    pub reason: &'static str,
+    pub events_before_break: &'static str,
+    pub override_kinds: &'static [(OverrideKind, &'static str)],
+    /// What each kind means, as the override form explains it.
+    pub override_kind_hints: &'static [(OverrideKind, &'static str)],
+    pub override_states: &'static [(OverrideState, &'static str)],
+    pub override_changes: &'static [(Change, &'static str)],
+    pub choices: &'static [(Choice, &'static str)],
+    /// Event actions beyond those of `actions`.
+    pub record_actions: &'static [(&'static str, &'static str)],
+    /// The domain's descriptions of bad override fields, in this language.
+    pub override_problems: &'static [(&'static str, &'static str)],
+    pub sign_in_with_provider: &'static str,
+    pub sign_in_provider_failed: &'static str,
+    pub sign_in_refused: &'static str,
 }
 
 impl Texts {
@@ -312,6 +398,7 @@ impl Texts {
     pub fn action<'a>(&self, action: &'a str) -> &'a str {
         self.actions
             .iter()
+            .chain(self.record_actions)
             .find(|(a, _)| *a == action)
             .map(|(_, text)| *text)
             .unwrap_or(action)
@@ -322,6 +409,7 @@ impl Texts {
     pub fn field_problem(&self, description: &str) -> String {
         self.problems
             .iter()
+            .chain(self.override_problems)
             .find(|(d, _)| *d == description)
             .map(|(_, text)| (*text).to_owned())
             .unwrap_or_else(|| description.to_owned())
@@ -339,6 +427,29 @@ impl Texts {
 
     pub fn method_sentence(&self, m: Method) -> &'static str {
         lookup(self.method_sentences, m)
+    }
+}
+
+// Board, accountability and the event log.
+impl Texts {
+    pub fn override_kind(&self, k: OverrideKind) -> &'static str {
+        lookup(self.override_kinds, k)
+    }
+
+    pub fn override_kind_hint(&self, k: OverrideKind) -> &'static str {
+        lookup(self.override_kind_hints, k)
+    }
+
+    pub fn override_state(&self, s: OverrideState) -> &'static str {
+        lookup(self.override_states, s)
+    }
+
+    pub fn override_change(&self, c: Change) -> &'static str {
+        lookup(self.override_changes, c)
+    }
+
+    pub fn choice(&self, c: Choice) -> &'static str {
+        lookup(self.choices, c)
     }
 }
 

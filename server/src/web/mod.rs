@@ -11,6 +11,7 @@
 pub mod format;
 pub mod i18n;
 pub mod live;
+pub mod oidc;
 pub mod page;
 pub mod pages;
 pub mod signin;
@@ -25,6 +26,7 @@ use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
 use crate::auth::{DevKeys, Verifier};
+use crate::domain::overrides::OverviewCache;
 use crate::store::Store;
 
 /// What the handlers share.
@@ -38,14 +40,19 @@ pub struct Web {
     /// Turns true when the server begins to shut down: live streams end then,
     /// so the graceful shutdown does not wait on open browsers.
     pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// Cooperation overviews (the accountability matrix) kept while the log
+    /// has not moved.
+    pub overviews: Arc<OverviewCache>,
 }
 
-/// How people sign in. Dev mode mints a token with the local dev key; an
-/// OIDC provider (authorization-code flow with PKCE, the claim mapping of
-/// DESIGN.md §3) joins here as another variant once the identity work lands.
+/// How people sign in. Dev mode mints a token with the local dev key; with
+/// an OpenID Connect provider configured for the console, the
+/// authorization-code flow with PKCE ([`oidc`]) brings back an access token
+/// that the verifier maps to a principal as it does bearer tokens.
 #[derive(Clone)]
 pub enum SignIn {
     Dev(Arc<DevKeys>),
+    Oidc(Arc<oidc::OidcClient>),
     /// No sign-in method is available to browsers yet (issuers configured,
     /// no OIDC client).
     Unavailable,
@@ -62,6 +69,8 @@ pub fn router(web: Web) -> Router {
     Router::new()
         .route("/", get(pages::cooperations::index))
         .route("/login", get(signin::form).post(signin::submit))
+        .route("/login/oidc", get(oidc::start))
+        .route("/login/callback", get(oidc::callback))
         .route("/logout", post(signin::sign_out))
         .route("/lang/{code}", get(signin::switch_language))
         .route("/c/{coop}", get(pages::cooperations::home))
@@ -92,6 +101,19 @@ pub fn router(web: Web) -> Router {
         .route("/rounds/{id}/close", post(pages::rounds::close))
         .route("/rounds/{id}/cancel", post(pages::rounds::cancel))
         .route("/c/{coop}/stream", get(live::stream))
+        .route("/c/{coop}/board", get(pages::board::show))
+        .route("/c/{coop}/overrides", post(pages::board::set))
+        .route("/c/{coop}/overrides/new", get(pages::board::new_form))
+        .route("/overrides/{id}", get(pages::board::detail))
+        .route("/overrides/{id}/reconfirm", post(pages::board::reconfirm))
+        .route("/overrides/{id}/revoke", post(pages::board::revoke))
+        .route("/c/{coop}/accountability", get(pages::accountability::matrix))
+        .route(
+            "/c/{coop}/accountability/{code}",
+            get(pages::accountability::member_report),
+        )
+        .route("/c/{coop}/events", get(pages::events::log))
+        .route("/c/{coop}/events/verify", get(pages::events::verify))
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
         .fallback(pages::not_found)

@@ -23,12 +23,12 @@ use super::{SignIn, Web};
 use crate::auth::{Principal, Role};
 use crate::domain::register::{self, Municipality};
 
-const SESSION_COOKIE: &str = "samprio_session";
+pub(super) const SESSION_COOKIE: &str = "samprio_session";
 /// Before sign-in there is no session to key the CSRF token with: a random
 /// value in this cookie keys the sign-in form's token instead.
 const SIGN_IN_COOKIE: &str = "samprio_signin";
 const LANG_COOKIE: &str = "samprio_lang";
-const SESSION_HOURS: u64 = 12;
+pub(super) const SESSION_HOURS: u64 = 12;
 
 /// A signed-in person: the verified principal and the token it came from.
 #[derive(Debug, Clone)]
@@ -37,7 +37,7 @@ pub struct Viewer {
     pub token: String,
 }
 
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(super) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -113,14 +113,14 @@ pub fn encode_next(path: &str) -> String {
 
 /// Where to go after signing in or switching language: only a path on this
 /// site, never another origin.
-fn safe_next(next: Option<&String>) -> String {
+pub(super) fn safe_next(next: Option<&String>) -> String {
     match next {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.clone(),
         _ => "/".into(),
     }
 }
 
-fn set_cookie(web: &Web, name: &str, value: &str, max_age_secs: u64) -> HeaderValue {
+pub(super) fn set_cookie(web: &Web, name: &str, value: &str, max_age_secs: u64) -> HeaderValue {
     let secure = if web.secure_cookies { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
@@ -136,6 +136,8 @@ struct SignInPage {
     next: String,
     /// Dev mode: the register, by name.
     municipalities: Vec<&'static Municipality>,
+    /// With an OpenID Connect provider: where its sign-in starts.
+    oidc_href: Option<String>,
     errors: FormErrors,
     chosen: String,
     roles: Vec<String>,
@@ -170,6 +172,8 @@ pub async fn form(
         csrf: csrf_token(&nonce),
         next: safe_next(q.get("next")),
         municipalities: if web.dev_mode() { by_name() } else { vec![] },
+        oidc_href: matches!(web.sign_in, SignIn::Oidc(_))
+            .then(|| format!("/login/oidc?next={}", encode_next(&safe_next(q.get("next"))))),
         errors: FormErrors::default(),
         chosen: String::new(),
         roles: vec![],
@@ -237,6 +241,7 @@ pub async fn submit(
             csrf: csrf_token(nonce),
             next: safe_next(Some(&fields.get("next").to_owned())),
             municipalities: by_name(),
+            oidc_href: None,
             errors,
             chosen: code,
             roles: fields.all("role").into_iter().map(str::to_owned).collect(),

@@ -1,6 +1,9 @@
 //! The console's pages, one module per area of DESIGN.md §11.
 
+pub mod accountability;
+pub mod board;
 pub mod cooperations;
+pub mod events;
 pub mod proposals;
 pub mod rounds;
 pub mod sessions;

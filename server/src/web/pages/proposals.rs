@@ -349,21 +349,10 @@ pub async fn detail(State(web): State<Web>, SignedIn(page, viewer): SignedIn, Pa
     }))
 }
 
-/// The proposal's events, oldest first. The log is read a page at a time
-/// and filtered to this proposal.
+/// The proposal's events, oldest first.
 async fn history(web: &Web, page: &Page, p: &Proposal) -> crate::domain::Result<Vec<Event>> {
-    let ctx = page.ctx();
     let subject = format!("proposals/{}", p.id);
-    let mut out = Vec::new();
-    let mut token = String::new();
-    loop {
-        let (events, next) = events::list(&*web.store, &ctx, &p.cooperation_id, 0, 500, &token).await?;
-        out.extend(events.into_iter().filter(|e| e.subject == subject));
-        if next.is_empty() {
-            return Ok(out);
-        }
-        token = next;
-    }
+    events::about(&*web.store, &page.ctx(), &p.cooperation_id, &subject).await
 }
 
 /// GET /proposals/{id}/edit
