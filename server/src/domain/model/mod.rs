@@ -6,6 +6,7 @@
 //! so the store can import the records without importing any rule.
 
 pub mod overrides;
+pub mod portfolio;
 pub mod sessions;
 
 pub use overrides::{Change, Deviation, Override};
