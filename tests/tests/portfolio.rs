@@ -632,7 +632,77 @@ async fn a_proposal_linking_systems_shows_the_affected_members(app: TestApp) {
     assert!(one.members.is_empty());
 }
 
+/// `samprio-server demo` in a test: a region's municipalities with generated
+/// portfolios, proposals made of opportunities, a closed session, overrides.
+async fn the_demo_is_a_living_cooperation(app: TestApp) {
+    let now = Utc::now().timestamp_micros();
+    let r = samprio_e2e::samprio_server::demo::run(&*app.store.clone(), "nordjylland", 40, 7, now)
+        .await
+        .unwrap();
+    assert_eq!(r.cooperation_id, "demo-nordjylland");
+    assert_eq!((r.members, r.systems, r.proposals), (11, 440, 3));
+    assert!(r.adopted >= 2, "every member votes yes to two: {r:?}");
+    assert_eq!(r.overrides, 2);
+
+    let op = app.operator();
+    let coop = op
+        .cooperations()
+        .get_cooperation(pb::GetCooperationRequest {
+            id: r.cooperation_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        coop.name.contains("Demo") && coop.name.contains("genererede data"),
+        "{}",
+        coop.name
+    );
+    let systems = op
+        .portfolio()
+        .list_systems(pb::ListSystemsRequest {
+            cooperation_id: r.cooperation_id.clone(),
+            page_size: 500,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .systems;
+    assert_eq!(systems.len(), 440);
+    assert!(
+        systems
+            .iter()
+            .all(|s| s.fields.as_ref().unwrap().name.ends_with(" (demo)"))
+    );
+    let shown = op
+        .portfolio()
+        .list_opportunities(pb::ListOpportunitiesRequest {
+            cooperation_id: r.cooperation_id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!shown.opportunities.is_empty());
+    let minutes = op
+        .sessions()
+        .get_minutes(pb::GetMinutesRequest {
+            session_id: r.session_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!minutes.markdown.is_empty());
+    assert!(app.verify_chain().await.ok);
+
+    // A second run finds the cooperation there and says so.
+    let again = samprio_e2e::samprio_server::demo::run(&*app.store.clone(), "nordjylland", 40, 7, now).await;
+    assert!(again.is_err());
+}
+
 e2e!(
+    the_demo_is_a_living_cooperation,
     portfolio_crud_with_permissions,
     csv_round_trip,
     opportunities_for_a_hand_made_case,
