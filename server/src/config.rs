@@ -32,6 +32,9 @@ pub struct Config {
     #[serde(default)]
     pub limits: LimitsConfig,
     pub auth: AuthConfig,
+    /// Where KITOS is and the API users that read it (portfolio imports).
+    #[serde(default)]
+    pub kitos: KitosSettings,
     /// Serve TLS instead of plain text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsConfig>,
@@ -96,6 +99,45 @@ pub struct TlsConfig {
     pub client_ca_file: Option<PathBuf>,
 }
 
+/// KITOS, OS2's IT-system overview, for importing the members' portfolios
+/// (DESIGN.md §12). An import uses the API user its request names, else the
+/// member's from `members`, else the default one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KitosSettings {
+    /// e.g. `https://kitos.dk`
+    pub base_url: String,
+    /// The default KITOS API user.
+    pub email: String,
+    pub password: String,
+    /// API users per member, by municipality code: `[kitos.members.0101]`.
+    pub members: std::collections::BTreeMap<String, KitosUser>,
+    /// Rows per page, 1..=250.
+    pub page_size: u32,
+    /// Pause before retrying a failed request (doubled for each further one).
+    pub retry_delay_ms: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KitosUser {
+    pub email: String,
+    pub password: String,
+}
+
+impl Default for KitosSettings {
+    fn default() -> Self {
+        KitosSettings {
+            base_url: "https://kitos.dk".into(),
+            email: String::new(),
+            password: String::new(),
+            members: Default::default(),
+            page_size: 250,
+            retry_delay_ms: 500,
+        }
+    }
+}
+
 /// Limits that keep one client from hurting others (DESIGN.md §9).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -144,6 +186,7 @@ impl Default for Config {
                 leeway_secs: crate::auth::DEFAULT_LEEWAY_SECS,
                 issuers: vec![],
             },
+            kitos: KitosSettings::default(),
             tls: None,
             console: ConsoleConfig::default(),
         }
@@ -183,6 +226,7 @@ impl Config {
                 || k.starts_with("tls__")
                 || k.starts_with("limits__")
                 || k.starts_with("console__")
+                || k.starts_with("kitos__")
         };
         f.merge(Env::prefixed("SAMPRIO_").filter(own).split("__"))
             .extract()

@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod grpc;
 pub mod kitos;

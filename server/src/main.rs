@@ -47,14 +47,27 @@ enum Command {
     /// The built-in register of Denmark's municipalities.
     #[command(subcommand)]
     Register(RegisterCommand),
+    /// Fill the database with a demo: the municipalities of one region, each
+    /// with a generated portfolio (every system marked "(demo)"), proposals,
+    /// a closed session with results and a few overrides.
+    Demo {
+        /// hovedstaden, sjælland, syddanmark, midtjylland or nordjylland.
+        #[arg(long, default_value = "sjælland")]
+        region: String,
+        /// Systems per member.
+        #[arg(long, default_value_t = 300)]
+        systems: usize,
+        /// Seed of the generated data: the same seed gives the same portfolios.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand)]
 enum RegisterCommand {
     /// Read newer population counts from a Danmarks Statistik FOLK1A CSV
-    /// (OMRÅDE;TID;INDHOLD, 3-digit area codes). This version only checks
-    /// the file and shows what is newer than the built-in register (--check);
-    /// storing the counts comes with the register's table.
+    /// (OMRÅDE;TID;INDHOLD, 3-digit area codes) and store those newer than
+    /// the server knows: members added from then on get them.
     ImportPopulation {
         file: PathBuf,
         /// Check the file and show the newer counts without storing them.
@@ -63,8 +76,8 @@ enum RegisterCommand {
     },
 }
 
-/// `samprio-server register import-population FILE --check`.
-fn import_population(file: &std::path::Path, check: bool) -> anyhow::Result<()> {
+/// `samprio-server register import-population FILE [--check]`.
+async fn import_population(config: &Config, file: &std::path::Path, check: bool) -> anyhow::Result<()> {
     use samprio_server::domain::register::folk1a;
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let parsed = folk1a::parse(&folk1a::decode(&bytes)).with_context(|| format!("{}", file.display()))?;
@@ -82,9 +95,17 @@ fn import_population(file: &std::path::Path, check: bool) -> anyhow::Result<()> 
         parsed.skipped.len(),
         parsed.missing.len()
     );
-    anyhow::ensure!(
-        check,
-        "nothing stored: this version can only check a FOLK1A file (run with --check); storing newer counts is not available yet"
+    if check {
+        return Ok(());
+    }
+    let store = samprio_server::store::connect(&config.database_url)
+        .await
+        .with_context(|| format!("opening {}", config.database_url))?;
+    let now = samprio_server::domain::write::now_micros();
+    let done = samprio_server::domain::register::stored::import(&*store, &parsed.counts, now).await?;
+    println!(
+        "{} newer counts stored, {} not newer than the ones already known",
+        done.stored, done.kept
     );
     Ok(())
 }
@@ -173,7 +194,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .mint(&sub, &municipality, &roles, Duration::from_secs(ttl_hours * 3600))
             );
         }
-        Command::Register(RegisterCommand::ImportPopulation { file, check }) => import_population(&file, check)?,
+        Command::Demo { region, systems, seed } => {
+            anyhow::ensure!((1..=2000).contains(&systems), "--systems must be between 1 and 2000");
+            let store = samprio_server::store::connect(&config.database_url)
+                .await
+                .with_context(|| format!("opening {}", config.database_url))?;
+            let now = samprio_server::domain::write::now_micros();
+            let r = samprio_server::demo::run(&*store, &region, systems, seed, now).await?;
+            println!(
+                "Demo cooperation {}: {} members, {} systems, {} proposals, session {} closed ({} adopted), {} overrides.",
+                r.cooperation_id, r.members, r.systems, r.proposals, r.session_id, r.adopted, r.overrides
+            );
+            println!("Try: samprio system opportunities {}", r.cooperation_id);
+        }
+        Command::Register(RegisterCommand::ImportPopulation { file, check }) => {
+            import_population(&config, &file, check).await?
+        }
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use samprio_proto::v1::FILE_DESCRIPTOR_SET;
 use samprio_proto::v1::audit_service_server::AuditServiceServer;
 use samprio_proto::v1::cooperation_service_server::CooperationServiceServer;
+use samprio_proto::v1::portfolio_service_server::PortfolioServiceServer;
 use samprio_proto::v1::priority_service_server::PriorityServiceServer;
 use samprio_proto::v1::proposal_service_server::ProposalServiceServer;
 use samprio_proto::v1::register_service_server::RegisterServiceServer;
@@ -67,6 +68,7 @@ pub struct Application {
     /// How people sign in to the console, and whether its cookies are `Secure`.
     sign_in: web::SignIn,
     secure_cookies: bool,
+    kitos: crate::config::KitosSettings,
 }
 
 impl Application {
@@ -154,6 +156,7 @@ impl Application {
             verifier,
             dev,
             deadline_poll: Duration::from_millis(config.deadline_poll_ms.max(1)),
+            kitos: config.kitos.clone(),
             key_refreshers,
             tls,
             web_listener,
@@ -208,6 +211,9 @@ impl Application {
             .await;
         health_reporter
             .set_serving::<RegisterServiceServer<grpc::register::Register>>()
+            .await;
+        health_reporter
+            .set_serving::<PortfolioServiceServer<grpc::portfolio::Portfolios>>()
             .await;
         let reflection_v1 = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
@@ -301,6 +307,15 @@ impl Application {
                 RegisterServiceServer::new(grpc::register::Register).max_decoding_message_size(max_message),
                 v.clone(),
             ))
+            .add_service(auth::Authenticated::new(
+                PortfolioServiceServer::new(grpc::portfolio::Portfolios {
+                    store: store.clone(),
+                    kitos: self.kitos.clone(),
+                    clients: Default::default(),
+                })
+                .max_decoding_message_size(max_message),
+                v.clone(),
+            ))
             .serve_with_incoming_shutdown(net::incoming(self.listener, connection_limits(&limits)), shutdown);
         let result = with_grace(serve, stopping, Duration::from_millis(limits.shutdown_grace_ms)).await;
         deadlines.abort();
@@ -365,6 +380,7 @@ async fn report_database_health(store: Arc<dyn Store>, reporter: tonic_health::s
             "samprio.v1.SessionService",
             "samprio.v1.PriorityService",
             "samprio.v1.AuditService",
+            "samprio.v1.PortfolioService",
         ] {
             reporter.set_service_status(name, status).await;
         }

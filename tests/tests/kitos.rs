@@ -495,3 +495,212 @@ async fn an_unknown_cvr_is_a_clear_error() {
         .is_err()
     );
 }
+
+// ---------------------------------------------------------------------------
+// Through the server: `ImportFromKitos` stores what the client fetched, on
+// both engines, with the member's KITOS API user from the server's config.
+
+use samprio_e2e::samprio_client::pb;
+use samprio_e2e::samprio_server::config::KitosUser;
+use samprio_e2e::{COOP, Engine, TestApp};
+use tonic::Code;
+
+/// A server whose KITOS is the fake one, with 0101's API user configured.
+async fn app_with_kitos(engine: Engine) -> Option<(TestApp, Shared)> {
+    let (base, state) = serve().await;
+    let app = TestApp::spawn_with(engine, |c| {
+        c.kitos.base_url = base;
+        c.kitos.retry_delay_ms = 1;
+        c.kitos.members.insert(
+            "0101".into(),
+            KitosUser {
+                email: EMAIL.into(),
+                password: PASSWORD.into(),
+            },
+        );
+    })
+    .await?;
+    app.seed_default().await;
+    Some((app, state))
+}
+
+fn import_request(incremental: bool) -> pb::ImportFromKitosRequest {
+    pb::ImportFromKitosRequest {
+        cooperation_id: COOP.into(),
+        municipality: "0101".into(),
+        incremental,
+        ..Default::default()
+    }
+}
+
+async fn all_systems(app: &TestApp) -> Vec<pb::PortfolioSystem> {
+    app.as_("0147", &["observer"])
+        .portfolio()
+        .list_systems(pb::ListSystemsRequest {
+            cooperation_id: COOP.into(),
+            municipality: "0101".into(),
+            page_size: 500,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .systems
+}
+
+async fn server_imports_from_kitos(app: TestApp, state: Shared) {
+    let lead = app.as_("0101", &["digital_lead"]);
+    let mut p = lead.portfolio();
+
+    // Another member's lead is refused before KITOS is asked anything.
+    let e = app
+        .as_("0147", &["digital_lead"])
+        .portfolio()
+        .import_from_kitos(import_request(false))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::PermissionDenied, "{e:?}");
+    assert!(state.lock().unwrap().log.is_empty());
+
+    // The first import pages over 250 rows and adds every usage.
+    let first = p.import_from_kitos(import_request(false)).await.unwrap().into_inner();
+    assert_eq!(
+        first.summary,
+        format!("{USAGES} added, 0 changed, 0 removed, 0 unchanged")
+    );
+    assert!(!first.nothing_changed);
+    assert_eq!(first.source, "KITOS");
+    let usage_pages = state
+        .lock()
+        .unwrap()
+        .log
+        .iter()
+        .filter(|l| l.starts_with("it-system-usages"))
+        .count();
+    assert_eq!(usage_pages, 2);
+    let systems = all_systems(&app).await;
+    assert_eq!(systems.len(), USAGES);
+    let s0 = systems.iter().find(|s| s.id == usage_uuid(0)).unwrap();
+    let f = s0.fields.as_ref().unwrap();
+    assert_eq!(
+        (
+            f.name.as_str(),
+            f.vendor.as_str(),
+            f.function.as_str(),
+            f.contract_end.as_str()
+        ),
+        ("System 0", "KMD A/S", "ESDH", "2027-06-30")
+    );
+
+    // The member classifies a system; a second import changes nothing and
+    // says so, and writes no event.
+    let mut classified = f.clone();
+    classified.time_class = pb::TimeClass::Invest as i32;
+    p.update_system(pb::UpdateSystemRequest {
+        cooperation_id: COOP.into(),
+        municipality: "0101".into(),
+        id: s0.id.clone(),
+        system: Some(classified),
+        etag: s0.etag.clone(),
+        request_id: String::new(),
+    })
+    .await
+    .unwrap();
+    let events = app.event_count().await;
+    let again = p.import_from_kitos(import_request(false)).await.unwrap().into_inner();
+    assert!(again.nothing_changed, "{}", again.summary);
+    assert_eq!(
+        again.summary,
+        format!("0 added, 0 changed, 0 removed, {USAGES} unchanged")
+    );
+    assert_eq!(app.event_count().await, events);
+    assert_eq!(state.lock().unwrap().tokens_issued, 1, "the token serves both imports");
+
+    // KITOS changes one row and deletes another; the incremental import
+    // reads what changed since the last import and the delta feed.
+    {
+        let mut k = state.lock().unwrap();
+        k.usages[5] = usage(5, "2099-01-01T00:00:00Z", "Yes");
+        k.usages.remove(7);
+        k.deleted.push(json!({
+            "occurredAtUtc": "2099-01-01T00:00:00Z",
+            "entityUuid": usage_uuid(7),
+            "entityType": "ItSystemUsage",
+        }));
+        k.log.clear();
+    }
+    let delta = p.import_from_kitos(import_request(true)).await.unwrap().into_inner();
+    assert!(delta.incremental);
+    assert_eq!(
+        delta.summary,
+        format!("0 added, 1 changed, 1 removed, {} unchanged", USAGES - 2)
+    );
+    assert_eq!(delta.changed, [usage_uuid(5)]);
+    assert_eq!(delta.removed, [usage_uuid(7)]);
+    let log = state.lock().unwrap().log.clone();
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("it-system-usages") && l.contains("changedSinceGtEq=")),
+        "{log:?}"
+    );
+    let systems = all_systems(&app).await;
+    assert_eq!(systems.len(), USAGES - 1);
+    let s5 = systems.iter().find(|s| s.id == usage_uuid(5)).unwrap();
+    assert_eq!(s5.fields.as_ref().unwrap().ai, pb::AiUse::Yes as i32);
+    let s0 = systems.iter().find(|s| s.id == usage_uuid(0)).unwrap();
+    assert_eq!(
+        s0.fields.as_ref().unwrap().time_class,
+        pb::TimeClass::Invest as i32,
+        "KITOS keeps no TIME class: the member's stays"
+    );
+
+    // An expired token is replaced once, and the import goes on.
+    state.lock().unwrap().live_tokens.clear();
+    let full = p.import_from_kitos(import_request(false)).await.unwrap().into_inner();
+    assert!(full.nothing_changed, "{}", full.summary);
+    assert_eq!(state.lock().unwrap().tokens_issued, 2);
+
+    // KITOS failing: a few 5xx are retried; many are UNAVAILABLE, and the
+    // portfolio is left as it was.
+    state.lock().unwrap().fail_next = 2;
+    p.import_from_kitos(import_request(false)).await.unwrap();
+    state.lock().unwrap().fail_next = 1_000;
+    let e = p.import_from_kitos(import_request(false)).await.unwrap_err();
+    assert_eq!(e.code(), Code::Unavailable, "{e:?}");
+    assert!(e.message().starts_with("KITOS is unavailable"), "{}", e.message());
+    state.lock().unwrap().fail_next = 0;
+    assert_eq!(all_systems(&app).await.len(), USAGES - 1);
+
+    // A wrong password in the request is the caller's to fix.
+    let e = p
+        .import_from_kitos(pb::ImportFromKitosRequest {
+            email: EMAIL.into(),
+            password: "forkert".into(),
+            ..import_request(false)
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
+    assert!(app.verify_chain().await.ok);
+}
+
+mod server_imports_from_kitos {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let (app, state) = app_with_kitos(Engine::Sqlite).await.expect("sqlite");
+        super::server_imports_from_kitos(app, state).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[cfg_attr(
+        not(samprio_pg),
+        ignore = "PostgreSQL suite: set SAMPRIO_TEST_POSTGRES_URL=postgres://user@host:5432/postgres to run it"
+    )]
+    async fn postgres() {
+        if let Some((app, state)) = app_with_kitos(Engine::Postgres).await {
+            super::server_imports_from_kitos(app, state).await
+        }
+    }
+}

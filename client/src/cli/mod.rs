@@ -10,6 +10,7 @@ pub mod priorities;
 pub mod proposal;
 pub mod register;
 pub mod session;
+pub mod system;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -68,6 +69,10 @@ pub enum Command {
     /// Proposals for shared priorities.
     #[command(subcommand)]
     Proposal(proposal::ProposalCmd),
+    /// A member's portfolio of IT systems, its imports, and the shared
+    /// opportunities of the cooperation.
+    #[command(subcommand)]
+    System(system::SystemCmd),
     /// Joint steering-group sessions: agenda, attendance, minutes.
     #[command(subcommand)]
     Session(session::SessionCmd),
@@ -135,6 +140,7 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<()> {
         Command::Member(c) => cooperation::run_member(&env, c).await,
         Command::Register(c) => register::run(&env, c).await,
         Command::Proposal(c) => proposal::run(&env, c).await,
+        Command::System(c) => system::run(&env, c).await,
         Command::Session(c) => session::run_session(&env, c).await,
         Command::Round(c) => session::run_round(&env, c).await,
         Command::Vote(a) => session::vote(&env, a).await,

@@ -186,6 +186,26 @@ pub fn override_for(p: &Principal, municipality: &str, member: Option<&Member>, 
     }
 }
 
+/// Changing `municipality`'s portfolio of IT systems (DESIGN.md §12): its
+/// own digital lead or board, while it is a current member of the
+/// cooperation the change is made through. Every partner reads it (see
+/// [`read_cooperation`]); another member's lead or an observer cannot write.
+pub fn write_portfolio(p: &Principal, municipality: &str, member: Option<&Member>) -> Result<()> {
+    if p.municipality != municipality {
+        return Err(Error::denied(format!(
+            "only the digital lead or board of {municipality} may change its portfolio"
+        )));
+    }
+    current_member(municipality, None, member)?;
+    if p.has_role(&Role::DigitalLead) || p.has_role(&Role::Board) {
+        Ok(())
+    } else {
+        Err(Error::denied(
+            "changing the portfolio requires the digital_lead or board role",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,6 +247,19 @@ mod tests {
     fn only_operators_create_cooperations() {
         assert!(create_cooperation(&principal("0101", &[Role::Operator])).is_ok());
         assert!(create_cooperation(&principal("0101", &[Role::Board])).is_err());
+    }
+
+    #[test]
+    fn a_portfolio_is_written_by_its_own_lead_or_board() {
+        let m = member("0101", true);
+        assert!(write_portfolio(&principal("0101", &[Role::DigitalLead]), "0101", Some(&m)).is_ok());
+        assert!(write_portfolio(&principal("0101", &[Role::Board]), "0101", Some(&m)).is_ok());
+        let other_lead = principal("0147", &[Role::DigitalLead]);
+        assert!(write_portfolio(&other_lead, "0101", Some(&m)).is_err());
+        assert!(write_portfolio(&principal("0101", &[Role::Observer]), "0101", Some(&m)).is_err());
+        let gone = member("0101", false);
+        assert!(write_portfolio(&principal("0101", &[Role::DigitalLead]), "0101", Some(&gone)).is_err());
+        assert!(write_portfolio(&principal("0101", &[Role::DigitalLead]), "0101", None).is_err());
     }
 
     #[test]

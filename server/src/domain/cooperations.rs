@@ -105,7 +105,10 @@ pub async fn create(store: &dyn Store, ctx: &Ctx, req: NewCooperation) -> Result
     w.tx.insert_cooperation(&c, seq).await?;
     let joined_on = today(ctx.now);
     for f in &founders {
-        let m = member_from_register(&c.id, f, &joined_on);
+        let mut m = member_from_register(&c.id, f, &joined_on);
+        let (population, date) = register::stored::newest(&mut *w.tx, f).await?;
+        m.population = population;
+        m.population_date = Some(date);
         w.event(member_event("member.added", &m)?).await?;
         w.tx.insert_member(&m).await.map_err(member_conflict)?;
     }
@@ -271,7 +274,10 @@ pub async fn add_member(store: &dyn Store, ctx: &Ctx, req: NewMember) -> Result<
     let given_name = req.name.trim();
     let (population, population_date) = match (req.population, known) {
         (Some(p), _) => (p, Some(req.population_date).filter(|d| !d.is_empty())),
-        (None, Some(k)) => (k.population, Some(k.population_date.clone())),
+        (None, Some(k)) => {
+            let (p, d) = register::stored::newest(&mut *w.tx, k).await?;
+            (p, Some(d))
+        }
         (None, None) => (0, None),
     };
     let m = Member {

@@ -25,6 +25,10 @@ pub enum Error {
     AlreadyExists(String),
     #[error("storage: {0}")]
     Store(#[from] StoreError),
+    /// A service outside samprio (KITOS) failed or cannot be reached now;
+    /// the same request may succeed later.
+    #[error("{0}")]
+    Upstream(String),
     /// A record or event payload could not be encoded as JSON.
     #[error("encoding: {0}")]
     Encode(#[from] serde_json::Error),

@@ -5,13 +5,15 @@ use super::authz;
 use super::cooperations::readable;
 use super::error::{Error, Result, Violations};
 use super::etag::check_etag;
+use super::model::portfolio::SystemRef;
 use super::model::{NewEvent, Proposal, ProposalContent, ProposalStatus};
 use super::page;
 use super::validate as v;
-use super::write::Ctx;
+use super::write::{Ctx, Write};
 use crate::begin_write;
 
-pub const MAX_LINKED_SYSTEMS: usize = 50;
+/// A shared procurement may link one system of each of 98 members, and more.
+pub const MAX_LINKED_SYSTEMS: usize = 500;
 
 pub fn validate_content(c: &ProposalContent) -> Result<()> {
     let mut vs = Violations::default();
@@ -53,6 +55,18 @@ pub async fn create(store: &dyn Store, ctx: &Ctx, cooperation_id: &str, content:
     }
     validate_content(&content)?;
     let mut w = begin_write!(store, ctx, "CreateProposal");
+    let p = insert_draft(&mut w, ctx, cooperation_id, content).await?;
+    w.finish(p).await
+}
+
+/// Drafts a proposal of the caller's municipality in the write `w`, with
+/// its links to portfolio systems.
+pub(crate) async fn insert_draft(
+    w: &mut Write<'_>,
+    ctx: &Ctx,
+    cooperation_id: &str,
+    content: ProposalContent,
+) -> Result<Proposal> {
     if w.tx.get_cooperation(cooperation_id).await?.is_none() {
         return Err(Error::not_found("cooperation", cooperation_id));
     }
@@ -74,7 +88,35 @@ pub async fn create(store: &dyn Store, ctx: &Ctx, cooperation_id: &str, content:
     };
     let seq = w.event(event("proposal.created", &p, &p)?).await?;
     w.tx.insert_proposal(&p, seq).await?;
-    w.finish(p).await
+    link_systems(w, &p).await?;
+    Ok(p)
+}
+
+/// Records which portfolio systems the proposal links: the entries of
+/// `linked_systems` written `CODE:ID` (free text stays free text). Each
+/// must name a system of a member of the cooperation.
+async fn link_systems(w: &mut Write<'_>, p: &Proposal) -> Result<()> {
+    let mut refs = Vec::new();
+    let mut vs = Violations::default();
+    for (i, entry) in p.content.linked_systems.iter().enumerate() {
+        let Some(r) = SystemRef::parse(entry) else { continue };
+        let field = format!("content.linked_systems[{i}]");
+        if w.tx.get_member(&p.cooperation_id, &r.municipality).await?.is_none() {
+            vs.add(field, format!("{} is not a member of this cooperation", r.municipality));
+        } else if w.tx.get_system(&r.municipality, &r.system_id).await?.is_none() {
+            vs.add(
+                field,
+                format!("{}'s portfolio has no system {}", r.municipality, r.system_id),
+            );
+        } else {
+            refs.push(r);
+        }
+    }
+    vs.finish()?;
+    refs.sort();
+    refs.dedup();
+    w.tx.set_proposal_systems(&p.id, &refs).await?;
+    Ok(())
 }
 
 fn trimmed(mut c: ProposalContent) -> ProposalContent {
@@ -110,6 +152,7 @@ pub async fn update(store: &dyn Store, ctx: &Ctx, id: &str, content: ProposalCon
     p.update_time = ctx.now;
     w.event(event("proposal.updated", &p, &p.content)?).await?;
     w.tx.update_proposal(&p).await?;
+    link_systems(&mut w, &p).await?;
     w.finish(p).await
 }
 

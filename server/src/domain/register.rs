@@ -8,6 +8,7 @@
 //! else of the domain.
 
 pub mod folk1a;
+pub mod stored;
 
 use std::sync::LazyLock;
 

@@ -6,6 +6,7 @@ pub mod calls;
 pub mod convert;
 pub mod cooperation;
 pub mod edge;
+pub mod portfolio;
 pub mod priority;
 pub mod proposal;
 pub mod register;
@@ -83,6 +84,7 @@ fn domain_status(e: Error) -> Status {
         Error::FailedPrecondition(m) => Status::failed_precondition(m),
         Error::Aborted(m) => Status::aborted(m),
         Error::AlreadyExists(m) => Status::already_exists(m),
+        Error::Upstream(m) => Status::unavailable(m),
         Error::Store(StoreError::Unique(what)) => Status::already_exists(format!("already exists ({what})")),
         Error::Store(StoreError::ForeignKey(what)) => {
             Status::failed_precondition(format!("refers to a record that does not exist ({what})"))

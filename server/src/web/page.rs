@@ -256,6 +256,7 @@ impl Page {
             Error::FailedPrecondition(m) | Error::Aborted(m) | Error::AlreadyExists(m) => {
                 (StatusCode::CONFLICT, t.conflict_title, m.clone())
             }
+            Error::Upstream(m) => (StatusCode::SERVICE_UNAVAILABLE, t.internal_title, m.clone()),
             Error::Store(s) if s.is_unavailable() => {
                 tracing::warn!(error = %e, "web console: database unavailable");
                 (

@@ -7,6 +7,7 @@
 
 pub mod ids;
 pub mod overrides;
+pub mod portfolio;
 pub mod sessions;
 
 pub use ids::{CooperationId, IsoDate, MunicipalityCode, RecordId};

@@ -98,7 +98,7 @@ impl Opportunity {
 
 /// Lower-case, single spaces, and for vendors without the company form:
 /// `KMD A/S` and `kmd` are one vendor.
-fn key(overlap: Overlap, s: &str) -> String {
+pub(crate) fn key(overlap: Overlap, s: &str) -> String {
     let mut k = s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
     if overlap == Overlap::Vendor {
         for suffix in [" a/s", " aps", " as", " i/s", " p/s"] {

@@ -3,6 +3,7 @@
 //! records of sessions and of overrides have their own files.
 
 pub mod overrides;
+pub mod portfolio;
 pub mod sessions;
 
 use samprio_proto::pbjson_types::Timestamp;
