@@ -22,6 +22,7 @@ function follow() {
   let timer = null;
   let busy = false;
   let again = false;
+  document.querySelectorAll("[data-live-note]").forEach((e) => { e.hidden = false; });
 
   async function refresh() {
     if (busy) { again = true; return; }

@@ -616,8 +616,8 @@ impl RoundLive {
                     municipality: names.member(&b.ballot.municipality),
                     cast_by: b.ballot.cast_by.clone(),
                     role: match b.ballot.role.as_str() {
-                        "board" => t.role_board.to_owned(),
-                        "digital_lead" => t.role_digital_lead.to_owned(),
+                        "board" => t.ballot_role_board.to_owned(),
+                        "digital_lead" => t.ballot_role_digital_lead.to_owned(),
                         other => other.to_owned(),
                     },
                     weight: i64::try_from(b.ballot.weight).unwrap_or(i64::MAX),
@@ -723,7 +723,7 @@ struct RoundPage {
 
 impl RoundPage {
     fn round_title(&self) -> String {
-        round_title(self.c.t, &self.live.v.round.title)
+        round_title(self.c.t, &self.live.v.round.title, self.live.v.round.method)
     }
 
     fn threshold_name(&self, x: &Threshold) -> &'static str {
@@ -781,9 +781,10 @@ impl RoundPage {
     }
 }
 
-pub fn round_title(t: &Texts, title: &str) -> String {
+/// A round's title; an untitled round is named by its method.
+pub fn round_title(t: &Texts, title: &str, method: Method) -> String {
     if title.is_empty() {
-        t.round_untitled.to_owned()
+        format!("{} ({})", t.round_untitled, t.method(method).to_lowercase())
     } else {
         title.to_owned()
     }
@@ -873,7 +874,7 @@ async fn round_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let title = round_title(page.t, &l.v.round.title);
+    let title = round_title(page.t, &l.v.round.title, l.v.round.method);
     let live = RoundLive::build(&page, l.v, &l.names, &l.ballots);
     Ok((
         status,

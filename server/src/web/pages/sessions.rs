@@ -72,8 +72,8 @@ impl SessionLive {
         })
     }
 
-    fn round_title(&self, title: &str) -> String {
-        super::rounds::round_title(self.c.t, title)
+    fn round_title(&self, r: &RoundView) -> String {
+        super::rounds::round_title(self.c.t, &r.round.title, r.round.method)
     }
 
     fn present(&self) -> i64 {
@@ -119,7 +119,7 @@ impl SessionLive {
         if let Some(r) = self.rounds.iter().rev().find(|r| r.round.is_open()) {
             text.push_str(&format!(
                 " {}: {} {} {} {}.",
-                self.round_title(&r.round.title),
+                self.round_title(r),
                 self.c.num(&self.voted(r)),
                 t.of,
                 self.c.num(&self.eligible(r)),
