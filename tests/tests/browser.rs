@@ -459,6 +459,7 @@ async fn three_municipalities_run_a_session_with_a_schulze_round() {
                     .await
             }
         }
+        bo.assert_keyboard_reaches_everything(&format!("{method} ballot")).await;
         bo.go("#ballot-form button[type=submit]").await;
         assert!(bo.text("#cast-notice").await.contains("Stemmen er afgivet"), "{method}");
         if method == "BORDA" {

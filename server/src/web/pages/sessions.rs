@@ -61,8 +61,11 @@ impl SessionLive {
         let store = &*web.store;
         let (members, _) = cooperations::list_members(store, &ctx, &s.cooperation_id, false, 500, "").await?;
         let (rounds, _) = rounds::list(store, &ctx, &s.id, 100, "").await?;
-        let (all, _) = proposals::list(store, &ctx, &s.cooperation_id, None, 1000, "").await?;
-        let titles = all.into_iter().map(|p| (p.id, p.content.title)).collect();
+        let titles = proposals::of_ids(store, &ctx, &s.cooperation_id, &s.agenda)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.content.title))
+            .collect();
         Ok(SessionLive {
             c: page.clone(),
             s,
