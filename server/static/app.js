@@ -22,6 +22,7 @@ function follow() {
   let timer = null;
   let busy = false;
   let again = false;
+  document.querySelectorAll("[data-live-note]").forEach((e) => { e.hidden = false; });
 
   async function refresh() {
     if (busy) { again = true; return; }
@@ -29,10 +30,11 @@ function follow() {
     try {
       for (const part of document.querySelectorAll("[data-live]")) {
         const response = await fetch(part.dataset.live, { credentials: "same-origin", headers: { Accept: "text/html" } });
-        if (!response.ok) continue;
+        // A redirect means the sign-in ran out: leave the page as it is.
+        if (!response.ok || response.redirected) continue;
         const doc = new DOMParser().parseFromString(await response.text(), "text/html");
         const fresh = doc.body.firstElementChild;
-        if (!fresh || fresh.outerHTML === part.outerHTML) continue;
+        if (!fresh || fresh.dataset.live !== part.dataset.live || fresh.outerHTML === part.outerHTML) continue;
         const focusedId = part.contains(document.activeElement) ? document.activeElement.id : null;
         const before = part.dataset.announce;
         part.replaceWith(fresh);

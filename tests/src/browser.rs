@@ -389,9 +389,23 @@ impl Tab {
         assert_eq!(missed, json!([]), "{what}: controls the keyboard does not reach");
     }
 
-    /// Saves a screenshot of the page as PNG.
+    /// Saves a screenshot of the page as PNG: the whole page (up to 2000 px
+    /// high), without a focus ring left by a test.
     pub async fn screenshot(&self, file: &Path) {
+        let height = self
+            .client
+            .execute(
+                "document.activeElement && document.activeElement.blur(); return document.documentElement.scrollHeight;",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_u64())
+            .unwrap_or(1000)
+            .clamp(1000, 2000);
+        let _ = self.client.set_window_size(1280, height as u32 + 150).await;
         let png = self.client.screenshot().await.expect("screenshot");
+        let _ = self.client.set_window_size(1280, 1000).await;
         std::fs::write(file, png).expect("write screenshot");
     }
 

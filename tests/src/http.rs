@@ -132,10 +132,20 @@ impl EventStream {
     /// Opens `path` with the session `cookie`. HTTP/1.0, so the body is the
     /// bare stream (no chunk framing) until the server closes it.
     pub async fn open(base: &str, path: &str, cookie: &str) -> EventStream {
+        Self::resume(base, path, cookie, None).await
+    }
+
+    /// Opens `path` as a reconnecting browser does, saying the last event
+    /// id it saw.
+    pub async fn resume(base: &str, path: &str, cookie: &str, last_event_id: Option<&str>) -> EventStream {
         let host = base.trim_start_matches("http://").trim_end_matches('/');
         let mut stream = TcpStream::connect(host).await.expect("connect to the web console");
-        let req =
-            format!("GET {path} HTTP/1.0\r\nHost: {host}\r\nAccept: text/event-stream\r\nCookie: {cookie}\r\n\r\n");
+        let mut req =
+            format!("GET {path} HTTP/1.0\r\nHost: {host}\r\nAccept: text/event-stream\r\nCookie: {cookie}\r\n");
+        if let Some(id) = last_event_id {
+            req.push_str(&format!("Last-Event-ID: {id}\r\n"));
+        }
+        req.push_str("\r\n");
         stream.write_all(req.as_bytes()).await.expect("send request");
         let mut s = EventStream {
             stream,

@@ -267,7 +267,7 @@ async fn three_municipalities_run_a_session_with_a_schulze_round() {
     assert_eq!(chair.text("h1").await, "Prioritering 2027");
     let round = chair.path().await;
     assert!(round.starts_with("/rounds/"), "{round}");
-    assert!(chair.text(".summary-list").await.contains("Rangordning (Schulze)"));
+    assert!(chair.text(".facts").await.contains("Rangordning (Schulze)"));
     assert!(chair.text(".method-sentence").await.contains("to og to"));
     assert_eq!(
         chair.text("#turnout-count").await,
@@ -282,9 +282,6 @@ async fn three_municipalities_run_a_session_with_a_schulze_round() {
     assert_eq!(ranking_order(&bo).await, [ESDH, AI, BOOKING]);
     bo.assert_accessible("Schulze ballot").await;
     bo.assert_keyboard_reaches_everything("Schulze ballot").await;
-    if let Some(dir) = screenshot_dir() {
-        bo.screenshot(&dir.join("console-ballot.png")).await;
-    }
     let booking = bo
         .client
         .execute(
@@ -307,6 +304,9 @@ async fn three_municipalities_run_a_session_with_a_schulze_round() {
             (AI.into(), "3".into())
         ]
     );
+    if let Some(dir) = screenshot_dir() {
+        bo.screenshot(&dir.join("console-ballot.png")).await;
+    }
     bo.enter("#ballot-form button[type=submit]").await;
     assert!(bo.text("#cast-notice").await.contains("Stemmen er afgivet"));
 
@@ -459,6 +459,7 @@ async fn three_municipalities_run_a_session_with_a_schulze_round() {
                     .await
             }
         }
+        bo.assert_keyboard_reaches_everything(&format!("{method} ballot")).await;
         bo.go("#ballot-form button[type=submit]").await;
         assert!(bo.text("#cast-notice").await.contains("Stemmen er afgivet"), "{method}");
         if method == "BORDA" {

@@ -482,6 +482,22 @@ async fn a_schulze_round_is_run_through_the_console_and_streamed_redacted(app: T
     assert_eq!(data["redacted"], false);
     assert_eq!(data["payload"]["content"]["tiers"][0][0], booking.id.as_str());
 
+    // A browser that reconnects says where it stopped and gets what followed.
+    let ballot_seq: i64 = seen.last().unwrap().id.parse().unwrap();
+    let mut resumed = EventStream::resume(
+        &app.web,
+        &format!("/c/{COOP}/stream?after=0"),
+        &board,
+        Some(&(ballot_seq - 1).to_string()),
+    )
+    .await;
+    let first = resumed.next().await.expect("an event");
+    assert_eq!(
+        first.id,
+        ballot_seq.to_string(),
+        "resumed after Last-Event-ID, not ?after"
+    );
+
     let result = http::get(&app.web, &round, Some(&board)).await;
     let body = &result.body;
     assert!(body.contains("id=\"result-table\""), "{body}");
@@ -493,6 +509,23 @@ async fn a_schulze_round_is_run_through_the_console_and_streamed_redacted(app: T
         "named ballot in words"
     );
     assert!(body.contains("Efter indbyggertal"));
+
+    // A deadline typed in Copenhagen time is the round's deadline.
+    let r = http::post(
+        &app.web,
+        &format!("{at}/rounds"),
+        Some(&chair),
+        &format!(
+            "csrf={csrf}&method=YES_NO&threshold=TWO_THIRDS&candidates={}&deadline=2030-01-15T11%3A00",
+            esdh.id
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let yes_no = http::get(&app.web, r.header("location").unwrap(), Some(&board)).await;
+    assert!(yes_no.body.contains("15.01.2030 kl. 11:00"), "{}", yes_no.body);
+    assert!(yes_no.body.contains("To tredjedele"));
+    assert!(yes_no.body.contains("name=\"choice-"), "a yes/no form for the board");
 
     // Open streams end when the server stops, so it can.
     let mut open_stream = EventStream::open(&app.web, &format!("/c/{COOP}/stream"), &board).await;

@@ -226,6 +226,17 @@ pub async fn get(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Proposal> {
     Ok(p)
 }
 
+/// Some proposals of a cooperation, by id, in one read: for pages that
+/// name an agenda's or a round's proposals. Ids that are not the
+/// cooperation's are left out.
+#[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id, n = ids.len()))]
+pub async fn of_ids(store: &dyn Store, ctx: &Ctx, cooperation_id: &str, ids: &[String]) -> Result<Vec<Proposal>> {
+    let mut tx = store.begin_read().await?;
+    readable(&mut *tx, ctx, cooperation_id).await?;
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    Ok(tx.get_proposals(cooperation_id, &ids).await?)
+}
+
 #[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id, status = ?status))]
 pub async fn list(
     store: &dyn Store,

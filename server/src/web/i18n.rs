@@ -274,7 +274,8 @@ pub struct Texts {
     pub list_revision_made: &'static str,
     pub inputs_hash: &'static str,
     pub live_note: &'static str,
-    pub show_round: &'static str,
+    pub ballot_role_board: &'static str,
+    pub ballot_role_digital_lead: &'static str,
     pub opened_by: &'static str,
     pub thresholds: &'static [(Threshold, &'static str)],
     /// Per method: what a score column of its result means.

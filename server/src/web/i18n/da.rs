@@ -257,7 +257,8 @@ pub static TEXTS: Texts = Texts {
     list_revision_made: "Den fælles prioritetsliste fik revision",
     inputs_hash: "Kontrolsum af grundlaget",
     live_note: "Siden opdateres af sig selv, når nogen stemmer.",
-    show_round: "Se afstemningen",
+    ballot_role_board: "direktion",
+    ballot_role_digital_lead: "digitaliseringschef",
     opened_by: "Åbnet af",
     thresholds: &[
         (Threshold::SimpleMajority, "Simpelt flertal (over halvdelen)"),

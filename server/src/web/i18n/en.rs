@@ -254,7 +254,8 @@ pub static TEXTS: Texts = Texts {
     list_revision_made: "The shared priority list got revision",
     inputs_hash: "Hash of the inputs",
     live_note: "This page updates by itself when someone votes.",
-    show_round: "Show the round",
+    ballot_role_board: "board",
+    ballot_role_digital_lead: "digital lead",
     opened_by: "Opened by",
     thresholds: &[
         (Threshold::SimpleMajority, "Simple majority (more than half)"),

@@ -39,16 +39,18 @@ struct Names {
 }
 
 impl Names {
-    async fn load(web: &Web, page: &Page, coop: &str) -> Result<(Names, Vec<Member>, Vec<Proposal>), Error> {
+    /// The cooperation's members (those who left too: they may have voted)
+    /// and the titles of the given proposals.
+    async fn load(web: &Web, page: &Page, coop: &str, proposal_ids: &[String]) -> Result<(Names, Vec<Member>), Error> {
         let ctx = page.ctx();
         let store = &*web.store;
         let (members, _) = cooperations::list_members(store, &ctx, coop, true, 1000, "").await?;
-        let (all, _) = proposals::list(store, &ctx, coop, None, 1000, "").await?;
+        let named = proposals::of_ids(store, &ctx, coop, proposal_ids).await?;
         let names = Names {
             members: members.iter().map(|m| (m.code.clone(), m.name.clone())).collect(),
-            titles: all.iter().map(|p| (p.id.clone(), p.content.title.clone())).collect(),
+            titles: named.into_iter().map(|p| (p.id, p.content.title)).collect(),
         };
-        Ok((names, members, all))
+        Ok((names, members))
     }
 
     fn member(&self, code: &str) -> String {
@@ -172,8 +174,13 @@ impl NewRoundPage {
         self.c.t.weighting(self.coop.rules.default_weighting)
     }
 
-    fn default_quorum(&self) -> String {
-        self.c.percent_bp(&self.coop.rules.default_quorum_bp)
+    fn quorum_hint(&self) -> String {
+        format!(
+            "{} ({}: {})",
+            self.c.t.quorum_hint,
+            self.c.t.the_default,
+            self.c.percent_bp(&self.coop.rules.default_quorum_bp)
+        )
     }
 
     fn method_name(&self, m: &Method) -> &'static str {
@@ -207,10 +214,10 @@ async fn new_round_page(
     let coop = cooperations::get(store, &ctx, &s.cooperation_id)
         .await
         .map_err(|e| page.fail(e))?;
-    let (all, _) = proposals::list(store, &ctx, &s.cooperation_id, None, 1000, "")
+    let on_agenda = proposals::of_ids(store, &ctx, &s.cooperation_id, &s.agenda)
         .await
         .map_err(|e| page.fail(e))?;
-    let by_id: HashMap<&str, &Proposal> = all.iter().map(|p| (p.id.as_str(), p)).collect();
+    let by_id: HashMap<&str, &Proposal> = on_agenda.iter().map(|p| (p.id.as_str(), p)).collect();
     let agenda = s
         .agenda
         .iter()
@@ -616,8 +623,8 @@ impl RoundLive {
                     municipality: names.member(&b.ballot.municipality),
                     cast_by: b.ballot.cast_by.clone(),
                     role: match b.ballot.role.as_str() {
-                        "board" => t.role_board.to_owned(),
-                        "digital_lead" => t.role_digital_lead.to_owned(),
+                        "board" => t.ballot_role_board.to_owned(),
+                        "digital_lead" => t.ballot_role_digital_lead.to_owned(),
                         other => other.to_owned(),
                     },
                     weight: i64::try_from(b.ballot.weight).unwrap_or(i64::MAX),
@@ -723,7 +730,7 @@ struct RoundPage {
 
 impl RoundPage {
     fn round_title(&self) -> String {
-        round_title(self.c.t, &self.live.v.round.title)
+        round_title(self.c.t, &self.live.v.round.title, self.live.v.round.method)
     }
 
     fn threshold_name(&self, x: &Threshold) -> &'static str {
@@ -781,9 +788,10 @@ impl RoundPage {
     }
 }
 
-pub fn round_title(t: &Texts, title: &str) -> String {
+/// A round's title; an untitled round is named by its method.
+pub fn round_title(t: &Texts, title: &str, method: Method) -> String {
     if title.is_empty() {
-        t.round_untitled.to_owned()
+        format!("{} ({})", t.round_untitled, t.method(method).to_lowercase())
     } else {
         title.to_owned()
     }
@@ -805,7 +813,7 @@ async fn load(web: &Web, page: &Page, id: &str) -> Result<Loaded, Error> {
     let v = rounds::get(store, &ctx, id).await?;
     let s = sessions::get(store, &ctx, &v.round.session_id).await?;
     let coop = cooperations::get(store, &ctx, &v.round.cooperation_id).await?;
-    let (names, members, _) = Names::load(web, page, &coop.id).await?;
+    let (names, members) = Names::load(web, page, &coop.id, &v.round.candidate_ids()).await?;
     let ballots = rounds::ballots(store, &ctx, id, false).await?;
     Ok(Loaded {
         v,
@@ -873,7 +881,7 @@ async fn round_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let title = round_title(page.t, &l.v.round.title);
+    let title = round_title(page.t, &l.v.round.title, l.v.round.method);
     let live = RoundLive::build(&page, l.v, &l.names, &l.ballots);
     Ok((
         status,
@@ -925,7 +933,9 @@ pub async fn cast(State(web): State<Web>, Path(id): Path<String>, posted: Posted
         .map_err(|e| page.fail(e))?
         .round;
     let coop = round.cooperation_id.clone();
-    let (names, _, _) = Names::load(&web, &page, &coop).await.map_err(|e| page.fail(e))?;
+    let (names, _) = Names::load(&web, &page, &coop, &round.candidate_ids())
+        .await
+        .map_err(|e| page.fail(e))?;
     let (rows, content, mut errors) = parse_ballot(round.method, &round.candidate_ids(), &names, &fields, page.t);
     if !errors.is_empty() {
         return round_page(&web, page, &id, Some((rows, errors)), false).await;

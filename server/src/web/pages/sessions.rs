@@ -61,8 +61,11 @@ impl SessionLive {
         let store = &*web.store;
         let (members, _) = cooperations::list_members(store, &ctx, &s.cooperation_id, false, 500, "").await?;
         let (rounds, _) = rounds::list(store, &ctx, &s.id, 100, "").await?;
-        let (all, _) = proposals::list(store, &ctx, &s.cooperation_id, None, 1000, "").await?;
-        let titles = all.into_iter().map(|p| (p.id, p.content.title)).collect();
+        let titles = proposals::of_ids(store, &ctx, &s.cooperation_id, &s.agenda)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.content.title))
+            .collect();
         Ok(SessionLive {
             c: page.clone(),
             s,
@@ -72,8 +75,8 @@ impl SessionLive {
         })
     }
 
-    fn round_title(&self, title: &str) -> String {
-        super::rounds::round_title(self.c.t, title)
+    fn round_title(&self, r: &RoundView) -> String {
+        super::rounds::round_title(self.c.t, &r.round.title, r.round.method)
     }
 
     fn present(&self) -> i64 {
@@ -119,7 +122,7 @@ impl SessionLive {
         if let Some(r) = self.rounds.iter().rev().find(|r| r.round.is_open()) {
             text.push_str(&format!(
                 " {}: {} {} {} {}.",
-                self.round_title(&r.round.title),
+                self.round_title(r),
                 self.c.num(&self.voted(r)),
                 t.of,
                 self.c.num(&self.eligible(r)),
