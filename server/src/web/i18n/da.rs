@@ -1,6 +1,7 @@
 //! The console's texts in Danish (the default).
 
 use super::Texts;
+use crate::domain::model::portfolio::{AiUse, TimeClass};
 use crate::domain::model::{Category, Method, ProposalStatus, RoundState, SessionState, Weighting};
 
 pub static TEXTS: Texts = Texts {
@@ -179,4 +180,35 @@ pub static TEXTS: Texts = Texts {
         ("is required", "skal udfyldes"),
         ("must not be negative", "må ikke være negativ"),
     ],
+    // Portfolio (issue 13): the cooperation's portfolios page.
+    portfolio: "Porteføljer",
+    portfolio_intro: "Medlemmernes IT-systemer: hvad de kører, hvornår kontrakterne udløber, og hvor de overlapper.",
+    portfolio_overview: "Overblik",
+    systems_in_use: "Systemer i brug",
+    ai_systems: "Med AI",
+    personal_data_systems: "Med persondata",
+    portfolio_yearly_cost: "Årlig udgift",
+    all_members: "Alle medlemmer",
+    by_time_class: "Efter TIME-klassifikation",
+    opportunities: "Fælles muligheder",
+    opportunities_intro: "Hvor mindst to medlemmer kører det samme system, har samme leverandør eller samme slags system, og kontrakterne udløber inden for 24 måneder.",
+    no_opportunities: "Ingen fælles muligheder lige nu.",
+    systems_heading: "Systemer",
+    system_name: "System",
+    vendor: "Leverandør",
+    function: "Funktion",
+    contract_end: "Kontraktudløb",
+    contract_ends_before: "Kontrakt udløber før",
+    time_class_label: "TIME-klassifikation",
+    ai_label: "AI",
+    any: "Alle",
+    no_systems: "Ingen systemer passer til filteret.",
+    next_page: "Næste side",
+    time_classes: &[
+        (TimeClass::Tolerate, "Tolerer"),
+        (TimeClass::Invest, "Investér"),
+        (TimeClass::Migrate, "Migrér"),
+        (TimeClass::Eliminate, "Udfas"),
+    ],
+    ai_uses: &[(AiUse::Yes, "Ja"), (AiUse::No, "Nej"), (AiUse::Undecided, "Uafklaret")],
 };
