@@ -921,3 +921,63 @@ async fn a_board_member_signs_in_through_the_identity_provider() {
         "{flow}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partner_reads_the_portfolios_and_their_opportunities() {
+    let Some(browser) = Browser::start() else { return };
+    let app = dev_app().await;
+    let ends = (chrono::Utc::now().date_naive() + chrono::Months::new(12))
+        .format("%Y-%m-%d")
+        .to_string();
+    for (code, name, cost) in [
+        ("0101", "SBSYS", 900_000),
+        ("0147", "SBSYS", 400_000),
+        ("0147", HOSTILE, 1),
+    ] {
+        app.as_(code, &["digital_lead"])
+            .portfolio()
+            .create_system(pb::CreateSystemRequest {
+                cooperation_id: COOP.into(),
+                municipality: code.into(),
+                system: Some(pb::SystemFields {
+                    name: name.into(),
+                    vendor: "Fujitsu A/S".into(),
+                    function: "ESDH".into(),
+                    contract_end: ends.clone(),
+                    yearly_cost_dkk: Some(cost),
+                    time_class: pb::TimeClass::Migrate as i32,
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap();
+    }
+    let tab = browser.tab(&app.web).await;
+    tab.goto("/").await;
+    tab.sign_in("Ole Observatør", "0151", &["observer"], None).await;
+    tab.goto(&format!("/c/{COOP}")).await;
+    tab.go(&format!("a[href='/c/{COOP}/portfolio']")).await;
+    assert_eq!(tab.text("h1").await, "Porteføljer");
+    let overview = tab.text("#overview-heading + table").await;
+    assert!(
+        overview.contains("København") && overview.contains("900.000 kr."),
+        "{overview}"
+    );
+    let opportunities = tab.text(".opportunities").await;
+    assert!(
+        opportunities.contains("SBSYS") && opportunities.contains("Frederiksberg"),
+        "{opportunities}"
+    );
+    assert!(tab.text("#systems").await.contains(HOSTILE), "names are shown as text");
+    tab.assert_accessible("portfolios").await;
+
+    tab.select("#municipality", "0101").await;
+    tab.go("form[method=get] button[type=submit]").await;
+    let systems = tab.text("#systems").await;
+    assert!(
+        systems.contains("København") && !systems.contains("Frederiksberg"),
+        "{systems}"
+    );
+    tab.assert_accessible("portfolios filtered").await;
+}

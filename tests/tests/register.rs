@@ -262,7 +262,51 @@ async fn a_cooperation_is_created_with_a_region_and_codes(app: TestApp) {
     assert_eq!(app.event_count().await, before);
 }
 
+/// Newer FOLK1A counts, once stored, are what members added later get; the
+/// same counts again store nothing.
+async fn stored_population_counts_fill_new_members(app: TestApp) {
+    use samprio_e2e::samprio_server::domain::register::folk1a::Count;
+    use samprio_e2e::samprio_server::domain::register::stored;
+    let counts = vec![
+        Count {
+            code: "0147".into(),
+            population: 105_123,
+            date: "2026-04-01".into(),
+        },
+        Count {
+            code: "0151".into(),
+            population: 1,
+            date: "2025-01-01".into(),
+        },
+    ];
+    let now = chrono::Utc::now().timestamp_micros();
+    let events = app.event_count().await;
+    let done = stored::import(&*app.store, &counts, now).await.unwrap();
+    assert_eq!(
+        (done.stored, done.kept),
+        (1, 1),
+        "0151's count is older than the register's"
+    );
+    assert_eq!(app.event_count().await, events + 1);
+    let again = stored::import(&*app.store, &counts, now).await.unwrap();
+    assert_eq!((again.stored, again.kept), (0, 2));
+    assert_eq!(app.event_count().await, events + 1);
+
+    app.seed(rules(), &[]).await;
+    let mut s = app.secretariat().cooperations();
+    let add = |code: &str| pb::AddMemberRequest {
+        cooperation_id: COOP.into(),
+        code: code.into(),
+        ..Default::default()
+    };
+    let fb = s.add_member(add("0147")).await.unwrap().into_inner();
+    assert_eq!((fb.population, fb.population_date.as_str()), (105_123, "2026-04-01"));
+    let ba = s.add_member(add("0151")).await.unwrap().into_inner();
+    assert_eq!(ba.population_date, "2026-01-01", "the register's own count");
+}
+
 e2e!(
+    stored_population_counts_fill_new_members,
     register_lists_and_looks_up_municipalities,
     members_are_filled_in_from_the_register,
     a_cooperation_is_created_with_a_region_and_codes,

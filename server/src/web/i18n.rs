@@ -5,6 +5,7 @@
 mod da;
 mod en;
 
+use crate::domain::model::portfolio::{AiUse, TimeClass};
 use crate::domain::model::{Category, Method, ProposalStatus, RoundState, SessionState, Threshold, Weighting};
 use crate::domain::model::{Change, Choice, OverrideKind, OverrideState};
 
@@ -367,6 +368,31 @@ pub struct Texts {
     pub sign_in_with_provider: &'static str,
     pub sign_in_provider_failed: &'static str,
     pub sign_in_refused: &'static str,
+    // Portfolio (issue 13): the cooperation's portfolios page.
+    pub portfolio: &'static str,
+    pub portfolio_intro: &'static str,
+    pub portfolio_overview: &'static str,
+    pub systems_in_use: &'static str,
+    pub ai_systems: &'static str,
+    pub personal_data_systems: &'static str,
+    pub portfolio_yearly_cost: &'static str,
+    pub all_members: &'static str,
+    pub by_time_class: &'static str,
+    pub opportunities: &'static str,
+    pub opportunities_intro: &'static str,
+    pub no_opportunities: &'static str,
+    pub systems_heading: &'static str,
+    pub system_name: &'static str,
+    pub vendor: &'static str,
+    pub function: &'static str,
+    pub contract_end: &'static str,
+    pub contract_ends_before: &'static str,
+    pub time_class_label: &'static str,
+    pub ai_label: &'static str,
+    pub any: &'static str,
+    pub no_systems: &'static str,
+    pub time_classes: &'static [(TimeClass, &'static str)],
+    pub ai_uses: &'static [(AiUse, &'static str)],
 }
 
 impl Texts {
@@ -392,6 +418,14 @@ impl Texts {
 
     pub fn weighting(&self, w: Weighting) -> &'static str {
         lookup(self.weightings, w)
+    }
+
+    pub fn time_class(&self, t: TimeClass) -> &'static str {
+        lookup(self.time_classes, t)
+    }
+
+    pub fn ai_use(&self, a: AiUse) -> &'static str {
+        lookup(self.ai_uses, a)
     }
 
     /// What an event's action means, for the history of a record; the

@@ -79,6 +79,7 @@ pub fn router(web: Web) -> Router {
             get(pages::proposals::list).post(pages::proposals::create),
         )
         .route("/c/{coop}/proposals/new", get(pages::proposals::new_form))
+        .route("/c/{coop}/portfolio", get(pages::portfolio::show))
         .route("/proposals/{id}", get(pages::proposals::detail))
         .route(
             "/proposals/{id}/edit",

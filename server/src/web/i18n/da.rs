@@ -1,6 +1,7 @@
 //! The console's texts in Danish (the default).
 
 use super::Texts;
+use crate::domain::model::portfolio::{AiUse, TimeClass};
 use crate::domain::model::{Category, Method, ProposalStatus, RoundState, SessionState, Threshold, Weighting};
 use crate::domain::model::{Change, Choice, OverrideKind, OverrideState};
 
@@ -436,4 +437,34 @@ pub static TEXTS: Texts = Texts {
     sign_in_with_provider: "Log ind hos kommunens identitetsudbyder",
     sign_in_provider_failed: "Identitetsudbyderen kunne ikke nås. Prøv igen om lidt.",
     sign_in_refused: "Login blev ikke godkendt. Start forfra, eller kontakt kommunens IT-afdeling, hvis det sker igen.",
+    // Portfolio (issue 13): the cooperation's portfolios page.
+    portfolio: "Porteføljer",
+    portfolio_intro: "Medlemmernes IT-systemer: hvad de kører, hvornår kontrakterne udløber, og hvor de overlapper.",
+    portfolio_overview: "Overblik",
+    systems_in_use: "Systemer i brug",
+    ai_systems: "Med AI",
+    personal_data_systems: "Med persondata",
+    portfolio_yearly_cost: "Årlig udgift",
+    all_members: "Alle medlemmer",
+    by_time_class: "Efter TIME-klassifikation",
+    opportunities: "Fælles muligheder",
+    opportunities_intro: "Hvor mindst to medlemmer kører det samme system, har samme leverandør eller samme slags system, og kontrakterne udløber inden for 24 måneder.",
+    no_opportunities: "Ingen fælles muligheder lige nu.",
+    systems_heading: "Systemer",
+    system_name: "System",
+    vendor: "Leverandør",
+    function: "Funktion",
+    contract_end: "Kontraktudløb",
+    contract_ends_before: "Kontrakt udløber før",
+    time_class_label: "TIME-klassifikation",
+    ai_label: "AI",
+    any: "Alle",
+    no_systems: "Ingen systemer passer til filteret.",
+    time_classes: &[
+        (TimeClass::Tolerate, "Tolerer"),
+        (TimeClass::Invest, "Investér"),
+        (TimeClass::Migrate, "Migrér"),
+        (TimeClass::Eliminate, "Udfas"),
+    ],
+    ai_uses: &[(AiUse::Yes, "Ja"), (AiUse::No, "Nej"), (AiUse::Undecided, "Uafklaret")],
 };

@@ -1,6 +1,7 @@
 //! The console's texts in English.
 
 use super::Texts;
+use crate::domain::model::portfolio::{AiUse, TimeClass};
 use crate::domain::model::{Category, Method, ProposalStatus, RoundState, SessionState, Threshold, Weighting};
 use crate::domain::model::{Change, Choice, OverrideKind, OverrideState};
 
@@ -419,4 +420,34 @@ pub static TEXTS: Texts = Texts {
     sign_in_with_provider: "Sign in with your municipality's identity provider",
     sign_in_provider_failed: "The identity provider could not be reached. Try again shortly.",
     sign_in_refused: "The sign-in was not accepted. Start again, or contact your municipality's IT department if it happens again.",
+    // Portfolio (issue 13): the cooperation's portfolios page.
+    portfolio: "Portfolios",
+    portfolio_intro: "The members' IT systems: what they run, when their contracts end, and where they overlap.",
+    portfolio_overview: "Overview",
+    systems_in_use: "Systems in use",
+    ai_systems: "With AI",
+    personal_data_systems: "With personal data",
+    portfolio_yearly_cost: "Yearly cost",
+    all_members: "All members",
+    by_time_class: "By TIME class",
+    opportunities: "Shared opportunities",
+    opportunities_intro: "Where at least two members run the same system, use the same vendor or the same kind of system, and their contracts end within 24 months.",
+    no_opportunities: "No shared opportunities at the moment.",
+    systems_heading: "Systems",
+    system_name: "System",
+    vendor: "Vendor",
+    function: "Function",
+    contract_end: "Contract ends",
+    contract_ends_before: "Contract ends before",
+    time_class_label: "TIME class",
+    ai_label: "AI",
+    any: "Any",
+    no_systems: "No systems match the filter.",
+    time_classes: &[
+        (TimeClass::Tolerate, "Tolerate"),
+        (TimeClass::Invest, "Invest"),
+        (TimeClass::Migrate, "Migrate"),
+        (TimeClass::Eliminate, "Eliminate"),
+    ],
+    ai_uses: &[(AiUse::Yes, "Yes"), (AiUse::No, "No"), (AiUse::Undecided, "Undecided")],
 };
