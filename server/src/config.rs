@@ -31,6 +31,8 @@ pub struct Config {
     pub metrics_listen: Option<String>,
     #[serde(default)]
     pub limits: LimitsConfig,
+    #[serde(default)]
+    pub follow_up: FollowUpConfig,
     pub auth: AuthConfig,
     /// Serve TLS instead of plain text.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -49,6 +51,23 @@ pub struct TlsConfig {
     /// by this CA (the bearer token is still required).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_ca_file: Option<PathBuf>,
+}
+
+/// Follow-up (DESIGN.md §13).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FollowUpConfig {
+    /// A member taking part that has not updated its implementation record
+    /// for more than this many days is flagged in the follow-up report.
+    pub stale_after_days: u32,
+}
+
+impl Default for FollowUpConfig {
+    fn default() -> Self {
+        FollowUpConfig {
+            stale_after_days: crate::domain::follow_up::DEFAULT_STALE_AFTER_DAYS,
+        }
+    }
 }
 
 /// Limits that keep one client from hurting others (DESIGN.md §9).
@@ -94,6 +113,7 @@ impl Default for Config {
             deadline_poll_ms: 1000,
             metrics_listen: None,
             limits: LimitsConfig::default(),
+            follow_up: FollowUpConfig::default(),
             auth: AuthConfig {
                 audience: crate::auth::DEFAULT_AUDIENCE.into(),
                 leeway_secs: crate::auth::DEFAULT_LEEWAY_SECS,
@@ -132,7 +152,11 @@ impl Config {
         // SAMPRIO_SERVER and SAMPRIO_TOKEN, test settings) are not its business.
         let own = |k: &figment::value::UncasedStr| {
             let k = k.as_str().to_ascii_lowercase();
-            KEYS.contains(&k.as_str()) || k.starts_with("auth__") || k.starts_with("tls__") || k.starts_with("limits__")
+            KEYS.contains(&k.as_str())
+                || k.starts_with("auth__")
+                || k.starts_with("tls__")
+                || k.starts_with("limits__")
+                || k.starts_with("follow_up__")
         };
         f.merge(Env::prefixed("SAMPRIO_").filter(own).split("__"))
             .extract()
@@ -158,6 +182,7 @@ mod tests {
             )?;
             jail.set_env("SAMPRIO_DATABASE_URL", "postgres://db/samprio");
             jail.set_env("SAMPRIO_AUTH__AUDIENCE", "from-env");
+            jail.set_env("SAMPRIO_FOLLOW_UP__STALE_AFTER_DAYS", "14");
             // Variables of the CLI and the test suites are not the server's.
             jail.set_env("SAMPRIO_TOKEN", "x");
             jail.set_env("SAMPRIO_TEST_POSTGRES_URL", "y");
@@ -166,6 +191,7 @@ mod tests {
             assert_eq!(c.database_url, "postgres://db/samprio");
             assert_eq!(c.auth.audience, "from-env");
             assert_eq!(c.auth.leeway_secs, 10);
+            assert_eq!(c.follow_up.stale_after_days, 14);
             assert!(c.dev_mode(), "no issuers: dev mode");
             Ok(())
         });

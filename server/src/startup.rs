@@ -9,6 +9,7 @@ use std::time::Duration;
 use samprio_proto::v1::FILE_DESCRIPTOR_SET;
 use samprio_proto::v1::audit_service_server::AuditServiceServer;
 use samprio_proto::v1::cooperation_service_server::CooperationServiceServer;
+use samprio_proto::v1::follow_up_service_server::FollowUpServiceServer;
 use samprio_proto::v1::priority_service_server::PriorityServiceServer;
 use samprio_proto::v1::proposal_service_server::ProposalServiceServer;
 use samprio_proto::v1::register_service_server::RegisterServiceServer;
@@ -57,6 +58,8 @@ pub struct Application {
     verifier: Arc<Verifier>,
     dev: Option<Arc<DevKeys>>,
     deadline_poll: Duration,
+    /// Follow-up: members silent this many days are flagged.
+    stale_after_days: u32,
     /// Keep OpenID Connect issuers' keys fresh while the server runs.
     key_refreshers: Vec<tokio::task::JoinHandle<()>>,
     tls: Option<ServerTlsConfig>,
@@ -127,6 +130,7 @@ impl Application {
             verifier,
             dev,
             deadline_poll: Duration::from_millis(config.deadline_poll_ms.max(1)),
+            stale_after_days: config.follow_up.stale_after_days,
             key_refreshers,
             tls,
             web_listener,
@@ -178,6 +182,9 @@ impl Application {
             .set_serving::<AuditServiceServer<grpc::audit::Audit>>()
             .await;
         health_reporter
+            .set_serving::<FollowUpServiceServer<grpc::follow_up::FollowUp>>()
+            .await;
+        health_reporter
             .set_serving::<RegisterServiceServer<grpc::register::Register>>()
             .await;
         let reflection_v1 = tonic_reflection::server::Builder::configure()
@@ -216,6 +223,7 @@ impl Application {
                 None => web::SignIn::Unavailable,
             },
             secure_cookies: false,
+            stale_after_days: self.stale_after_days,
         };
         let web_server = tokio::spawn(web::serve(self.web_listener, console, until_stopped()));
         let limits = self.limits.clone();
@@ -248,8 +256,11 @@ impl Application {
                 v.clone(),
             ))
             .add_service(auth::Authenticated::new(
-                SessionServiceServer::new(grpc::session::Sessions { store: store.clone() })
-                    .max_decoding_message_size(max_message),
+                SessionServiceServer::new(grpc::session::Sessions {
+                    store: store.clone(),
+                    stale_after_days: self.stale_after_days,
+                })
+                .max_decoding_message_size(max_message),
                 v.clone(),
             ))
             .add_service(auth::Authenticated::new(
@@ -270,6 +281,14 @@ impl Application {
             ))
             .add_service(auth::Authenticated::new(
                 RegisterServiceServer::new(grpc::register::Register).max_decoding_message_size(max_message),
+                v.clone(),
+            ))
+            .add_service(auth::Authenticated::new(
+                FollowUpServiceServer::new(grpc::follow_up::FollowUp {
+                    store: store.clone(),
+                    stale_after_days: self.stale_after_days,
+                })
+                .max_decoding_message_size(max_message),
                 v.clone(),
             ))
             .serve_with_incoming_shutdown(net::incoming(self.listener, connection_limits(&limits)), shutdown);

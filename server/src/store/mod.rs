@@ -6,7 +6,7 @@
 //! transaction type, [`tx::Tx`], runs each statement on whichever engine it
 //! is on, so the engines cannot drift apart. The statements and row types of
 //! each aggregate live in its own file (`cooperations.rs`, `proposals.rs`,
-//! `sessions.rs`, `overrides.rs`; the event log in `tx.rs`). What differs per
+//! `sessions.rs`, `overrides.rs`, `follow_up.rs`; the event log in `tx.rs`). What differs per
 //! engine — connecting, how a write transaction starts, how other processes
 //! hear of new events — lives in `sqlite.rs` and `postgres.rs`.
 
@@ -16,6 +16,7 @@ use crate::domain::model::Event;
 
 mod batch;
 pub mod cooperations;
+pub mod follow_up;
 pub mod overrides;
 pub mod postgres;
 pub mod proposals;
@@ -25,6 +26,7 @@ pub mod tx;
 
 pub use batch::WriteSlot;
 pub use cooperations::CooperationTx;
+pub use follow_up::FollowUpTx;
 pub use overrides::{OverrideFilter, OverrideTx};
 pub use proposals::ProposalTx;
 pub use sessions::SessionTx;
@@ -144,9 +146,9 @@ pub struct PoolState {
 
 /// A transaction: the event log here, each aggregate in its own trait, all
 /// implemented by [`tx::Tx`] for both engines.
-pub trait StoreTx: CoreTx + CooperationTx + ProposalTx + SessionTx + OverrideTx {}
+pub trait StoreTx: CoreTx + CooperationTx + ProposalTx + SessionTx + OverrideTx + FollowUpTx {}
 
-impl<T: CoreTx + CooperationTx + ProposalTx + SessionTx + OverrideTx> StoreTx for T {}
+impl<T: CoreTx + CooperationTx + ProposalTx + SessionTx + OverrideTx + FollowUpTx> StoreTx for T {}
 
 #[async_trait]
 pub trait CoreTx: Send {

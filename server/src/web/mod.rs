@@ -34,6 +34,8 @@ pub struct Web {
     pub sign_in: SignIn,
     /// Cookies carry `Secure` when the console is served over TLS.
     pub secure_cookies: bool,
+    /// Follow-up: members silent this many days are flagged.
+    pub stale_after_days: u32,
 }
 
 /// How people sign in. Dev mode mints a token with the local dev key; an
