@@ -6,10 +6,13 @@
 //! so the store can import the records without importing any rule.
 
 pub mod follow_up;
+pub mod ids;
 pub mod overrides;
 pub mod sessions;
 
 pub use follow_up::{Implementation, Milestone};
+pub use ids::{CooperationId, IsoDate, MunicipalityCode, RecordId};
+
 pub use overrides::{Change, Deviation, Override};
 pub use sessions::{
     Attendance, Ballot, BallotContent, CandidateResult, CandidateScore, MemberWeight, Minutes, Round, RoundCandidate,
