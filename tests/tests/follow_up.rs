@@ -840,7 +840,143 @@ async fn a_follow_up_sessions_minutes_carry_the_report(app: TestApp) {
     assert!(!close_session(&app, &regular).await.markdown.contains("Opfølgning"));
 }
 
+async fn accountability_shows_who_took_part_and_delivered(app: TestApp) {
+    let w = world(&app).await;
+    use pb::ImplementationStatus::*;
+    for (m, status, p) in [("0147", Done, 100), ("0101", InProgress, 50)] {
+        app.as_(m, &["digital_lead"])
+            .follow_up()
+            .update_implementation(update(&w.b, status, p))
+            .await
+            .unwrap_or_else(|e| panic!("{m}: {e:?}"));
+    }
+    let app = &app;
+    let report = |m: &'static str| async move {
+        app.as_("0153", &["observer"])
+            .priorities()
+            .get_accountability_report(pb::GetAccountabilityReportRequest {
+                cooperation_id: COOP.into(),
+                municipality: m.into(),
+            })
+            .await
+            .expect("accountability")
+            .into_inner()
+            .deliveries
+    };
+    type Row = (
+        String,
+        String,
+        pb::Participation,
+        String,
+        pb::ImplementationStatus,
+        u32,
+        bool,
+    );
+    let rows = |ds: Vec<pb::Delivery>| -> Vec<Row> {
+        ds.into_iter()
+            .map(|d| {
+                (
+                    d.title.clone(),
+                    d.vote.clone(),
+                    d.participation(),
+                    d.justification.clone(),
+                    d.status(),
+                    d.progress_percent,
+                    d.delivered,
+                )
+            })
+            .collect()
+    };
+    let yes = "voted YES in \u{201c}Vedtagelse af fælles prioriteter\u{201d}".to_string();
+    let no = "voted NO in \u{201c}Vedtagelse af fælles prioriteter\u{201d}".to_string();
+    use pb::Participation::*;
+    assert_eq!(
+        rows(report("0101").await),
+        [
+            (
+                "Fælles ESDH".into(),
+                yes.clone(),
+                OptedOut,
+                JUSTIFICATION.into(),
+                NotStarted,
+                0,
+                false
+            ),
+            (
+                "Borgerportal".into(),
+                yes.clone(),
+                TakingPart,
+                String::new(),
+                InProgress,
+                50,
+                false
+            ),
+        ],
+        "voted YES, then opted out; voted YES, and is delivering"
+    );
+    assert_eq!(
+        rows(report("0147").await),
+        [
+            (
+                "Fælles ESDH".into(),
+                yes.clone(),
+                Deferred,
+                JUSTIFICATION.into(),
+                NotStarted,
+                0,
+                false
+            ),
+            (
+                "Borgerportal".into(),
+                yes.clone(),
+                TakingPart,
+                String::new(),
+                Done,
+                100,
+                true
+            ),
+        ]
+    );
+    assert_eq!(rows(report("0155").await)[0].1, no);
+    assert_eq!(
+        rows(report("0151").await)[2],
+        (
+            "Lokal chatbot".into(),
+            String::new(),
+            LocalAdoption,
+            String::new(),
+            NotStarted,
+            0,
+            false
+        )
+    );
+
+    // The cooperation matrix has a delivery column.
+    let overview = app
+        .as_("0153", &["observer"])
+        .priorities()
+        .get_cooperation_overview(pb::GetCooperationOverviewRequest {
+            cooperation_id: COOP.into(),
+        })
+        .await
+        .expect("overview")
+        .into_inner();
+    let delivered: Vec<(&str, Vec<String>, Vec<String>)> = overview
+        .items
+        .iter()
+        .map(|i| (i.title.as_str(), i.opt_out.clone(), i.delivered.clone()))
+        .collect();
+    assert_eq!(
+        delivered,
+        [
+            ("Fælles ESDH", vec!["0101".to_string()], vec![]),
+            ("Borgerportal", vec![], vec!["0147".to_string()]),
+        ]
+    );
+}
+
 e2e!(
+    accountability_shows_who_took_part_and_delivered,
     a_follow_up_sessions_minutes_carry_the_report,
     records_only_for_members_taking_part,
     only_the_members_own_lead_or_board_keeps_its_record,

@@ -101,7 +101,7 @@ pub struct FollowUpReport {
 
 /// Everything a report or a member's record is computed from, as it stood
 /// at the end of `as_of`.
-pub(super) struct Inputs {
+pub(crate) struct Inputs {
     pub members: Vec<Member>,
     pub list: PriorityList,
     pub revisions: Vec<PriorityList>,

@@ -32,7 +32,7 @@ pub fn status_pb(s: ImplementationStatus) -> pb::ImplementationStatus {
     }
 }
 
-fn participation_pb(p: Participation) -> pb::Participation {
+pub fn participation_pb(p: Participation) -> pb::Participation {
     match p {
         Participation::TakingPart => pb::Participation::TakingPart,
         Participation::Deferred => pb::Participation::Deferred,
