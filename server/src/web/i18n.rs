@@ -5,7 +5,9 @@
 mod da;
 mod en;
 
-use crate::domain::model::{Category, Method, ProposalStatus, RoundState, SessionState, Weighting};
+use crate::domain::model::{
+    Category, ImplementationStatus, Method, ProposalStatus, RoundState, SessionState, Weighting,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -196,6 +198,27 @@ pub struct Texts {
     pub actions: &'static [(&'static str, &'static str)],
     /// The domain's (English) descriptions of bad fields, in this language.
     pub problems: &'static [(&'static str, &'static str)],
+    // Follow-up (DESIGN.md §13).
+    pub follow_up: &'static str,
+    pub follow_up_intro: &'static str,
+    pub progress: &'static str,
+    pub weighted_progress: &'static str,
+    pub members_done: &'static str,
+    pub milestones: &'static str,
+    pub notes: &'static str,
+    pub last_update: &'static str,
+    pub never: &'static str,
+    pub silent: &'static str,
+    pub overdue: &'static str,
+    pub nothing_overdue: &'static str,
+    pub deviations: &'static str,
+    pub report_progress: &'static str,
+    pub new_milestone: &'static str,
+    pub due_on: &'static str,
+    pub no_priorities: &'static str,
+    pub local_priority: &'static str,
+    pub deferred_to: &'static str,
+    pub implementation_statuses: &'static [(ImplementationStatus, &'static str)],
 }
 
 impl Texts {
@@ -205,6 +228,10 @@ impl Texts {
 
     pub fn proposal_status(&self, s: ProposalStatus) -> &'static str {
         lookup(self.proposal_statuses, s)
+    }
+
+    pub fn implementation_status(&self, s: ImplementationStatus) -> &'static str {
+        lookup(self.implementation_statuses, s)
     }
 
     pub fn session_state(&self, s: SessionState) -> &'static str {
@@ -268,6 +295,15 @@ mod tests {
                 ProposalStatus::Withdrawn,
             ] {
                 assert!(!t.proposal_status(s).is_empty(), "{lang:?} {s}");
+            }
+            for s in [
+                ImplementationStatus::NotStarted,
+                ImplementationStatus::InProgress,
+                ImplementationStatus::Done,
+                ImplementationStatus::Blocked,
+                ImplementationStatus::Cancelled,
+            ] {
+                assert!(!t.implementation_status(s).is_empty(), "{lang:?} {s}");
             }
             for s in [SessionState::Scheduled, SessionState::Open, SessionState::Closed] {
                 assert!(!t.session_state(s).is_empty(), "{lang:?} {s}");

@@ -75,6 +75,8 @@ pub fn router(web: Web) -> Router {
         )
         .route("/proposals/{id}/submit", post(pages::proposals::submit))
         .route("/proposals/{id}/withdraw", post(pages::proposals::withdraw))
+        .route("/c/{coop}/follow-up", get(pages::follow_up::show))
+        .route("/c/{coop}/follow-up/{proposal}", post(pages::follow_up::update))
         .route("/c/{coop}/sessions", post(pages::sessions::create))
         .route("/c/{coop}/sessions/new", get(pages::sessions::new_form))
         .route("/sessions/{id}", get(pages::sessions::show))

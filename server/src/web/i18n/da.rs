@@ -1,7 +1,9 @@
 //! The console's texts in Danish (the default).
 
 use super::Texts;
-use crate::domain::model::{Category, Method, ProposalStatus, RoundState, SessionState, Weighting};
+use crate::domain::model::{
+    Category, ImplementationStatus, Method, ProposalStatus, RoundState, SessionState, Weighting,
+};
 
 pub static TEXTS: Texts = Texts {
     language_name: "Dansk",
@@ -178,5 +180,32 @@ pub static TEXTS: Texts = Texts {
     problems: &[
         ("is required", "skal udfyldes"),
         ("must not be negative", "må ikke være negativ"),
+    ],
+    // Follow-up (DESIGN.md §13).
+    follow_up: "Opfølgning",
+    follow_up_intro: "Hvor står hver kommune med de vedtagne prioriteter? Fremdrift vises ligeligt pr. kommune og vægtet efter befolkningstal.",
+    progress: "Fremdrift",
+    weighted_progress: "befolkningsvægtet",
+    members_done: "deltagende kommuner færdige",
+    milestones: "Milepæle",
+    notes: "Noter",
+    last_update: "Seneste opdatering",
+    never: "aldrig",
+    silent: "Ingen opdatering i",
+    overdue: "Overskredet",
+    nothing_overdue: "Intet er overskredet.",
+    deviations: "Afvigelser",
+    report_progress: "Indberet fremdrift",
+    new_milestone: "Ny milepæl",
+    due_on: "Frist",
+    no_priorities: "Ingen vedtagne prioriteter at følge op på endnu.",
+    local_priority: "Lokal",
+    deferred_to: "Udskudt til",
+    implementation_statuses: &[
+        (ImplementationStatus::NotStarted, "Ikke startet"),
+        (ImplementationStatus::InProgress, "I gang"),
+        (ImplementationStatus::Done, "Færdig"),
+        (ImplementationStatus::Blocked, "Blokeret"),
+        (ImplementationStatus::Cancelled, "Annulleret"),
     ],
 };
