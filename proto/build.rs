@@ -16,6 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "samprio/v1/audit.proto",
         "samprio/v1/register.proto",
         "samprio/v1/portfolio.proto",
+        "samprio/v1/follow_up.proto",
     ];
     println!("cargo:rerun-if-changed=samprio");
     let fds = protox::compile(files, ["."])?;

@@ -10,6 +10,7 @@
 
 use samprio_proto::v1::audit_service_client::AuditServiceClient;
 use samprio_proto::v1::cooperation_service_client::CooperationServiceClient;
+use samprio_proto::v1::follow_up_service_client::FollowUpServiceClient;
 use samprio_proto::v1::portfolio_service_client::PortfolioServiceClient;
 use samprio_proto::v1::priority_service_client::PriorityServiceClient;
 use samprio_proto::v1::proposal_service_client::ProposalServiceClient;
@@ -157,6 +158,10 @@ impl Client {
 
     pub fn register(&self) -> RegisterServiceClient<Authed> {
         RegisterServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+    }
+
+    pub fn follow_up(&self) -> FollowUpServiceClient<Authed> {
+        FollowUpServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
     }
 
     pub fn portfolio(&self) -> PortfolioServiceClient<Authed> {

@@ -31,6 +31,8 @@ pub struct Config {
     pub metrics_listen: Option<String>,
     #[serde(default)]
     pub limits: LimitsConfig,
+    #[serde(default)]
+    pub follow_up: FollowUpConfig,
     pub auth: AuthConfig,
     /// Where KITOS is and the API users that read it (portfolio imports).
     #[serde(default)]
@@ -97,6 +99,23 @@ pub struct TlsConfig {
     /// by this CA (the bearer token is still required).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_ca_file: Option<PathBuf>,
+}
+
+/// Follow-up (DESIGN.md §13).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FollowUpConfig {
+    /// A member taking part that has not updated its implementation record
+    /// for more than this many days is flagged in the follow-up report.
+    pub stale_after_days: u32,
+}
+
+impl Default for FollowUpConfig {
+    fn default() -> Self {
+        FollowUpConfig {
+            stale_after_days: crate::domain::follow_up::DEFAULT_STALE_AFTER_DAYS,
+        }
+    }
 }
 
 /// KITOS, OS2's IT-system overview, for importing the members' portfolios
@@ -181,6 +200,7 @@ impl Default for Config {
             deadline_poll_ms: 1000,
             metrics_listen: None,
             limits: LimitsConfig::default(),
+            follow_up: FollowUpConfig::default(),
             auth: AuthConfig {
                 audience: crate::auth::DEFAULT_AUDIENCE.into(),
                 leeway_secs: crate::auth::DEFAULT_LEEWAY_SECS,
@@ -227,6 +247,7 @@ impl Config {
                 || k.starts_with("limits__")
                 || k.starts_with("console__")
                 || k.starts_with("kitos__")
+                || k.starts_with("follow_up__")
         };
         f.merge(Env::prefixed("SAMPRIO_").filter(own).split("__"))
             .extract()
@@ -252,6 +273,7 @@ mod tests {
             )?;
             jail.set_env("SAMPRIO_DATABASE_URL", "postgres://db/samprio");
             jail.set_env("SAMPRIO_AUTH__AUDIENCE", "from-env");
+            jail.set_env("SAMPRIO_FOLLOW_UP__STALE_AFTER_DAYS", "14");
             // Variables of the CLI and the test suites are not the server's.
             jail.set_env("SAMPRIO_TOKEN", "x");
             jail.set_env("SAMPRIO_TEST_POSTGRES_URL", "y");
@@ -260,6 +282,7 @@ mod tests {
             assert_eq!(c.database_url, "postgres://db/samprio");
             assert_eq!(c.auth.audience, "from-env");
             assert_eq!(c.auth.leeway_secs, 10);
+            assert_eq!(c.follow_up.stale_after_days, 14);
             assert!(c.dev_mode(), "no issuers: dev mode");
             Ok(())
         });

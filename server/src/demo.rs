@@ -361,6 +361,7 @@ pub async fn run(
             title: "[Demo] Styregruppemøde".into(),
             scheduled_time: None,
             agenda: proposal_ids.clone(),
+            kind: Default::default(),
         },
     )
     .await?;
@@ -395,7 +396,13 @@ pub async fn run(
         rounds::cast(store, &board, &round.round.id, BallotContent::YesNo(choices)).await?;
     }
     let closed = rounds::close(store, &ctx(chair.principal.clone(), tick()), &round.round.id).await?;
-    sessions::close(store, &ctx(chair.principal.clone(), tick()), &session.id).await?;
+    sessions::close(
+        store,
+        &ctx(chair.principal.clone(), tick()),
+        &session.id,
+        crate::domain::follow_up::DEFAULT_STALE_AFTER_DAYS,
+    )
+    .await?;
     let adopted = closed.round.result.as_ref().map_or(0, |r| r.adopted.len());
 
     // A few members' boards opt out of the first adopted proposal.

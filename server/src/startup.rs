@@ -9,6 +9,7 @@ use std::time::Duration;
 use samprio_proto::v1::FILE_DESCRIPTOR_SET;
 use samprio_proto::v1::audit_service_server::AuditServiceServer;
 use samprio_proto::v1::cooperation_service_server::CooperationServiceServer;
+use samprio_proto::v1::follow_up_service_server::FollowUpServiceServer;
 use samprio_proto::v1::portfolio_service_server::PortfolioServiceServer;
 use samprio_proto::v1::priority_service_server::PriorityServiceServer;
 use samprio_proto::v1::proposal_service_server::ProposalServiceServer;
@@ -60,6 +61,8 @@ pub struct Application {
     verifier: Arc<Verifier>,
     dev: Option<Arc<DevKeys>>,
     deadline_poll: Duration,
+    /// Follow-up: members silent this many days are flagged.
+    stale_after_days: u32,
     /// Keep OpenID Connect issuers' keys fresh while the server runs.
     key_refreshers: Vec<tokio::task::JoinHandle<()>>,
     tls: Option<ServerTlsConfig>,
@@ -157,6 +160,7 @@ impl Application {
             dev,
             deadline_poll: Duration::from_millis(config.deadline_poll_ms.max(1)),
             kitos: config.kitos.clone(),
+            stale_after_days: config.follow_up.stale_after_days,
             key_refreshers,
             tls,
             web_listener,
@@ -210,6 +214,9 @@ impl Application {
             .set_serving::<AuditServiceServer<grpc::audit::Audit>>()
             .await;
         health_reporter
+            .set_serving::<FollowUpServiceServer<grpc::follow_up::FollowUp>>()
+            .await;
+        health_reporter
             .set_serving::<RegisterServiceServer<grpc::register::Register>>()
             .await;
         health_reporter
@@ -251,6 +258,7 @@ impl Application {
             secure_cookies: self.secure_cookies,
             stopping: stopping.clone(),
             overviews: Default::default(),
+            stale_after_days: self.stale_after_days,
         };
         let web_server = tokio::spawn(web::serve(self.web_listener, console, until_stopped()));
         let limits = self.limits.clone();
@@ -283,8 +291,11 @@ impl Application {
                 v.clone(),
             ))
             .add_service(auth::Authenticated::new(
-                SessionServiceServer::new(grpc::session::Sessions { store: store.clone() })
-                    .max_decoding_message_size(max_message),
+                SessionServiceServer::new(grpc::session::Sessions {
+                    store: store.clone(),
+                    stale_after_days: self.stale_after_days,
+                })
+                .max_decoding_message_size(max_message),
                 v.clone(),
             ))
             .add_service(auth::Authenticated::new(
@@ -312,6 +323,14 @@ impl Application {
                     store: store.clone(),
                     kitos: self.kitos.clone(),
                     clients: Default::default(),
+                })
+                .max_decoding_message_size(max_message),
+                v.clone(),
+            ))
+            .add_service(auth::Authenticated::new(
+                FollowUpServiceServer::new(grpc::follow_up::FollowUp {
+                    store: store.clone(),
+                    stale_after_days: self.stale_after_days,
                 })
                 .max_decoding_message_size(max_message),
                 v.clone(),
@@ -381,6 +400,7 @@ async fn report_database_health(store: Arc<dyn Store>, reporter: tonic_health::s
             "samprio.v1.PriorityService",
             "samprio.v1.AuditService",
             "samprio.v1.PortfolioService",
+            "samprio.v1.FollowUpService",
         ] {
             reporter.set_service_status(name, status).await;
         }

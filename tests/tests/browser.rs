@@ -981,3 +981,104 @@ async fn a_partner_reads_the_portfolios_and_their_opportunities() {
     );
     tab.assert_accessible("portfolios filtered").await;
 }
+
+/// Adopts `id` in a session of its own: every member votes YES.
+async fn adopt(app: &TestApp, id: &str) {
+    let mut chair = app.chair().sessions();
+    let s = chair
+        .create_session(pb::CreateSessionRequest {
+            cooperation_id: COOP.into(),
+            title: "Vedtagelse".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    chair
+        .open_session(pb::OpenSessionRequest {
+            id: s.id.clone(),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap();
+    let r = chair
+        .open_round(pb::OpenRoundRequest {
+            session_id: s.id.clone(),
+            title: "Vedtagelse".into(),
+            method: pb::Method::YesNo as i32,
+            candidates: vec![id.to_string()],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    for m in ["0101", "0147", "0151", "0153", "0155"] {
+        app.as_(m, &["board"])
+            .sessions()
+            .cast_ballot(pb::CastBallotRequest {
+                round_id: r.id.clone(),
+                content: Some(pb::BallotContent {
+                    kind: Some(pb::ballot_content::Kind::YesNo(pb::YesNoBallot {
+                        choices: vec![pb::YesNoChoice {
+                            candidate_id: id.to_string(),
+                            choice: pb::Choice::Yes as i32,
+                        }],
+                    })),
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap();
+    }
+    chair
+        .close_session(pb::CloseSessionRequest {
+            id: s.id,
+            request_id: String::new(),
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_digital_lead_reports_progress_on_the_follow_up_page() {
+    let Some(browser) = Browser::start() else { return };
+    let app = dev_app().await;
+    let p = app.submitted_proposal("0147", HOSTILE, 2_500_000, false).await;
+    adopt(&app, &p.id).await;
+
+    let lead = browser.tab(&app.web).await;
+    lead.sign_in("Mette Digital", "0147", &["digital_lead"], None).await;
+    lead.goto(&format!("/c/{COOP}")).await;
+    lead.go(&format!("a[href='/c/{COOP}/follow-up']")).await;
+    assert_eq!(lead.text("h1").await, "Opfølgning");
+    assert!(
+        lead.text("#priority-1").await.contains(HOSTILE),
+        "titles are escaped, not run"
+    );
+    assert!(lead.text("#progress-1").await.contains("0 %"));
+    lead.assert_accessible("follow-up").await;
+
+    lead.select("#status-1", "IN_PROGRESS").await;
+    lead.fill("#progress-input-1", "40").await;
+    lead.fill("#notes-1", "Udbudsmateriale sendt i høring").await;
+    lead.go("form[action*='/follow-up/'] button[type=submit]").await;
+    assert_eq!(lead.path().await, format!("/c/{COOP}/follow-up"));
+    // Plain (0 + 40 + 0 + 0 + 0) / 5 = 8 %; weighted 40·104 000 / 866 000 = 4,80 %.
+    let progress = lead.text("#progress-1").await;
+    assert!(progress.contains("8 %") && progress.contains("4,80 %"), "{progress}");
+    let table = lead.text("#priority-1 ~ table").await;
+    assert!(
+        table.contains("I gang") && table.contains("40 %") && table.contains("Udbudsmateriale sendt i høring"),
+        "{table}"
+    );
+    lead.assert_accessible("follow-up after reporting").await;
+
+    // An observer reads it and has no form.
+    let observer = browser.tab(&app.web).await;
+    observer.sign_in("Olga Observatør", "0151", &["observer"], None).await;
+    observer.goto(&format!("/c/{COOP}/follow-up")).await;
+    assert!(observer.text("#priority-1 ~ table").await.contains("40 %"));
+    assert!(!observer.exists("form[action*='/follow-up/']").await);
+    observer.close().await;
+    lead.close().await;
+}

@@ -551,6 +551,7 @@ fn session(coop: &str, id: &str) -> Session {
         open_time: Some(1),
         close_time: None,
         version: 1,
+        kind: Default::default(),
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod ballot;
 pub mod cooperation;
 pub mod events;
+pub mod follow_up;
 pub mod login;
 pub mod output;
 pub mod overrides;
@@ -92,6 +93,9 @@ pub enum Command {
     Watch(events::WatchArgs),
     #[command(flatten)]
     Overrides(overrides::Commands),
+    /// Follow-up: members' implementation of the priorities, and the report.
+    #[command(subcommand, name = "follow-up")]
+    FollowUp(follow_up::FollowUpCmd),
     /// Sign in with your identity provider and keep the token for later calls.
     Login(login::LoginArgs),
     /// Forget the token kept by `samprio login`.
@@ -149,6 +153,7 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<()> {
         Command::VerifyChain => events::verify(&env).await,
         Command::Watch(a) => events::watch(&env, a).await,
         Command::Overrides(c) => overrides::run(&env, c).await,
+        Command::FollowUp(c) => follow_up::run(&env, c).await,
         Command::Login(_) | Command::Logout | Command::Whoami => unreachable!("handled above"),
     }
 }

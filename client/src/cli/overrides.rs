@@ -379,7 +379,7 @@ async fn accountability(env: &Env, a: AccountabilityArgs) -> anyhow::Result<()> 
             );
             let join = |xs: &[String]| xs.join(" ");
             table(
-                &["shared", "proposal", "title", "opt out", "defer", "rerank"],
+                &["shared", "proposal", "title", "opt out", "defer", "rerank", "delivered"],
                 v.items
                     .iter()
                     .map(|i| {
@@ -390,6 +390,7 @@ async fn accountability(env: &Env, a: AccountabilityArgs) -> anyhow::Result<()> 
                             join(&i.opt_out),
                             join(&i.defer),
                             join(&i.rerank),
+                            join(&i.delivered),
                         ]
                     })
                     .collect(),
@@ -457,6 +458,38 @@ async fn accountability(env: &Env, a: AccountabilityArgs) -> anyhow::Result<()> 
             let title = if d.title.is_empty() { &d.proposal_id } else { &d.title };
             println!("- {title}: {}", d.description);
         }
+        println!("\nFollow-up:");
+        table(
+            &[
+                "shared",
+                "title",
+                "vote",
+                "took part",
+                "status",
+                "progress",
+                "delivered",
+            ],
+            r.deliveries
+                .iter()
+                .map(|d| {
+                    let part = enum_name(d.participation().as_str_name(), "PARTICIPATION_");
+                    let part = if d.justification.is_empty() {
+                        part
+                    } else {
+                        format!("{part}: {} ({})", d.justification, d.board_resolution)
+                    };
+                    vec![
+                        rank(d.shared_rank),
+                        d.title.clone(),
+                        d.vote.clone(),
+                        part,
+                        enum_name(d.status().as_str_name(), "IMPLEMENTATION_STATUS_"),
+                        format!("{} %", d.progress_percent),
+                        if d.delivered { "yes".into() } else { "no".into() },
+                    ]
+                })
+                .collect(),
+        );
     })
 }
 

@@ -21,6 +21,10 @@ pub enum SessionCmd {
         /// A submitted proposal for the agenda (repeatable).
         #[arg(long = "agenda", value_name = "PROPOSAL")]
         agenda: Vec<String>,
+        /// A follow-up session: its agenda is the follow-up report, and its
+        /// minutes carry the report as it stands when it closes.
+        #[arg(long)]
+        follow_up: bool,
     },
     Get {
         id: String,
@@ -202,6 +206,7 @@ fn show_session(s: &pb::Session) {
         ("title", s.title.clone()),
         ("cooperation", s.cooperation_id.clone()),
         ("state", enum_name(s.state().as_str_name(), "SESSION_STATE_")),
+        ("kind", enum_name(s.kind().as_str_name(), "SESSION_KIND_")),
         ("scheduled", time(&s.scheduled_time)),
         ("opened", time(&s.open_time)),
         ("closed", time(&s.close_time)),
@@ -472,7 +477,22 @@ pub async fn run_session(env: &Env, cmd: SessionCmd) -> anyhow::Result<()> {
             title,
             at,
             agenda,
+            follow_up,
         } => {
+            if follow_up {
+                anyhow::ensure!(
+                    agenda.is_empty(),
+                    "a follow-up session's agenda is the follow-up report; leave out --agenda"
+                );
+                let req = pb::CreateFollowUpSessionRequest {
+                    cooperation_id: cooperation,
+                    title,
+                    scheduled_time: at,
+                    request_id: rid,
+                };
+                let s = env.client.follow_up().create_follow_up_session(req).await?.into_inner();
+                return env.out.show(&s, show_session);
+            }
             let req = pb::CreateSessionRequest {
                 cooperation_id: cooperation,
                 title,

@@ -190,6 +190,24 @@ pub fn override_for(p: &Principal, municipality: &str, member: Option<&Member>, 
 /// own digital lead or board, while it is a current member of the
 /// cooperation the change is made through. Every partner reads it (see
 /// [`read_cooperation`]); another member's lead or an observer cannot write.
+/// Keeping a member's implementation records (follow-up, DESIGN.md §13):
+/// that member's digital lead, or its board, while it is a current member.
+pub fn keep_implementation(p: &Principal, municipality: &str, member: Option<&Member>) -> Result<()> {
+    if p.municipality != municipality {
+        return Err(Error::denied(format!(
+            "only the digital lead or board of {municipality} may update its implementation records"
+        )));
+    }
+    current_member(municipality, None, member)?;
+    if p.has_role(&Role::DigitalLead) || p.has_role(&Role::Board) {
+        Ok(())
+    } else {
+        Err(Error::denied(
+            "updating implementation records requires the digital_lead or board role",
+        ))
+    }
+}
+
 pub fn write_portfolio(p: &Principal, municipality: &str, member: Option<&Member>) -> Result<()> {
     if p.municipality != municipality {
         return Err(Error::denied(format!(
@@ -356,6 +374,26 @@ mod tests {
         assert!(override_for(&chair, "0101", Some(&m), Delegated).is_err());
         assert!(override_for(&board, "0101", Some(&member("0101", false)), Delegated).is_err());
         assert!(override_for(&board, "0101", None, Delegated).is_err());
+    }
+
+    #[test]
+    fn implementation_records_are_kept_by_the_own_lead_or_board() {
+        let m = member("0101", true);
+        assert!(keep_implementation(&principal("0101", &[Role::DigitalLead]), "0101", Some(&m)).is_ok());
+        assert!(keep_implementation(&principal("0101", &[Role::Board]), "0101", Some(&m)).is_ok());
+        assert!(keep_implementation(&principal("0101", &[Role::Observer]), "0101", Some(&m)).is_err());
+        assert!(keep_implementation(&principal("0147", &[Role::DigitalLead]), "0101", Some(&m)).is_err());
+        let chair = principal("0101", &[Role::Chair("c".into()), Role::Secretariat("c".into())]);
+        assert!(keep_implementation(&chair, "0101", Some(&m)).is_err());
+        assert!(
+            keep_implementation(
+                &principal("0101", &[Role::DigitalLead]),
+                "0101",
+                Some(&member("0101", false))
+            )
+            .is_err()
+        );
+        assert!(keep_implementation(&principal("0101", &[Role::DigitalLead]), "0101", None).is_err());
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod calls;
 pub mod convert;
 pub mod cooperation;
 pub mod edge;
+pub mod follow_up;
 pub mod portfolio;
 pub mod priority;
 pub mod proposal;

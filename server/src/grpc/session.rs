@@ -13,6 +13,8 @@ use crate::store::Store;
 
 pub struct Sessions {
     pub store: Arc<dyn Store>,
+    /// Follow-up sessions' minutes flag members silent this many days.
+    pub stale_after_days: u32,
 }
 
 type R<T> = Result<Response<T>, Status>;
@@ -31,6 +33,7 @@ impl SessionService for Sessions {
             cooperation_id: r.cooperation_id,
             title: r.title,
             agenda: r.agenda,
+            kind: Default::default(),
         };
         reply(ops::create(&*self.store, &ctx, new).await, sc::session)
     }
@@ -71,7 +74,10 @@ impl SessionService for Sessions {
 
     async fn close_session(&self, req: Request<pb::CloseSessionRequest>) -> R<pb::Session> {
         let ctx = ctx(&req, &req.get_ref().request_id)?;
-        reply(ops::close(&*self.store, &ctx, &req.get_ref().id).await, sc::session)
+        reply(
+            ops::close(&*self.store, &ctx, &req.get_ref().id, self.stale_after_days).await,
+            sc::session,
+        )
     }
 
     async fn get_minutes(&self, req: Request<pb::GetMinutesRequest>) -> R<pb::Minutes> {

@@ -6,7 +6,7 @@
 //! transaction type, [`tx::Tx`], runs each statement on whichever engine it
 //! is on, so the engines cannot drift apart. The statements and row types of
 //! each aggregate live in its own file (`cooperations.rs`, `proposals.rs`,
-//! `sessions.rs`, `overrides.rs`, `portfolio.rs`; the event log in `tx.rs`). What differs per
+//! `sessions.rs`, `overrides.rs`, `portfolio.rs`, `follow_up.rs`; the event log in `tx.rs`). What differs per
 //! engine — connecting, how a write transaction starts, how other processes
 //! hear of new events — lives in `sqlite.rs` and `postgres.rs`.
 
@@ -16,6 +16,7 @@ use crate::domain::model::Event;
 
 mod batch;
 pub mod cooperations;
+pub mod follow_up;
 pub mod overrides;
 pub mod portfolio;
 pub mod postgres;
@@ -26,6 +27,7 @@ pub mod tx;
 
 pub use batch::WriteSlot;
 pub use cooperations::CooperationTx;
+pub use follow_up::FollowUpTx;
 pub use overrides::{OverrideFilter, OverrideTx};
 pub use portfolio::{PortfolioTx, SystemFilter};
 pub use proposals::ProposalTx;
@@ -146,9 +148,9 @@ pub struct PoolState {
 
 /// A transaction: the event log here, each aggregate in its own trait, all
 /// implemented by [`tx::Tx`] for both engines.
-pub trait StoreTx: CoreTx + CooperationTx + ProposalTx + SessionTx + OverrideTx + PortfolioTx {}
+pub trait StoreTx: CoreTx + CooperationTx + ProposalTx + SessionTx + OverrideTx + PortfolioTx + FollowUpTx {}
 
-impl<T: CoreTx + CooperationTx + ProposalTx + SessionTx + OverrideTx + PortfolioTx> StoreTx for T {}
+impl<T: CoreTx + CooperationTx + ProposalTx + SessionTx + OverrideTx + PortfolioTx + FollowUpTx> StoreTx for T {}
 
 #[async_trait]
 pub trait CoreTx: Send {

@@ -5,6 +5,7 @@
 mod da;
 mod en;
 
+use crate::domain::model::ImplementationStatus;
 use crate::domain::model::portfolio::{AiUse, TimeClass};
 use crate::domain::model::{Category, Method, ProposalStatus, RoundState, SessionState, Threshold, Weighting};
 use crate::domain::model::{Change, Choice, OverrideKind, OverrideState};
@@ -393,6 +394,27 @@ pub struct Texts {
     pub no_systems: &'static str,
     pub time_classes: &'static [(TimeClass, &'static str)],
     pub ai_uses: &'static [(AiUse, &'static str)],
+    // Follow-up (DESIGN.md §13).
+    pub follow_up: &'static str,
+    pub follow_up_intro: &'static str,
+    pub progress: &'static str,
+    pub weighted_progress: &'static str,
+    pub members_done: &'static str,
+    pub milestones: &'static str,
+    pub notes: &'static str,
+    pub last_update: &'static str,
+    pub never: &'static str,
+    pub silent: &'static str,
+    pub overdue: &'static str,
+    pub nothing_overdue: &'static str,
+    pub deviations: &'static str,
+    pub report_progress: &'static str,
+    pub new_milestone: &'static str,
+    pub due_on: &'static str,
+    pub no_priorities: &'static str,
+    pub local_priority: &'static str,
+    pub deferred_to: &'static str,
+    pub implementation_statuses: &'static [(ImplementationStatus, &'static str)],
 }
 
 impl Texts {
@@ -402,6 +424,10 @@ impl Texts {
 
     pub fn proposal_status(&self, s: ProposalStatus) -> &'static str {
         lookup(self.proposal_statuses, s)
+    }
+
+    pub fn implementation_status(&self, s: ImplementationStatus) -> &'static str {
+        lookup(self.implementation_statuses, s)
     }
 
     pub fn session_state(&self, s: SessionState) -> &'static str {
@@ -512,6 +538,15 @@ mod tests {
                 ProposalStatus::Withdrawn,
             ] {
                 assert!(!t.proposal_status(s).is_empty(), "{lang:?} {s}");
+            }
+            for s in [
+                ImplementationStatus::NotStarted,
+                ImplementationStatus::InProgress,
+                ImplementationStatus::Done,
+                ImplementationStatus::Blocked,
+                ImplementationStatus::Cancelled,
+            ] {
+                assert!(!t.implementation_status(s).is_empty(), "{lang:?} {s}");
             }
             for s in [SessionState::Scheduled, SessionState::Open, SessionState::Closed] {
                 assert!(!t.session_state(s).is_empty(), "{lang:?} {s}");

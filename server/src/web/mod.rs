@@ -43,6 +43,8 @@ pub struct Web {
     /// Cooperation overviews (the accountability matrix) kept while the log
     /// has not moved.
     pub overviews: Arc<OverviewCache>,
+    /// Follow-up: members silent this many days are flagged.
+    pub stale_after_days: u32,
 }
 
 /// How people sign in. Dev mode mints a token with the local dev key; with
@@ -87,6 +89,8 @@ pub fn router(web: Web) -> Router {
         )
         .route("/proposals/{id}/submit", post(pages::proposals::submit))
         .route("/proposals/{id}/withdraw", post(pages::proposals::withdraw))
+        .route("/c/{coop}/follow-up", get(pages::follow_up::show))
+        .route("/c/{coop}/follow-up/{proposal}", post(pages::follow_up::update))
         .route("/c/{coop}/sessions", post(pages::sessions::create))
         .route("/c/{coop}/sessions/new", get(pages::sessions::new_form))
         .route("/sessions/{id}", get(pages::sessions::show))

@@ -5,11 +5,13 @@
 //! This module is the bottom layer: it depends on nothing else of the domain,
 //! so the store can import the records without importing any rule.
 
+pub mod follow_up;
 pub mod ids;
 pub mod overrides;
 pub mod portfolio;
 pub mod sessions;
 
+pub use follow_up::{Implementation, Milestone};
 pub use ids::{CooperationId, IsoDate, MunicipalityCode, RecordId};
 
 pub use overrides::{Change, Deviation, Override};
@@ -64,6 +66,20 @@ str_enum!(ProposalStatus {
     Withdrawn = "WITHDRAWN",
 });
 str_enum!(SessionState { Scheduled = "SCHEDULED", Open = "OPEN", Closed = "CLOSED" });
+str_enum!(
+    /// A follow-up session's agenda is the follow-up report, and its minutes
+    /// carry the report as it stood when it closed (DESIGN.md §13).
+    SessionKind { Regular = "REGULAR", FollowUp = "FOLLOW_UP" }
+);
+
+// `str_enum!` cannot mark a `#[default]` variant.
+#[allow(clippy::derivable_impls)]
+impl Default for SessionKind {
+    /// Sessions stored before kinds existed were regular ones.
+    fn default() -> Self {
+        SessionKind::Regular
+    }
+}
 str_enum!(RoundState { Open = "OPEN", Closed = "CLOSED", Cancelled = "CANCELLED" });
 str_enum!(Method {
     YesNo = "YES_NO",
@@ -85,6 +101,16 @@ str_enum!(OverrideKind {
     AdoptLocal = "ADOPT_LOCAL",
 });
 str_enum!(OverrideState { Active = "ACTIVE", Revoked = "REVOKED", Expired = "EXPIRED" });
+str_enum!(
+    /// Where a member stands with a priority it takes part in (DESIGN.md §13).
+    ImplementationStatus {
+        NotStarted = "NOT_STARTED",
+        InProgress = "IN_PROGRESS",
+        Done = "DONE",
+        Blocked = "BLOCKED",
+        Cancelled = "CANCELLED",
+    }
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rules {

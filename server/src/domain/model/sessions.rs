@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Actor, Choice, DecisionLevel, Method, Micros, RoundState, SessionState, Threshold, Weighting};
+use super::{
+    Actor, Choice, DecisionLevel, Method, Micros, RoundState, SessionKind, SessionState, Threshold, Weighting,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attendance {
@@ -27,6 +29,8 @@ pub struct Session {
     pub open_time: Option<Micros>,
     pub close_time: Option<Micros>,
     pub version: u64,
+    #[serde(default)]
+    pub kind: SessionKind,
 }
 
 impl Session {

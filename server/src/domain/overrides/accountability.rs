@@ -7,7 +7,8 @@ use super::divergence;
 use super::{OverrideView, effective};
 use crate::domain::cooperations::readable;
 use crate::domain::error::{Error, Result};
-use crate::domain::model::{Ballot, Override, OverrideKind, Round};
+use crate::domain::follow_up::{self, Participation};
+use crate::domain::model::{Ballot, ImplementationStatus, Override, OverrideKind, Round};
 use crate::domain::priorities;
 use crate::domain::validate as v;
 use crate::domain::write::{Ctx, today};
@@ -31,6 +32,31 @@ pub struct Divergence {
     pub description: String,
 }
 
+/// Whether the member took part in a priority followed up today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TookPart {
+    Yes(Participation),
+    OptedOut,
+}
+
+/// Follow-up in the accountability report (DESIGN.md §13): for a priority,
+/// what the member voted, whether it took part, and whether it delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub proposal_id: String,
+    pub title: String,
+    pub shared_rank: Option<u32>,
+    /// E.g. "voted YES in “Vedtagelse”"; empty if it cast no ballot on it.
+    pub vote: String,
+    pub took_part: TookPart,
+    /// Of the opt-out or deferral behind `took_part`, if any.
+    pub justification: String,
+    pub board_resolution: String,
+    pub status: ImplementationStatus,
+    pub progress_percent: u32,
+    pub delivered: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountabilityReport {
     pub cooperation_id: String,
@@ -41,6 +67,8 @@ pub struct AccountabilityReport {
     pub overrides: Vec<OverrideView>,
     /// Where its overrides in force go against its votes.
     pub divergences: Vec<Divergence>,
+    /// Each priority followed up today, in list order (local adoptions last).
+    pub deliveries: Vec<Delivery>,
 }
 
 /// A member's accountability report (the caller's own when `municipality`
@@ -106,7 +134,46 @@ pub async fn accountability(
         })
         .collect();
     let found = divergence::divergences(&cast, &in_force, &list);
-    let ids: Vec<&str> = found.iter().map(|d| d.proposal_id).collect();
+
+    let inputs = follow_up::report::Inputs::load(&mut *tx, cooperation_id, &today).await?;
+    let records = inputs.records();
+    let mut followed_by_me = Vec::new();
+    for f in inputs.followed() {
+        let part = f
+            .participants
+            .iter()
+            .find(|p| p.member.code == municipality)
+            .map(|p| (TookPart::Yes(p.participation), p.by))
+            .or_else(|| {
+                f.opted_out
+                    .iter()
+                    .find(|(m, _)| m.code == municipality)
+                    .map(|(_, o)| (TookPart::OptedOut, Some(*o)))
+            });
+        if let Some((took_part, by)) = part {
+            let rec = records.get(&(f.proposal_id, municipality.as_str())).copied();
+            let vote = cast
+                .iter()
+                .find_map(|c| divergence::stance(c, f.proposal_id).map(|(_, said)| format!("{said} in {}", c.round)))
+                .unwrap_or_default();
+            let why = by.filter(|o| matches!(o.kind, OverrideKind::OptOut | OverrideKind::Defer));
+            followed_by_me.push(Delivery {
+                proposal_id: f.proposal_id.to_string(),
+                title: String::new(),
+                shared_rank: f.shared_rank,
+                vote,
+                took_part,
+                justification: why.map(|o| o.justification.clone()).unwrap_or_default(),
+                board_resolution: why.map(|o| o.board_resolution.clone()).unwrap_or_default(),
+                status: rec.map_or(ImplementationStatus::NotStarted, |r| r.status),
+                progress_percent: rec.map_or(0, |r| r.progress_percent),
+                delivered: rec.is_some_and(|r| r.status == ImplementationStatus::Done),
+            });
+        }
+    }
+
+    let mut ids: Vec<&str> = found.iter().map(|d| d.proposal_id).collect();
+    ids.extend(followed_by_me.iter().map(|d| d.proposal_id.as_str()));
     let titles: HashMap<String, String> = tx
         .get_proposals(cooperation_id, &ids)
         .await?
@@ -125,6 +192,14 @@ pub async fn accountability(
             description: d.description.clone(),
         })
         .collect();
+    let deliveries = followed_by_me
+        .iter()
+        .cloned()
+        .map(|d| Delivery {
+            title: titles.get(&d.proposal_id).cloned().unwrap_or_default(),
+            ..d
+        })
+        .collect();
     Ok(AccountabilityReport {
         cooperation_id: cooperation_id.to_string(),
         municipality,
@@ -137,5 +212,6 @@ pub async fn accountability(
             .map(|o| OverrideView::of(o, &list, &today))
             .collect(),
         divergences,
+        deliveries,
     })
 }

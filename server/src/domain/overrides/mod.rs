@@ -18,7 +18,7 @@ use super::error::{Result, Violations};
 use super::model::{OverrideKind, OverrideState, PriorityList};
 use super::validate as v;
 
-pub use self::accountability::{AccountabilityReport, Divergence, NamedVote, accountability};
+pub use self::accountability::{AccountabilityReport, Delivery, Divergence, NamedVote, TookPart, accountability};
 pub use self::overview_cache::OverviewCache;
 pub use self::reads::{
     CooperationOverview, EffectiveItem, EffectiveList, ListQuery, OverviewItem, SetApartItem, effective_list,

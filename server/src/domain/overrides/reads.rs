@@ -7,7 +7,7 @@ use super::overview_cache::OverviewCache;
 use super::{OverrideView, effective};
 use crate::domain::cooperations::readable;
 use crate::domain::error::{Error, Result, Violations};
-use crate::domain::model::{Micros, Override, PriorityList};
+use crate::domain::model::{Implementation, ImplementationStatus, Micros, Override, PriorityList};
 use crate::domain::page;
 use crate::domain::priorities;
 use crate::domain::validate as v;
@@ -218,6 +218,8 @@ pub struct OverviewItem {
     pub defer: Vec<String>,
     pub rerank: Vec<String>,
     pub adopt_local: Vec<String>,
+    /// Members whose implementation record says DONE (follow-up).
+    pub delivered: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -248,9 +250,29 @@ pub async fn overview(
     let list = reads.list.unwrap_or_else(|| PriorityList::empty(cooperation_id));
     let titles: HashMap<&str, &str> = reads.titles.iter().collect();
     let deviations = reads.deviations.iter();
-    let v = std::sync::Arc::new(overview_view(&list, deviations, &titles, &today));
+    let mut v = overview_view(&list, deviations, &titles, &today);
+    mark_delivered(&mut v, &tx.list_implementations(cooperation_id).await?);
+    let v = std::sync::Arc::new(v);
     cache.put(cooperation_id, &today, seq, v.clone());
     Ok(v)
+}
+
+/// The delivery column of the overview: members whose record of an item
+/// says DONE, unless they opted out of it since.
+fn mark_delivered(v: &mut CooperationOverview, records: &[Implementation]) {
+    let mut done: HashMap<&str, Vec<&str>> = HashMap::new();
+    for r in records.iter().filter(|r| r.status == ImplementationStatus::Done) {
+        done.entry(r.proposal_id.as_str()).or_default().push(&r.municipality);
+    }
+    for item in v.items.iter_mut().chain(v.adopted_locally.iter_mut()) {
+        if let Some(codes) = done.get(item.proposal_id.as_str()) {
+            item.delivered = codes
+                .iter()
+                .filter(|c| !item.opt_out.iter().any(|o| o == *c))
+                .map(|c| c.to_string())
+                .collect();
+        }
+    }
 }
 
 /// The overview with titles; public for the benchmark.
@@ -271,6 +293,7 @@ pub fn overview_view<'a>(
             defer: codes(r.who.defer),
             rerank: codes(r.who.rerank),
             adopt_local: codes(r.who.adopt_local),
+            delivered: vec![],
         }
     };
     CooperationOverview {

@@ -38,6 +38,8 @@ pub struct MinutesInput<'a> {
     pub rounds: &'a [(Round, Vec<Ballot>, usize)],
     pub overrides: &'a [OverrideNote],
     pub list: &'a PriorityList,
+    /// A follow-up session's report as it stood when the session closed.
+    pub follow_up: Option<&'a crate::domain::follow_up::FollowUpReport>,
 }
 
 pub fn render(input: &MinutesInput<'_>) -> String {
@@ -154,6 +156,9 @@ pub fn render(input: &MinutesInput<'_>) -> String {
     }
     for (i, id) in input.list.items.iter().enumerate() {
         let _ = writeln!(md, "{}. {} ({id})", i + 1, title(id));
+    }
+    if let Some(report) = input.follow_up {
+        md.push_str(&crate::domain::follow_up::minutes::section(report));
     }
     md
 }
@@ -576,6 +581,7 @@ mod tests {
             open_time: Some(0),
             close_time: Some(60_000_000),
             version: 4,
+            kind: Default::default(),
         };
         let members = vec![member("0101", "København"), member("0147", "Frederiksberg")];
         let proposals: HashMap<String, Proposal> = [proposal("p1", "ESDH | fælles"), proposal("p2", "Chatbot")]
@@ -687,6 +693,7 @@ mod tests {
             rounds: &[(round, ballots, 1)],
             overrides: &[],
             list: &list,
+            follow_up: None,
         });
         assert!(md.starts_with("# Minutes: Styregruppemøde\n"), "{md}");
         assert!(md.contains("| 0101 København | anna | 1970-01-01 00:00 UTC |"), "{md}");

@@ -20,7 +20,8 @@ use super::authz;
 use super::cooperations::readable;
 use super::error::{Error, Result, Violations};
 use super::etag::check_etag;
-use super::model::{NewEvent, Proposal, ProposalStatus, SessionState};
+use super::follow_up;
+use super::model::{NewEvent, Proposal, ProposalStatus, SessionKind, SessionState};
 use super::overrides::{self, Change};
 use super::page;
 use super::priorities;
@@ -38,6 +39,7 @@ pub struct NewSession {
     /// `None`: now.
     pub scheduled_time: Option<i64>,
     pub agenda: Vec<String>,
+    pub kind: SessionKind,
 }
 
 fn event(action: &'static str, s: &Session, payload: impl serde::Serialize) -> Result<NewEvent> {
@@ -123,6 +125,7 @@ pub async fn create(store: &dyn Store, ctx: &Ctx, req: NewSession) -> Result<Ses
         open_time: None,
         close_time: None,
         version: 1,
+        kind: req.kind,
     };
     let seq = w
         .event(event(
@@ -132,6 +135,7 @@ pub async fn create(store: &dyn Store, ctx: &Ctx, req: NewSession) -> Result<Ses
                 "title": s.title,
                 "scheduled_time": s.scheduled_time,
                 "agenda": s.agenda,
+                "kind": s.kind,
             }),
         )?)
         .await?;
@@ -252,9 +256,11 @@ pub async fn check_in(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Session>
 }
 
 /// Closes the session: its open rounds are closed and tallied first, then
-/// the minutes are rendered and stored with the session's last event.
+/// the minutes are rendered and stored with the session's last event. A
+/// follow-up session's minutes carry the follow-up report as it stands at
+/// closing, members silent for more than `stale_after_days` flagged.
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn close(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Session> {
+pub async fn close(store: &dyn Store, ctx: &Ctx, id: &str, stale_after_days: u32) -> Result<Session> {
     let mut w = begin_write!(store, ctx, "CloseSession");
     let mut s = load_for_chair(&mut *w.tx, ctx, id).await?;
     if s.state != SessionState::Open {
@@ -270,7 +276,11 @@ pub async fn close(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Session> {
     s.state = SessionState::Closed;
     s.close_time = Some(ctx.now);
     s.version += 1;
-    let markdown = render_minutes(&mut *w.tx, &s).await?;
+    let report = match s.kind {
+        SessionKind::FollowUp => Some(follow_up::report::at_session_close(&mut *w.tx, &s, stale_after_days).await?),
+        SessionKind::Regular => None,
+    };
+    let markdown = render_minutes(&mut *w.tx, &s, report.as_ref()).await?;
     let minutes = Minutes {
         session_id: s.id.clone(),
         markdown,
@@ -315,7 +325,11 @@ async fn all_rounds(tx: &mut dyn StoreTx, session_id: &str) -> Result<Vec<model:
 }
 
 /// Gathers what the minutes need and renders them.
-async fn render_minutes(tx: &mut dyn StoreTx, s: &Session) -> Result<String> {
+async fn render_minutes(
+    tx: &mut dyn StoreTx,
+    s: &Session,
+    follow_up: Option<&follow_up::FollowUpReport>,
+) -> Result<String> {
     let cooperation = tx
         .get_cooperation(&s.cooperation_id)
         .await?
@@ -357,6 +371,7 @@ async fn render_minutes(tx: &mut dyn StoreTx, s: &Session) -> Result<String> {
         rounds: &rounds,
         overrides: &overrides,
         list: &list,
+        follow_up,
     }))
 }
 

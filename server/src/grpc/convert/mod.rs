@@ -2,6 +2,7 @@
 //! Decoding checks enum values and names the field of any bad one. The
 //! records of sessions and of overrides have their own files.
 
+pub mod follow_up;
 pub mod overrides;
 pub mod portfolio;
 pub mod sessions;

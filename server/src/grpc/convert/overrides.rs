@@ -117,6 +117,7 @@ fn overview_item(i: o::OverviewItem) -> pb::OverviewItem {
         defer: i.defer,
         rerank: i.rerank,
         adopt_local: i.adopt_local,
+        delivered: i.delivered,
     }
 }
 
@@ -156,6 +157,25 @@ pub fn accountability(r: o::AccountabilityReport) -> pb::AccountabilityReport {
                 override_kind: kind_pb(d.override_kind) as i32,
                 override_id: d.override_id,
                 description: d.description,
+            })
+            .collect(),
+        deliveries: r
+            .deliveries
+            .into_iter()
+            .map(|d| pb::Delivery {
+                proposal_id: d.proposal_id,
+                title: d.title,
+                shared_rank: d.shared_rank.unwrap_or(0),
+                vote: d.vote,
+                participation: match d.took_part {
+                    o::TookPart::Yes(p) => super::follow_up::participation_pb(p),
+                    o::TookPart::OptedOut => pb::Participation::OptedOut,
+                } as i32,
+                justification: d.justification,
+                board_resolution: d.board_resolution,
+                status: super::follow_up::status_pb(d.status) as i32,
+                progress_percent: d.progress_percent,
+                delivered: d.delivered,
             })
             .collect(),
     }

@@ -34,6 +34,10 @@ pub fn session(x: s::Session) -> pb::Session {
         cooperation_id: x.cooperation_id,
         title: x.title,
         agenda: x.agenda,
+        kind: match x.kind {
+            m::SessionKind::Regular => pb::SessionKind::Regular,
+            m::SessionKind::FollowUp => pb::SessionKind::FollowUp,
+        } as i32,
     }
 }
 

@@ -1,6 +1,7 @@
 //! The console's texts in Danish (the default).
 
 use super::Texts;
+use crate::domain::model::ImplementationStatus;
 use crate::domain::model::portfolio::{AiUse, TimeClass};
 use crate::domain::model::{Category, Method, ProposalStatus, RoundState, SessionState, Threshold, Weighting};
 use crate::domain::model::{Change, Choice, OverrideKind, OverrideState};
@@ -467,4 +468,31 @@ pub static TEXTS: Texts = Texts {
         (TimeClass::Eliminate, "Udfas"),
     ],
     ai_uses: &[(AiUse::Yes, "Ja"), (AiUse::No, "Nej"), (AiUse::Undecided, "Uafklaret")],
+    // Follow-up (DESIGN.md §13).
+    follow_up: "Opfølgning",
+    follow_up_intro: "Hvor står hver kommune med de vedtagne prioriteter? Fremdrift vises ligeligt pr. kommune og vægtet efter befolkningstal.",
+    progress: "Fremdrift",
+    weighted_progress: "befolkningsvægtet",
+    members_done: "deltagende kommuner færdige",
+    milestones: "Milepæle",
+    notes: "Noter",
+    last_update: "Seneste opdatering",
+    never: "aldrig",
+    silent: "Ingen opdatering i",
+    overdue: "Overskredet",
+    nothing_overdue: "Intet er overskredet.",
+    deviations: "Afvigelser",
+    report_progress: "Indberet fremdrift",
+    new_milestone: "Ny milepæl",
+    due_on: "Frist",
+    no_priorities: "Ingen vedtagne prioriteter at følge op på endnu.",
+    local_priority: "Lokal",
+    deferred_to: "Udskudt til",
+    implementation_statuses: &[
+        (ImplementationStatus::NotStarted, "Ikke startet"),
+        (ImplementationStatus::InProgress, "I gang"),
+        (ImplementationStatus::Done, "Færdig"),
+        (ImplementationStatus::Blocked, "Blokeret"),
+        (ImplementationStatus::Cancelled, "Annulleret"),
+    ],
 };

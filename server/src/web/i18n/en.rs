@@ -1,6 +1,7 @@
 //! The console's texts in English.
 
 use super::Texts;
+use crate::domain::model::ImplementationStatus;
 use crate::domain::model::portfolio::{AiUse, TimeClass};
 use crate::domain::model::{Category, Method, ProposalStatus, RoundState, SessionState, Threshold, Weighting};
 use crate::domain::model::{Change, Choice, OverrideKind, OverrideState};
@@ -450,4 +451,31 @@ pub static TEXTS: Texts = Texts {
         (TimeClass::Eliminate, "Eliminate"),
     ],
     ai_uses: &[(AiUse::Yes, "Yes"), (AiUse::No, "No"), (AiUse::Undecided, "Undecided")],
+    // Follow-up (DESIGN.md §13).
+    follow_up: "Follow-up",
+    follow_up_intro: "Where each municipality stands with the adopted priorities. Progress is shown per municipality alike and weighted by population.",
+    progress: "Progress",
+    weighted_progress: "population-weighted",
+    members_done: "municipalities taking part are done",
+    milestones: "Milestones",
+    notes: "Notes",
+    last_update: "Last update",
+    never: "never",
+    silent: "No update for",
+    overdue: "Overdue",
+    nothing_overdue: "Nothing is overdue.",
+    deviations: "Deviations",
+    report_progress: "Report progress",
+    new_milestone: "New milestone",
+    due_on: "Due",
+    no_priorities: "No adopted priorities to follow up yet.",
+    local_priority: "Local",
+    deferred_to: "Deferred to",
+    implementation_statuses: &[
+        (ImplementationStatus::NotStarted, "Not started"),
+        (ImplementationStatus::InProgress, "In progress"),
+        (ImplementationStatus::Done, "Done"),
+        (ImplementationStatus::Blocked, "Blocked"),
+        (ImplementationStatus::Cancelled, "Cancelled"),
+    ],
 };

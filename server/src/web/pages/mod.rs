@@ -4,6 +4,7 @@ pub mod accountability;
 pub mod board;
 pub mod cooperations;
 pub mod events;
+pub mod follow_up;
 pub mod portfolio;
 pub mod proposals;
 pub mod rounds;

@@ -206,6 +206,7 @@ pub async fn create(State(web): State<Web>, Path(coop): Path<String>, posted: Po
         title: fields.get("title").trim().to_owned(),
         scheduled_time: None,
         agenda: fields.all("agenda").into_iter().map(str::to_owned).collect(),
+        kind: Default::default(),
     };
     match sessions::create(store, &ctx, req).await {
         Ok(s) => Ok(see_other(&format!("/sessions/{}", s.id))),
@@ -262,7 +263,7 @@ pub async fn check_in(State(web): State<Web>, Path(id): Path<String>, posted: Po
 /// POST /sessions/{id}/close
 pub async fn close(State(web): State<Web>, Path(id): Path<String>, posted: Posted) -> Answer {
     let ctx = posted.page.ctx();
-    sessions::close(&*web.store, &ctx, &id)
+    sessions::close(&*web.store, &ctx, &id, web.stale_after_days)
         .await
         .map_err(|e| posted.page.fail(e))?;
     Ok(see_other(&format!("/sessions/{id}")))
