@@ -6,8 +6,8 @@
 use std::time::{Duration, Instant};
 
 use samprio_e2e::samprio_client::{Client, pb};
-use samprio_e2e::samprio_server::auth::{Algorithm, Role, TokenMinter};
-use samprio_e2e::{AUDIENCE, Engine, ISSUER_A, MUNICIPALITIES, ServerProcess, TestApp, write_config};
+use samprio_e2e::samprio_server::auth::Role;
+use samprio_e2e::{Engine, MUNICIPALITIES, ServerProcess, TestApp};
 use sqlx::Connection;
 use tonic::Code;
 
@@ -16,21 +16,7 @@ use tonic::Code;
 async fn server_process(engine: Engine, dir: &std::path::Path, database_url: String) -> (ServerProcess, String) {
     let app = TestApp::spawn_on(engine, database_url.clone(), tempfile::tempdir().unwrap(), |_| {}).await;
     app.seed_default().await;
-    let minter = TokenMinter::new(
-        ISSUER_A,
-        AUDIENCE,
-        Algorithm::EdDSA,
-        app.key_a.private_pem.as_bytes(),
-        None,
-    )
-    .unwrap();
-    let config = write_config(
-        dir,
-        &database_url,
-        &app.key_a.public_pem,
-        &MUNICIPALITIES.map(String::from),
-        "",
-    );
+    let (config, minter) = app.process_config(dir, &MUNICIPALITIES.map(String::from), "");
     app.stop().await;
     let token = minter.mint(
         "user-0101",

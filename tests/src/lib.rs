@@ -655,6 +655,30 @@ pub fn write_config(
     path
 }
 
+impl TestApp {
+    /// For a `samprio-server` process on this app's database: a configuration
+    /// file in `dir` trusting issuer A for `municipalities` (`extra` as in
+    /// [`write_config`]), and a minter of issuer A's tokens that outlives the
+    /// app (stop the app before starting the process on SQLite).
+    pub fn process_config(
+        &self,
+        dir: &std::path::Path,
+        municipalities: &[String],
+        extra: &str,
+    ) -> (std::path::PathBuf, TokenMinter) {
+        let minter = TokenMinter::new(
+            ISSUER_A,
+            AUDIENCE,
+            Algorithm::EdDSA,
+            self.key_a.private_pem.as_bytes(),
+            None,
+        )
+        .expect("minter");
+        let config = write_config(dir, &self.database_url, &self.key_a.public_pem, municipalities, extra);
+        (config, minter)
+    }
+}
+
 /// Recomputes the event log's hash chain through `client`'s server.
 pub async fn verify_chain(client: &Client) -> pb::VerifyChainResponse {
     client
