@@ -758,3 +758,88 @@ impl tonic::codec::Decoder for SkipDecoder {
         Ok(Some(()))
     }
 }
+
+impl TestApp {
+    /// A session in which the five members of `seed_default` cast `content`
+    /// as their boards in one round of `method` over `candidates`, which
+    /// closing the session decides: the shared list takes the result as a
+    /// new revision.
+    pub async fn decided_round(
+        &self,
+        title: &str,
+        method: pb::Method,
+        candidates: &[String],
+        content: pb::BallotContent,
+    ) {
+        let mut chair = self.chair().sessions();
+        let s = chair
+            .create_session(pb::CreateSessionRequest {
+                cooperation_id: COOP.into(),
+                title: title.into(),
+                ..Default::default()
+            })
+            .await
+            .expect("create session")
+            .into_inner();
+        chair
+            .open_session(pb::OpenSessionRequest {
+                id: s.id.clone(),
+                request_id: String::new(),
+            })
+            .await
+            .expect("open session");
+        let round = chair
+            .open_round(pb::OpenRoundRequest {
+                session_id: s.id.clone(),
+                title: title.into(),
+                method: method as i32,
+                candidates: candidates.to_vec(),
+                ..Default::default()
+            })
+            .await
+            .expect("open round")
+            .into_inner();
+        for m in ["0101", "0147", "0151", "0153", "0155"] {
+            self.as_(m, &["board"])
+                .sessions()
+                .cast_ballot(pb::CastBallotRequest {
+                    round_id: round.id.clone(),
+                    content: Some(content.clone()),
+                    request_id: String::new(),
+                })
+                .await
+                .unwrap_or_else(|e| panic!("{m} casts: {e:?}"));
+        }
+        chair
+            .close_session(pb::CloseSessionRequest {
+                id: s.id,
+                request_id: String::new(),
+            })
+            .await
+            .expect("close session");
+    }
+}
+
+/// A YES_NO ballot with YES on every one of `ids`.
+pub fn all_yes(ids: &[String]) -> pb::BallotContent {
+    pb::BallotContent {
+        kind: Some(pb::ballot_content::Kind::YesNo(pb::YesNoBallot {
+            choices: ids
+                .iter()
+                .map(|id| pb::YesNoChoice {
+                    candidate_id: id.clone(),
+                    choice: pb::Choice::Yes as i32,
+                })
+                .collect(),
+        })),
+    }
+}
+
+/// A BORDA ballot ranking `ids` in this order.
+pub fn ranking(ids: &[String]) -> pb::BallotContent {
+    pb::BallotContent {
+        kind: Some(pb::ballot_content::Kind::Ranking(pb::RankingBallot {
+            ranking: ids.to_vec(),
+        })),
+    }
+}

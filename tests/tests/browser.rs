@@ -6,7 +6,7 @@
 use fantoccini::key::Key;
 use samprio_e2e::browser::{Browser, Tab};
 use samprio_e2e::samprio_client::pb;
-use samprio_e2e::{COOP, Engine, TestApp, content};
+use samprio_e2e::{COOP, Engine, TestApp, all_yes, content, ranking};
 
 const HOSTILE: &str = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>";
 
@@ -511,86 +511,6 @@ async fn three_municipalities_run_a_session_with_a_schulze_round() {
     }
 }
 
-/// A session in which the five members' boards cast `content` in one round
-/// of `method` over `candidates`, which the chair closes: the shared list
-/// takes the result as a new revision.
-async fn decided_round(
-    app: &TestApp,
-    title: &str,
-    method: pb::Method,
-    candidates: &[String],
-    content: pb::BallotContent,
-) {
-    let mut chair = app.chair().sessions();
-    let s = chair
-        .create_session(pb::CreateSessionRequest {
-            cooperation_id: COOP.into(),
-            title: title.into(),
-            ..Default::default()
-        })
-        .await
-        .expect("create session")
-        .into_inner();
-    chair
-        .open_session(pb::OpenSessionRequest {
-            id: s.id.clone(),
-            request_id: String::new(),
-        })
-        .await
-        .expect("open session");
-    let round = chair
-        .open_round(pb::OpenRoundRequest {
-            session_id: s.id.clone(),
-            title: title.into(),
-            method: method as i32,
-            candidates: candidates.to_vec(),
-            ..Default::default()
-        })
-        .await
-        .expect("open round")
-        .into_inner();
-    for m in ["0101", "0147", "0151", "0153", "0155"] {
-        app.as_(m, &["board"])
-            .sessions()
-            .cast_ballot(pb::CastBallotRequest {
-                round_id: round.id.clone(),
-                content: Some(content.clone()),
-                request_id: String::new(),
-            })
-            .await
-            .unwrap_or_else(|e| panic!("{m} casts: {e:?}"));
-    }
-    chair
-        .close_session(pb::CloseSessionRequest {
-            id: s.id,
-            request_id: String::new(),
-        })
-        .await
-        .expect("close session");
-}
-
-fn all_yes(ids: &[String]) -> pb::BallotContent {
-    pb::BallotContent {
-        kind: Some(pb::ballot_content::Kind::YesNo(pb::YesNoBallot {
-            choices: ids
-                .iter()
-                .map(|id| pb::YesNoChoice {
-                    candidate_id: id.clone(),
-                    choice: pb::Choice::Yes as i32,
-                })
-                .collect(),
-        })),
-    }
-}
-
-fn ranking(ids: &[String]) -> pb::BallotContent {
-    pb::BallotContent {
-        kind: Some(pb::ballot_content::Kind::Ranking(pb::RankingBallot {
-            ranking: ids.to_vec(),
-        })),
-    }
-}
-
 /// Whether the page's main content holds any element a hostile title would
 /// have injected.
 async fn injected(tab: &samprio_e2e::browser::Tab) -> bool {
@@ -615,7 +535,8 @@ async fn a_board_opts_out_and_reconfirms_after_the_shared_list_changes() {
         .id;
     let portal = app.submitted_proposal("0151", "Borgerportal", 900_000, false).await.id;
     let ids = vec![hostile.clone(), esdh.clone(), portal.clone()];
-    decided_round(&app, "Vedtagelse", pb::Method::YesNo, &ids, all_yes(&ids)).await;
+    app.decided_round("Vedtagelse", pb::Method::YesNo, &ids, all_yes(&ids))
+        .await;
 
     // Frederiksberg's board opens its page from the cooperation's home.
     let board = browser.tab(&app.web).await;
@@ -729,14 +650,8 @@ async fn a_board_opts_out_and_reconfirms_after_the_shared_list_changes() {
 
     // A later round moves the item: the override needs review.
     let reordered = vec![esdh.clone(), hostile.clone(), portal.clone()];
-    decided_round(
-        &app,
-        "Omprioritering",
-        pb::Method::Borda,
-        &reordered,
-        ranking(&reordered),
-    )
-    .await;
+    app.decided_round("Omprioritering", pb::Method::Borda, &reordered, ranking(&reordered))
+        .await;
     board.goto(&format!("/c/{COOP}/board")).await;
     assert_eq!(board.text("#review-heading").await, "Til genbehandling (1)");
     assert!(board.text("#review").await.contains("Fælles ESDH-løsning"));

@@ -538,3 +538,139 @@ async fn a_schulze_round_is_run_through_the_console_and_streamed_redacted(app: T
 }
 
 e2e!(a_schulze_round_is_run_through_the_console_and_streamed_redacted);
+/// The board page's forms over plain HTTP on both engines: a refusal shown
+/// by field, a deferral set and then revoked by the member's board, while an
+/// observer and another member's board are refused; the matrix, the log and
+/// its verification show it.
+async fn a_board_defers_and_revokes_an_override(app: TestApp) {
+    use samprio_e2e::all_yes;
+    app.seed_default().await;
+    let a = app.submitted_proposal("0101", "Fælles ESDH", 2_500_000, false).await.id;
+    let b = app.submitted_proposal("0151", "Borgerportal", 900_000, false).await.id;
+    let ids = vec![a.clone(), b.clone()];
+    app.decided_round("Vedtagelse", pb::Method::YesNo, &ids, all_yes(&ids))
+        .await;
+
+    let board = session(&app.token("0147", &["board"]));
+    let page = http::get(&app.web, &format!("/c/{COOP}/board"), Some(&board)).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Fælles ESDH") && page.body.contains("Borgerportal"));
+    assert!(page.body.contains(&format!("/c/{COOP}/overrides/new?proposal={a}")));
+    let csrf = hidden(&page.body, "csrf").expect("a form token");
+
+    let form = |kind: &str, until: &str, why: &str, resolution: &str| {
+        format!(
+            "csrf={csrf}&proposal={a}&kind={kind}&defer_until={}&justification={}&board_resolution={}",
+            enc(until),
+            enc(why),
+            enc(resolution)
+        )
+    };
+    let refused = http::post(
+        &app.web,
+        &format!("/c/{COOP}/overrides"),
+        Some(&board),
+        &form("DEFER", "", "n/a", ""),
+    )
+    .await;
+    assert_eq!(refused.status, 422);
+    for field in ["defer_until", "justification", "board_resolution"] {
+        assert!(
+            refused.body.contains(&format!("href=\"#{field}\"")),
+            "{field} in the error summary"
+        );
+    }
+    let set = http::post(
+        &app.web,
+        &format!("/c/{COOP}/overrides"),
+        Some(&board),
+        &form(
+            "DEFER",
+            "2099-01-01",
+            "Vi afventer udløbet af den nuværende ESDH-kontrakt",
+            "Direktionsmøde 2026-11-12, pkt. 4",
+        ),
+    )
+    .await;
+    assert_eq!(set.status, 303);
+    let location = set.header("location").expect("to the override").to_owned();
+    let id = location.trim_start_matches("/overrides/").to_owned();
+
+    // Through gRPC, the member's effective list sets it apart.
+    let effective = app
+        .as_("0153", &["observer"])
+        .priorities()
+        .get_effective_list(pb::GetEffectiveListRequest {
+            cooperation_id: COOP.into(),
+            municipality: "0147".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("effective list")
+        .into_inner();
+    assert_eq!(effective.set_apart.len(), 1);
+    assert_eq!(effective.set_apart[0].proposal_id, a);
+    assert_eq!(effective.set_apart[0].defer_until, "2099-01-01");
+
+    let matrix = http::get(&app.web, &format!("/c/{COOP}/accountability"), Some(&board)).await;
+    assert_eq!(matrix.status, 200);
+    assert!(matrix.body.contains("Frederiksberg"), "listed as deferring");
+
+    // An observer and another member's board: no forms, and refused.
+    for (who, roles) in [("0151", ["observer"]), ("0151", ["board"])] {
+        let other = session(&app.token(who, &roles));
+        let shown = http::get(&app.web, &location, Some(&other)).await;
+        assert_eq!(shown.status, 200);
+        assert!(!shown.body.contains("/revoke\""), "{roles:?}: no revoke form");
+        let token = hidden(&shown.body, "csrf").expect("the sign-out form's token");
+        let r = http::post(
+            &app.web,
+            &format!("{location}/revoke"),
+            Some(&other),
+            &format!(
+                "csrf={token}&revoke_justification={}&revoke_resolution={}",
+                enc("Vi vil gerne tilbagekalde den for dem"),
+                enc("Ingen beslutning")
+            ),
+        )
+        .await;
+        assert_eq!(r.status, 403, "{roles:?}");
+    }
+
+    // The board revokes it, with its own reasons.
+    let r = http::post(
+        &app.web,
+        &format!("{location}/revoke"),
+        Some(&board),
+        &format!(
+            "csrf={csrf}&revoke_justification={}&revoke_resolution={}",
+            enc("Kontrakten er alligevel opsagt, vi deltager fra start"),
+            enc("Direktionsmøde 2026-12-03, pkt. 7")
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 303);
+    let shown = http::get(&app.web, &location, Some(&board)).await;
+    assert!(shown.body.contains("Tilbagekaldt") && shown.body.contains("pkt. 7"));
+    let o = app
+        .as_("0147", &["observer"])
+        .priorities()
+        .get_override(pb::GetOverrideRequest { id })
+        .await
+        .expect("override")
+        .into_inner();
+    assert_eq!(o.state, pb::OverrideState::Revoked as i32);
+
+    let log = http::get(&app.web, &format!("/c/{COOP}/events"), Some(&board)).await;
+    assert!(
+        log.body.contains("Lokal afvigelse besluttet") && log.body.contains("Lokal afvigelse tilbagekaldt"),
+        "{}",
+        log.body
+    );
+    let verified = http::get(&app.web, &format!("/c/{COOP}/events/verify"), Some(&board)).await;
+    assert!(verified.body.contains("Kæden er intakt"));
+    let history = http::get(&app.web, &format!("/proposals/{a}"), Some(&board)).await;
+    assert!(history.body.contains("Vedtaget") && history.body.contains("Indsendt"));
+}
+
+e2e!(a_board_defers_and_revokes_an_override);
