@@ -256,6 +256,8 @@ impl Application {
                 PriorityServiceServer::new(grpc::priority::Priorities {
                     store: store.clone(),
                     overviews: Default::default(),
+                    lists: Default::default(),
+                    effective: Default::default(),
                 })
                 .max_decoding_message_size(max_message),
                 v.clone(),
@@ -263,6 +265,7 @@ impl Application {
             .add_service(auth::Authenticated::new(
                 AuditServiceServer::new(grpc::audit::Audit {
                     store: store.clone(),
+                    fanout: grpc::audit::fanout(store.clone()),
                     stopping: stopping.clone(),
                 })
                 .max_decoding_message_size(max_message),
