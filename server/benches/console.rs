@@ -258,6 +258,9 @@ fn main() {
         .minter
         .mint("bench-direktion", &me.code, &[Role::Board], Duration::from_secs(3600));
     let router = web::router(Web {
+        events: samprio_server::domain::fanout::Fanout::new(store.clone(), |e, redacted| (e, redacted)),
+        stopping: tokio::sync::watch::channel(false).1,
+        stale_after_days: samprio_server::domain::follow_up::DEFAULT_STALE_AFTER_DAYS,
         store,
         verifier: Arc::new(verifier),
         sign_in: SignIn::Dev(Arc::new(keys)),

@@ -259,6 +259,7 @@ impl Application {
             stopping: stopping.clone(),
             overviews: Default::default(),
             stale_after_days: self.stale_after_days,
+            events: crate::domain::fanout::Fanout::new(store.clone(), |e, redacted| (e, redacted)),
         };
         let web_server = tokio::spawn(web::serve(self.web_listener, console, until_stopped()));
         let limits = self.limits.clone();
@@ -302,6 +303,8 @@ impl Application {
                 PriorityServiceServer::new(grpc::priority::Priorities {
                     store: store.clone(),
                     overviews: Default::default(),
+                    lists: Default::default(),
+                    effective: Default::default(),
                 })
                 .max_decoding_message_size(max_message),
                 v.clone(),
@@ -309,6 +312,7 @@ impl Application {
             .add_service(auth::Authenticated::new(
                 AuditServiceServer::new(grpc::audit::Audit {
                     store: store.clone(),
+                    fanout: grpc::audit::fanout(store.clone()),
                     stopping: stopping.clone(),
                 })
                 .max_decoding_message_size(max_message),

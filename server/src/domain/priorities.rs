@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use super::cooperations::readable;
 use super::error::Result;
 use super::model::{PriorityList, Proposal, ProposalStatus};
+use super::read_model::Views;
 use super::write::Ctx;
 use crate::store::{Store, StoreTx};
 
@@ -42,4 +43,30 @@ pub async fn get(
     let list = list_at(&mut *tx, cooperation_id, (revision > 0).then_some(revision)).await?;
     let proposals = adopted_proposals(&mut *tx, cooperation_id).await?;
     Ok((list, proposals))
+}
+
+/// [`get`] made into what is sent (`build`), kept in `views` while the
+/// cooperation's log has not moved (see `read_model`).
+#[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id, revision))]
+pub async fn get_view<T>(
+    store: &dyn Store,
+    ctx: &Ctx,
+    cooperation_id: &str,
+    revision: u64,
+    views: &Views<T>,
+    build: impl FnOnce(&PriorityList, &HashMap<String, Proposal>) -> T,
+) -> Result<std::sync::Arc<T>> {
+    let mut tx = store.begin_read().await?;
+    readable(&mut *tx, ctx, cooperation_id).await?;
+    let head = tx.cooperation_head(cooperation_id).await?;
+    let rev = revision.to_string();
+    let key = [cooperation_id, rev.as_str()];
+    if let Some(v) = views.get(&key, head) {
+        return Ok(v);
+    }
+    let list = list_at(&mut *tx, cooperation_id, (revision > 0).then_some(revision)).await?;
+    let proposals = adopted_proposals(&mut *tx, cooperation_id).await?;
+    let v = std::sync::Arc::new(build(&list, &proposals));
+    views.put(&key, head, v.clone());
+    Ok(v)
 }

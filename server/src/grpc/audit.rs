@@ -8,11 +8,13 @@ use tonic::{Request, Response, Status};
 
 use super::{convert, ctx, reply, status};
 use crate::domain::events as ops;
-use crate::domain::model::Event;
+use crate::domain::fanout::Fanout;
 use crate::store::Store;
 
 pub struct Audit {
     pub store: Arc<dyn Store>,
+    /// Live events for Watch streams, read and converted once per commit.
+    pub fanout: Arc<Fanout<pb::Event>>,
     /// Turns true when the server begins to shut down: open Watch streams
     /// then end with UNAVAILABLE, so clients resume from their last sequence
     /// elsewhere (or after the restart), and the process can exit.
@@ -20,6 +22,11 @@ pub struct Audit {
 }
 
 type R<T> = Result<Response<T>, Status>;
+
+/// The fan-out Watch streams share, converting each event once.
+pub fn fanout(store: Arc<dyn Store>) -> Arc<Fanout<pb::Event>> {
+    Fanout::new(store, convert::event)
+}
 type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::Event, Status>> + Send + 'static>>;
 
 #[tonic::async_trait]
@@ -59,12 +66,12 @@ impl AuditService for Audit {
         let r = req.into_inner();
         // The edge checks (`ctx`) refuse an after_seq above i64::MAX.
         let after_seq = i64::try_from(r.after_seq).unwrap_or(i64::MAX);
-        let events = ops::watch(self.store.clone(), ctx, r.cooperation_id, after_seq)
+        let events = self
+            .fanout
+            .watch(&ctx, r.cooperation_id, after_seq)
             .await
             .map_err(status)?;
-        let stream = futures::StreamExt::map(events, |item: crate::domain::Result<(Event, bool)>| {
-            item.map(|(e, red)| convert::event(e, red)).map_err(status)
-        });
+        let stream = futures::StreamExt::map(events, |item: crate::domain::Result<pb::Event>| item.map_err(status));
         let mut stopping = self.stopping.clone();
         Ok(Response::new(Box::pin(UntilShutdown {
             inner: Box::pin(stream),

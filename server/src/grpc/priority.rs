@@ -8,12 +8,16 @@ use tonic::{Request, Response, Status};
 
 use super::convert::overrides as co;
 use super::{convert, ctx, reply, status};
+use crate::domain::read_model::Views;
 use crate::domain::{overrides, priorities};
 use crate::store::Store;
 
 pub struct Priorities {
     pub store: Arc<dyn Store>,
     pub overviews: overrides::OverviewCache,
+    /// Shared lists and effective lists as sent, per revision of the log.
+    pub lists: Views<pb::PriorityList>,
+    pub effective: Views<pb::EffectiveList>,
 }
 
 type R<T> = Result<Response<T>, Status>;
@@ -24,8 +28,16 @@ impl PriorityService for Priorities {
         let ctx = ctx(&req, "")?;
         let r = req.get_ref();
         reply(
-            priorities::get(&*self.store, &ctx, &r.cooperation_id, r.revision).await,
-            |(list, proposals)| convert::priority_list(&list, &proposals),
+            priorities::get_view(
+                &*self.store,
+                &ctx,
+                &r.cooperation_id,
+                r.revision,
+                &self.lists,
+                convert::priority_list,
+            )
+            .await,
+            Arc::unwrap_or_clone,
         )
     }
 
@@ -99,10 +111,16 @@ impl PriorityService for Priorities {
     async fn get_effective_list(&self, req: Request<pb::GetEffectiveListRequest>) -> R<pb::EffectiveList> {
         let ctx = ctx(&req, "")?;
         let r = req.get_ref();
-        reply(
-            overrides::effective_list(&*self.store, &ctx, &r.cooperation_id, &r.municipality, &r.as_of).await,
+        let view = overrides::effective_list_view(
+            &*self.store,
+            &ctx,
+            &r.cooperation_id,
+            &r.municipality,
+            &r.as_of,
+            &self.effective,
             co::effective_list,
-        )
+        );
+        reply(view.await, Arc::unwrap_or_clone)
     }
 
     async fn get_accountability_report(

@@ -31,7 +31,7 @@ pub trait CooperationTx: Send {
 const INSERT_COOPERATION: &str = "INSERT INTO cooperations (id, seq, version, doc) VALUES ($1, $2, $3, $4)";
 const UPDATE_COOPERATION: &str = "UPDATE cooperations SET version = $2, doc = $3 WHERE id = $1 AND version = $4";
 const GET_COOPERATION: &str = "SELECT doc FROM cooperations WHERE id = $1";
-const LIST_COOPERATIONS: &str = "SELECT c.seq, c.doc, \
+pub(crate) const LIST_COOPERATIONS: &str = "SELECT c.seq, c.doc, \
      (SELECT COUNT(*) FROM members m WHERE m.cooperation_id = c.id AND NOT m.departed) AS member_count \
      FROM cooperations c WHERE c.seq > $1 ORDER BY c.seq LIMIT $2";
 
@@ -40,7 +40,7 @@ const INSERT_MEMBER: &str =
 const UPDATE_MEMBER: &str = "UPDATE members SET departed = $3, version = $4, doc = $5 \
      WHERE cooperation_id = $1 AND code = $2 AND version = $6";
 const GET_MEMBER: &str = "SELECT doc FROM members WHERE cooperation_id = $1 AND code = $2";
-const LIST_MEMBERS: &str = "SELECT doc FROM members WHERE cooperation_id = $1 AND ($2 OR NOT departed) AND code > $3 \
+pub(crate) const LIST_MEMBERS: &str = "SELECT doc FROM members WHERE cooperation_id = $1 AND ($2 OR NOT departed) AND code > $3 \
      ORDER BY code LIMIT $4";
 const COUNT_CURRENT_MEMBERS: &str = "SELECT COUNT(*) AS n FROM members WHERE cooperation_id = $1 AND NOT departed";
 

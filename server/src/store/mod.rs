@@ -18,6 +18,7 @@ mod batch;
 pub mod cooperations;
 pub mod follow_up;
 pub mod overrides;
+pub mod plans;
 pub mod portfolio;
 pub mod postgres;
 pub mod proposals;
@@ -174,6 +175,10 @@ pub trait CoreTx: Send {
 
     // The event log.
     async fn last_event(&mut self) -> StoreResult<Option<(i64, String)>>;
+    /// The sequence number of the cooperation's last event, 0 if none: every
+    /// change to a cooperation writes one of its events, so this is what a
+    /// view of the cooperation computed in the same snapshot is valid for.
+    async fn cooperation_head(&mut self, cooperation: &str) -> StoreResult<i64>;
     async fn insert_event(&mut self, event: &Event) -> StoreResult<()>;
     /// Events after `after_seq` in order, of one cooperation or of all.
     async fn list_events(&mut self, cooperation: Option<&str>, after_seq: i64, limit: i64) -> StoreResult<Vec<Event>>;

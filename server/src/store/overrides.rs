@@ -206,7 +206,7 @@ const INSERT_OVERRIDE_VERSION: &str = "INSERT INTO override_history (override_id
 const GET_OVERRIDE: &str = "SELECT doc FROM overrides WHERE id = $1";
 const GET_UNREVOKED_OVERRIDE: &str =
     "SELECT doc FROM overrides WHERE cooperation_id = $1 AND municipality = $2 AND proposal_id = $3 AND active";
-const LIST_OVERRIDES: &str = "SELECT seq, doc FROM overrides WHERE cooperation_id = $1 \
+pub(crate) const LIST_OVERRIDES: &str = "SELECT seq, doc FROM overrides WHERE cooperation_id = $1 \
      AND ($2 = '' OR municipality = $2) AND ($3 = '' OR proposal_id = $3) \
      AND ($4 = '' OR (active AND (expires_on = '' OR expires_on >= $4))) \
      AND seq > $5 ORDER BY seq LIMIT $6";

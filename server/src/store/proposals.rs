@@ -40,10 +40,16 @@ const GET_PROPOSAL: &str = "SELECT doc FROM proposals WHERE id = $1";
 /// nor `_` occurs in them): one statement for any number of ids, with the
 /// same text on both engines.
 const GET_PROPOSALS: &str = "SELECT doc FROM proposals WHERE cooperation_id = $1 AND $2 LIKE '%,' || id || ',%'";
-const LIST_PROPOSALS: &str = "SELECT seq, doc FROM proposals \
-     WHERE cooperation_id = $1 AND ($2 = '' OR status = $2) AND seq > $3 ORDER BY seq LIMIT $4";
+/// A page of the cooperation's proposals in sequence order: a range of the
+/// index `proposals_by_coop_seq` (migration 0007), so its cost is the page's,
+/// whatever the total.
+pub(crate) const LIST_PROPOSALS: &str = "SELECT seq, doc FROM proposals \
+     WHERE cooperation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+/// The same with one status: a range of `proposals_by_coop`.
+pub(crate) const LIST_PROPOSALS_WITH_STATUS: &str = "SELECT seq, doc FROM proposals \
+     WHERE cooperation_id = $1 AND status = $2 AND seq > $3 ORDER BY seq LIMIT $4";
 
-const GET_PRIORITY_LIST: &str = "SELECT doc FROM priority_lists WHERE cooperation_id = $1 AND ($2 < 0 OR revision = $2) \
+pub(crate) const GET_PRIORITY_LIST: &str = "SELECT doc FROM priority_lists WHERE cooperation_id = $1 AND ($2 < 0 OR revision = $2) \
      ORDER BY revision DESC LIMIT 1";
 const INSERT_PRIORITY_LIST: &str = "INSERT INTO priority_lists (cooperation_id, revision, doc) VALUES ($1, $2, $3)";
 
@@ -111,13 +117,24 @@ impl ProposalTx for Tx {
         after_seq: i64,
         limit: i64,
     ) -> StoreResult<Page<Proposal>> {
-        let rows: Vec<SeqDocRow> = on_engine!(self, c => sqlx::query_as(LIST_PROPOSALS)
-            .bind(cooperation)
-            .bind(status.map(|s| s.as_str()).unwrap_or(""))
-            .bind(after_seq)
-            .bind(limit)
-            .fetch_all(c)
-            .await?);
+        // Two statements rather than `($2 = '' OR status = $2)`, which no
+        // index matches: SQLite then reads every proposal of the cooperation
+        // and sorts them for each page.
+        let rows: Vec<SeqDocRow> = match status {
+            Some(status) => on_engine!(self, c => sqlx::query_as(LIST_PROPOSALS_WITH_STATUS)
+                .bind(cooperation)
+                .bind(status.as_str())
+                .bind(after_seq)
+                .bind(limit)
+                .fetch_all(c)
+                .await?),
+            None => on_engine!(self, c => sqlx::query_as(LIST_PROPOSALS)
+                .bind(cooperation)
+                .bind(after_seq)
+                .bind(limit)
+                .fetch_all(c)
+                .await?),
+        };
         page(rows)
     }
 

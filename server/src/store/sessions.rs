@@ -52,7 +52,7 @@ const INSERT_SESSION: &str =
     "INSERT INTO sessions (id, cooperation_id, seq, state, version, doc) VALUES ($1, $2, $3, $4, $5, $6)";
 const UPDATE_SESSION: &str = "UPDATE sessions SET state = $2, version = $3, doc = $4 WHERE id = $1 AND version = $5";
 const GET_SESSION: &str = "SELECT doc FROM sessions WHERE id = $1";
-const LIST_SESSIONS: &str =
+pub(crate) const LIST_SESSIONS: &str =
     "SELECT seq, doc FROM sessions WHERE cooperation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
 
 const INSERT_ROUND: &str = "INSERT INTO rounds (id, session_id, cooperation_id, seq, state, deadline, version, doc) \
@@ -61,17 +61,22 @@ const UPDATE_ROUND: &str =
     "UPDATE rounds SET state = $2, deadline = $3, version = $4, doc = $5 WHERE id = $1 AND version = $6";
 const GET_ROUND: &str = "SELECT doc FROM rounds WHERE id = $1";
 const ROUND_STATE: &str = "SELECT state FROM rounds WHERE id = $1";
-const LIST_ROUNDS: &str = "SELECT seq, doc FROM rounds WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+pub(crate) const LIST_ROUNDS: &str =
+    "SELECT seq, doc FROM rounds WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
 const LIST_OPEN_ROUNDS: &str = "SELECT doc FROM rounds WHERE state = 'OPEN' AND cooperation_id = $1 ORDER BY seq";
 const DUE_ROUNDS: &str = "SELECT id FROM rounds WHERE state = 'OPEN' AND deadline IS NOT NULL AND deadline <= $1 \
      ORDER BY deadline, seq LIMIT $2";
 
-const CURRENT_BALLOT: &str = "SELECT doc FROM ballots WHERE round_id = $1 AND municipality = $2 AND current = TRUE";
+/// `AND current`, written exactly as the partial index `ballots_one_current`
+/// is (`WHERE current`): SQLite uses a partial index only for a term that
+/// matches its condition, and `current = TRUE` does not, so each
+/// replacement scanned every earlier version of the member's ballot.
+pub(crate) const CURRENT_BALLOT: &str = "SELECT doc FROM ballots WHERE round_id = $1 AND municipality = $2 AND current";
 const INSERT_BALLOT: &str =
     "INSERT INTO ballots (round_id, municipality, version, current, doc) VALUES ($1, $2, $3, $4, $5)";
 const RETIRE_BALLOT: &str = "UPDATE ballots SET current = FALSE \
-     WHERE round_id = $1 AND municipality = $2 AND version = $3 AND current = TRUE";
-const LIST_BALLOTS: &str = "SELECT doc, current FROM ballots WHERE round_id = $1 AND ($2 OR current = TRUE) \
+     WHERE round_id = $1 AND municipality = $2 AND version = $3 AND current";
+pub(crate) const LIST_BALLOTS: &str = "SELECT doc, current FROM ballots WHERE round_id = $1 AND ($2 OR current = TRUE) \
      ORDER BY municipality, version";
 const LIST_SESSION_BALLOTS: &str = "SELECT b.doc, b.current FROM ballots b JOIN rounds r ON r.id = b.round_id \
      WHERE r.session_id = $1 ORDER BY r.seq, b.municipality, b.version";

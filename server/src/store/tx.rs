@@ -77,10 +77,16 @@ const PUT_IDEMPOTENT: &str =
     "INSERT INTO idempotency (scope, request_id, fingerprint, response, create_time) VALUES ($1, $2, $3, $4, $5)";
 
 const LAST_EVENT: &str = "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1";
+/// The end of one range of `events_by_coop`.
+const COOPERATION_HEAD: &str = "SELECT COALESCE(MAX(seq), 0) FROM events WHERE cooperation_id = $1";
 const INSERT_EVENT: &str = "INSERT INTO events (seq, time, actor, action, subject, cooperation_id, payload, prev_hash, hash) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-const LIST_EVENTS: &str = "SELECT seq, time, actor, action, subject, cooperation_id, payload, prev_hash, hash FROM events \
-     WHERE seq > $1 AND ($2 = '' OR cooperation_id = $2) ORDER BY seq LIMIT $3";
+/// The whole log after `$1` (its primary key), and one cooperation's after
+/// `$2` (a range of `events_by_coop`).
+pub(crate) const LIST_EVENTS: &str = "SELECT seq, time, actor, action, subject, cooperation_id, payload, prev_hash, hash \
+     FROM events WHERE seq > $1 ORDER BY seq LIMIT $2";
+pub(crate) const LIST_COOPERATION_EVENTS: &str = "SELECT seq, time, actor, action, subject, cooperation_id, payload, \
+     prev_hash, hash FROM events WHERE cooperation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
 const SUBJECT_EVENTS: &str = "SELECT seq, time, actor, action, subject, cooperation_id, payload, prev_hash, hash FROM events \
      WHERE subject = $1 ORDER BY seq LIMIT $2";
 
@@ -239,6 +245,13 @@ impl CoreTx for Tx {
         Ok(())
     }
 
+    async fn cooperation_head(&mut self, cooperation: &str) -> StoreResult<i64> {
+        Ok(on_engine!(self, c => sqlx::query_scalar::<_, i64>(COOPERATION_HEAD)
+            .bind(cooperation)
+            .fetch_one(c)
+            .await?))
+    }
+
     async fn last_event(&mut self) -> StoreResult<Option<(i64, String)>> {
         if let Some(head) = &self.chain.head {
             return Ok(Some(head.clone()));
@@ -274,12 +287,19 @@ impl CoreTx for Tx {
 
     #[tracing::instrument(skip_all, fields(cooperation, after_seq, limit))]
     async fn list_events(&mut self, cooperation: Option<&str>, after_seq: i64, limit: i64) -> StoreResult<Vec<Event>> {
-        let rows: Vec<EventRow> = on_engine!(self, c => sqlx::query_as(LIST_EVENTS)
-            .bind(after_seq)
-            .bind(cooperation.unwrap_or(""))
-            .bind(limit)
-            .fetch_all(c)
-            .await?);
+        let rows: Vec<EventRow> = match cooperation {
+            Some(coop) => on_engine!(self, c => sqlx::query_as(LIST_COOPERATION_EVENTS)
+                .bind(coop)
+                .bind(after_seq)
+                .bind(limit)
+                .fetch_all(c)
+                .await?),
+            None => on_engine!(self, c => sqlx::query_as(LIST_EVENTS)
+                .bind(after_seq)
+                .bind(limit)
+                .fetch_all(c)
+                .await?),
+        };
         rows.into_iter().map(EventRow::decode).collect()
     }
 

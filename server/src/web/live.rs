@@ -14,7 +14,6 @@ use futures::{Stream, StreamExt};
 
 use super::Web;
 use super::page::Member as SignedIn;
-use crate::domain::events;
 use crate::domain::model::Event;
 
 #[derive(serde::Deserialize, Default)]
@@ -41,7 +40,9 @@ pub async fn stream(
         .or(q.after)
         .unwrap_or_else(|| *web.store.subscribe().borrow())
         .max(0);
-    let watched = events::watch(web.store.clone(), page.ctx(), coop, after)
+    let watched = web
+        .events
+        .watch(&page.ctx(), coop, after)
         .await
         .map_err(|e| page.fail(e))?;
     let mut stopping = web.stopping.clone();

@@ -45,6 +45,9 @@ pub struct Web {
     pub overviews: Arc<OverviewCache>,
     /// Follow-up: members silent this many days are flagged.
     pub stale_after_days: u32,
+    /// The event log as it grows, shared by every live page (the same
+    /// follower as gRPC `Watch`, so no page reads the database per event).
+    pub events: Arc<crate::domain::fanout::Fanout<(crate::domain::model::Event, bool)>>,
 }
 
 /// How people sign in. Dev mode mints a token with the local dev key; with

@@ -22,7 +22,7 @@ pub use self::accountability::{AccountabilityReport, Delivery, Divergence, Named
 pub use self::overview_cache::OverviewCache;
 pub use self::reads::{
     CooperationOverview, EffectiveItem, EffectiveList, ListQuery, OverviewItem, SetApartItem, effective_list,
-    effective_view, get, history, list, overview, overview_view, recorded_between,
+    effective_list_view, effective_view, get, history, list, overview, overview_view, recorded_between,
 };
 pub use self::writes::{reconfirm, revoke, set};
 pub use super::model::{Change, Override};

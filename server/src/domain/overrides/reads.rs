@@ -10,6 +10,7 @@ use crate::domain::error::{Error, Result, Violations};
 use crate::domain::model::{Implementation, ImplementationStatus, Micros, Override, PriorityList};
 use crate::domain::page;
 use crate::domain::priorities;
+use crate::domain::read_model::Views;
 use crate::domain::validate as v;
 use crate::domain::write::{Ctx, today};
 use crate::store::{OverrideFilter, Store, StoreTx};
@@ -145,6 +146,43 @@ pub async fn effective_list(
     municipality: &str,
     as_of: &str,
 ) -> Result<EffectiveList> {
+    let (municipality, as_of) = effective_args(ctx, municipality, as_of)?;
+    let mut tx = store.begin_read().await?;
+    readable(&mut *tx, ctx, cooperation_id).await?;
+    compute_effective(&mut *tx, cooperation_id, &municipality, &as_of).await
+}
+
+/// [`effective_list`] made into what is sent (`build`), kept in `views`
+/// while the cooperation's log has not moved: computed and encoded once per
+/// revision, never stale (the log's head is read in the same snapshot).
+#[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id, municipality = %municipality))]
+pub async fn effective_list_view<T>(
+    store: &dyn Store,
+    ctx: &Ctx,
+    cooperation_id: &str,
+    municipality: &str,
+    as_of: &str,
+    views: &Views<T>,
+    build: impl FnOnce(EffectiveList) -> T,
+) -> Result<std::sync::Arc<T>> {
+    let (municipality, as_of) = effective_args(ctx, municipality, as_of)?;
+    let mut tx = store.begin_read().await?;
+    readable(&mut *tx, ctx, cooperation_id).await?;
+    let head = tx.cooperation_head(cooperation_id).await?;
+    let key = [cooperation_id, municipality.as_str(), as_of.as_str()];
+    if let Some(v) = views.get(&key, head) {
+        return Ok(v);
+    }
+    let v = std::sync::Arc::new(build(
+        compute_effective(&mut *tx, cooperation_id, &municipality, &as_of).await?,
+    ));
+    views.put(&key, head, v.clone());
+    Ok(v)
+}
+
+/// The member (the caller's municipality when empty) and the date (today
+/// when empty), checked.
+fn effective_args(ctx: &Ctx, municipality: &str, as_of: &str) -> Result<(String, String)> {
     let as_of = if as_of.is_empty() {
         today(ctx.now)
     } else {
@@ -157,16 +195,23 @@ pub async fn effective_list(
         v::municipality_code(municipality).map_err(|d| Error::invalid("municipality", d))?;
         municipality.to_string()
     };
-    let mut tx = store.begin_read().await?;
-    readable(&mut *tx, ctx, cooperation_id).await?;
-    let reads = tx.effective_reads(cooperation_id, &municipality, &as_of).await?;
+    Ok((municipality, as_of))
+}
+
+async fn compute_effective(
+    tx: &mut dyn StoreTx,
+    cooperation_id: &str,
+    municipality: &str,
+    as_of: &str,
+) -> Result<EffectiveList> {
+    let reads = tx.effective_reads(cooperation_id, municipality, as_of).await?;
     if !reads.is_member {
         return Err(Error::not_found("member", format!("{cooperation_id}/{municipality}")));
     }
     let list = reads.list.unwrap_or_else(|| PriorityList::empty(cooperation_id));
     let titles: HashMap<&str, &str> = reads.titles.iter().collect();
     let overrides = reads.overrides;
-    Ok(effective_view(&list, &overrides, &titles, &municipality, &as_of))
+    Ok(effective_view(&list, &overrides, &titles, municipality, as_of))
 }
 
 /// The effective list with titles and override views; public for the benchmark.
