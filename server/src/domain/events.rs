@@ -39,6 +39,10 @@ pub async fn list(
 pub struct ChainReport {
     pub checked: u64,
     pub first_bad: Option<audit::Break>,
+    /// The head of the chain as far as it verified: sequence and hash (0
+    /// and the genesis hash for an empty log).
+    pub head_seq: i64,
+    pub head_hash: String,
 }
 
 /// Recomputes the whole chain in pages.
@@ -56,6 +60,8 @@ pub async fn verify_chain(store: &dyn Store) -> Result<ChainReport> {
             return Ok(ChainReport {
                 checked,
                 first_bad: Some(b),
+                head_seq: seq,
+                head_hash: hash,
             });
         }
         checked += events.len() as u64;
@@ -68,6 +74,8 @@ pub async fn verify_chain(store: &dyn Store) -> Result<ChainReport> {
                 return Ok(ChainReport {
                     checked,
                     first_bad: None,
+                    head_seq: seq,
+                    head_hash: hash,
                 });
             }
         }
@@ -75,6 +83,8 @@ pub async fn verify_chain(store: &dyn Store) -> Result<ChainReport> {
             return Ok(ChainReport {
                 checked,
                 first_bad: None,
+                head_seq: seq,
+                head_hash: hash,
             });
         }
     }

@@ -9,6 +9,7 @@ pub mod cooperations;
 pub mod error;
 pub mod etag;
 pub mod events;
+pub mod locale;
 pub mod model;
 pub mod overrides;
 pub mod page;

@@ -196,6 +196,13 @@ pub struct Texts {
     pub actions: &'static [(&'static str, &'static str)],
     /// The domain's (English) descriptions of bad fields, in this language.
     pub problems: &'static [(&'static str, &'static str)],
+    // Minutes: the session's minutes page and its downloads.
+    pub minutes: &'static str,
+    pub minutes_downloads: &'static str,
+    pub minutes_pdf: &'static str,
+    pub minutes_ballots_csv: &'static str,
+    pub minutes_results_csv: &'static str,
+    pub minutes_back: &'static str,
 }
 
 impl Texts {

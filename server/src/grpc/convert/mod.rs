@@ -212,6 +212,7 @@ pub fn actor(a: m::Actor) -> pb::Actor {
         sub: a.sub,
         municipality: a.municipality,
         roles: a.roles,
+        name: a.name,
     }
 }
 

@@ -179,4 +179,11 @@ pub static TEXTS: Texts = Texts {
         ("is required", "skal udfyldes"),
         ("must not be negative", "må ikke være negativ"),
     ],
+    // Minutes: the session's minutes page and its downloads.
+    minutes: "Referat",
+    minutes_downloads: "Hent",
+    minutes_pdf: "Referatet som PDF",
+    minutes_ballots_csv: "Navngivne stemmer (CSV)",
+    minutes_results_csv: "Resultater (CSV)",
+    minutes_back: "Tilbage til mødet",
 };

@@ -1,6 +1,7 @@
 //! The console's pages, one module per area of DESIGN.md §11.
 
 pub mod cooperations;
+pub mod minutes;
 pub mod proposals;
 pub mod sessions;
 
