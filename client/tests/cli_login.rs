@@ -178,6 +178,36 @@ async fn login_whoami_call_logout() {
         .unwrap();
     stdout(&created);
 
+    // A kept token about to expire is refreshed with the refresh token
+    // before the call, and the fresh one kept.
+    let read = || serde_json::from_slice::<serde_json::Value>(&std::fs::read(&file).unwrap()).unwrap();
+    let mut kept = read();
+    assert!(
+        kept["refresh_token"].is_string(),
+        "offline_access gave a refresh token: {kept}"
+    );
+    let old_access = kept["access_token"].clone();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    kept["expires_at"] = json!(now - 1);
+    std::fs::write(&file, serde_json::to_vec(&kept).unwrap()).unwrap();
+    let listed = run(&["cooperation", "list"]).await.unwrap();
+    assert!(stdout(&listed).contains("midtjylland"));
+    let refreshed = read();
+    assert_ne!(refreshed["access_token"], old_access, "a new access token");
+    assert!(refreshed["expires_at"].as_u64().unwrap() > now, "{refreshed}");
+
+    // A refresh the provider refuses: one line asking to sign in again.
+    let mut broken = refreshed.clone();
+    broken["expires_at"] = json!(now - 1);
+    broken["refresh_token"] = json!("not-a-refresh-token");
+    std::fs::write(&file, serde_json::to_vec(&broken).unwrap()).unwrap();
+    let refused = run(&["cooperation", "list"]).await.unwrap();
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && err.contains("samprio login"), "{err}");
+
     let out = run(&["logout"]).await.unwrap();
     assert!(out.status.success());
     assert!(!file.exists());

@@ -192,6 +192,7 @@ impl Application {
         let key_refreshers = self.key_refreshers;
         let deadlines = tokio::spawn(close_rounds_at_deadline(store.clone(), self.deadline_poll));
         let probe = tokio::spawn(report_database_health(store.clone(), health_reporter.clone()));
+        let identity_probe = tokio::spawn(report_identity_health(self.verifier.clone(), health_reporter.clone()));
         let metrics = self.metrics.map(|l| tokio::spawn(serve_metrics(l, store.clone())));
         // One shutdown for both front doors.
         let (stopping_tx, stopping) = tokio::sync::watch::channel(false);
@@ -276,6 +277,7 @@ impl Application {
         let result = with_grace(serve, stopping, Duration::from_millis(limits.shutdown_grace_ms)).await;
         deadlines.abort();
         probe.abort();
+        identity_probe.abort();
         if let Some(m) = metrics {
             m.abort();
         }
@@ -338,6 +340,40 @@ async fn report_database_health(store: Arc<dyn Store>, reporter: tonic_health::s
         ] {
             reporter.set_service_status(name, status).await;
         }
+    }
+}
+
+/// The health service name that says whether every OpenID Connect provider
+/// answered its last key fetch. The server as a whole (`""`) stays SERVING
+/// while a provider is down, since cached keys keep verifying (DESIGN.md §3);
+/// this name is NOT_SERVING until the provider answers again, so a probe or
+/// an operator sees what is wrong.
+pub const IDENTITY_HEALTH: &str = "samprio.identity";
+
+async fn report_identity_health(verifier: Arc<Verifier>, reporter: tonic_health::server::HealthReporter) {
+    let mut reported = None;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let unreachable = verifier.unreachable_issuers();
+        let ok = unreachable.is_empty();
+        if reported == Some(ok) {
+            continue;
+        }
+        let status = if ok {
+            if reported.is_some() {
+                tracing::info!("every identity provider reachable again: {IDENTITY_HEALTH} SERVING");
+            }
+            tonic_health::ServingStatus::Serving
+        } else {
+            for (issuer, error) in &unreachable {
+                tracing::error!(%issuer, %error, "identity provider unreachable: {IDENTITY_HEALTH} NOT_SERVING");
+            }
+            tonic_health::ServingStatus::NotServing
+        };
+        reported = Some(ok);
+        reporter.set_service_status(IDENTITY_HEALTH, status).await;
     }
 }
 

@@ -7,10 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use samprio_e2e::samprio_client::{Client, pb};
-use samprio_e2e::samprio_server::auth::{Algorithm, Role, TokenMinter};
+use samprio_e2e::samprio_server::auth::Role;
 use samprio_e2e::{
-    AUDIENCE, Engine, ISSUER_A, ServerProcess, TestApp, fresh_postgres_db, load_codes, postgres_admin_url,
-    verify_chain, write_config, yes_ballot,
+    Engine, ServerProcess, TestApp, fresh_postgres_db, load_codes, postgres_admin_url, verify_chain, yes_ballot,
 };
 
 const MEMBERS: usize = 16;
@@ -38,15 +37,7 @@ async fn crash_while_casting(engine: Engine) {
     })
     .await;
     let round_id = app.ballot_box(MEMBERS).await;
-    let minter = TokenMinter::new(
-        ISSUER_A,
-        AUDIENCE,
-        Algorithm::EdDSA,
-        app.key_a.private_pem.as_bytes(),
-        None,
-    )
-    .unwrap();
-    let config = write_config(db_dir.path(), &database_url, &app.key_a.public_pem, &codes, "");
+    let (config, minter) = app.process_config(db_dir.path(), &codes, "");
     app.stop().await;
     let token = |code: &str, role: Role| minter.mint(&format!("user-{code}"), code, &[role], Duration::from_secs(600));
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_samprio-server"));

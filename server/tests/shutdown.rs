@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use samprio_e2e::samprio_client::Client;
-use samprio_e2e::samprio_server::auth::{Algorithm, Role, TokenMinter};
-use samprio_e2e::{AUDIENCE, Engine, ISSUER_A, MUNICIPALITIES, ServerProcess, TestApp, write_config};
+use samprio_e2e::samprio_server::auth::Role;
+use samprio_e2e::{Engine, MUNICIPALITIES, ServerProcess, TestApp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_ends_open_watch_streams_and_exits() {
@@ -21,21 +21,7 @@ async fn sigterm_ends_open_watch_streams_and_exits() {
     )
     .await;
     app.seed_default().await;
-    let minter = TokenMinter::new(
-        ISSUER_A,
-        AUDIENCE,
-        Algorithm::EdDSA,
-        app.key_a.private_pem.as_bytes(),
-        None,
-    )
-    .unwrap();
-    let config = write_config(
-        dir.path(),
-        &database_url,
-        &app.key_a.public_pem,
-        &MUNICIPALITIES.map(String::from),
-        "",
-    );
+    let (config, minter) = app.process_config(dir.path(), &MUNICIPALITIES.map(String::from), "");
     app.stop().await;
     let token = minter.mint("user-0101", "0101", &[Role::Observer], Duration::from_secs(600));
 

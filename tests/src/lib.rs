@@ -537,6 +537,7 @@ pub fn yes_ballot(round: &str, candidate: &str, request_id: String) -> pb::CastB
 pub struct ServerProcess {
     child: std::process::Child,
     pub addr: String,
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl ServerProcess {
@@ -553,11 +554,13 @@ impl ServerProcess {
             .expect("start samprio-server");
         let stdout = child.stdout.take().expect("piped stdout");
         let mut lines = std::io::BufReader::new(stdout).lines();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let addr = loop {
             let line = lines
                 .next()
                 .expect("server exited before it was ready")
                 .expect("log line");
+            log.lock().unwrap().push(line.clone());
             let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
                 continue;
             };
@@ -565,9 +568,40 @@ impl ServerProcess {
                 break format!("http://{}", v["fields"]["addr"].as_str().expect("addr"));
             }
         };
-        // Keep draining the log so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        ServerProcess { child, addr }
+        // Keep reading the log so the server never blocks on a full pipe.
+        let keep = log.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                keep.lock().unwrap().push(line);
+            }
+        });
+        ServerProcess { child, addr, log }
+    }
+
+    /// The log lines the process has written to stdout so far (JSON, one
+    /// object a line).
+    pub fn log_lines(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits up to `limit` for a log line that `matches`; the line parsed.
+    pub fn wait_for_log(
+        &self,
+        limit: Duration,
+        matches: impl Fn(&serde_json::Value) -> bool,
+    ) -> Option<serde_json::Value> {
+        let until = std::time::Instant::now() + limit;
+        loop {
+            let found = self
+                .log_lines()
+                .iter()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .find(|v| matches(v));
+            if found.is_some() || std::time::Instant::now() > until {
+                return found;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Asks the process to stop (SIGTERM), as an operator or orchestrator does.
@@ -631,6 +665,30 @@ pub fn write_config(
     )
     .expect("write config");
     path
+}
+
+impl TestApp {
+    /// For a `samprio-server` process on this app's database: a configuration
+    /// file in `dir` trusting issuer A for `municipalities` (`extra` as in
+    /// [`write_config`]), and a minter of issuer A's tokens that outlives the
+    /// app (stop the app before starting the process on SQLite).
+    pub fn process_config(
+        &self,
+        dir: &std::path::Path,
+        municipalities: &[String],
+        extra: &str,
+    ) -> (std::path::PathBuf, TokenMinter) {
+        let minter = TokenMinter::new(
+            ISSUER_A,
+            AUDIENCE,
+            Algorithm::EdDSA,
+            self.key_a.private_pem.as_bytes(),
+            None,
+        )
+        .expect("minter");
+        let config = write_config(dir, &self.database_url, &self.key_a.public_pem, municipalities, extra);
+        (config, minter)
+    }
 }
 
 /// Recomputes the event log's hash chain through `client`'s server.

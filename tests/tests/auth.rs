@@ -191,3 +191,74 @@ async fn health_and_reflection_need_no_token() {
         assert!(names.contains(&svc), "{svc} missing from {names:?}");
     }
 }
+
+/// Mutual TLS for partner systems (`[tls] client_ca_file`): a connection
+/// without a certificate of the configured CA gets no answer at all, one
+/// with it is served, and the bearer token is still required.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mutual_tls_requires_a_client_certificate_of_the_configured_ca() {
+    use samprio_e2e::samprio_client::pb::ListCooperationsRequest;
+    use samprio_e2e::samprio_client::pb::cooperation_service_client::CooperationServiceClient;
+    use tonic::transport::{Certificate, ClientTlsConfig, Endpoint, Identity};
+
+    let certs = tempfile::tempdir().unwrap();
+    let mtls = samprio_e2e::tls::mutual_tls(certs.path());
+    let server = mtls.server.clone();
+    let app = TestApp::spawn_with(Engine::Sqlite, |c| c.tls = Some(server))
+        .await
+        .unwrap();
+    let token = app.token("0101", &["observer"]);
+    let list = |identity: Option<Identity>, token: Option<String>| {
+        let mut tls = ClientTlsConfig::new()
+            .ca_certificate(Certificate::from_pem(&mtls.ca_pem))
+            .domain_name("localhost");
+        if let Some(identity) = identity {
+            tls = tls.identity(identity);
+        }
+        let addr = app.addr.clone();
+        async move {
+            let channel = Endpoint::from_shared(addr)
+                .unwrap()
+                .tls_config(tls)
+                .unwrap()
+                .connect()
+                .await
+                .map_err(|e| tonic::Status::unavailable(format!("{e:?}")))?;
+            let mut client = CooperationServiceClient::new(channel);
+            let mut request = tonic::Request::new(ListCooperationsRequest::default());
+            if let Some(token) = token {
+                request
+                    .metadata_mut()
+                    .insert("authorization", format!("Bearer {token}").parse().unwrap());
+            }
+            client.list_cooperations(request).await.map(|r| r.into_inner())
+        }
+    };
+    let partner = || Identity::from_pem(&mtls.client_cert_pem, &mtls.client_key_pem);
+
+    list(Some(partner()), Some(token.clone()))
+        .await
+        .expect("a partner system with the CA's certificate is served");
+    let s = list(Some(partner()), None).await.expect_err("no token");
+    assert_eq!(s.code(), Code::Unauthenticated, "{s:?}");
+
+    let s = list(None, Some(token.clone()))
+        .await
+        .expect_err("no client certificate: refused");
+    assert_ne!(s.code(), Code::Ok, "{s:?}");
+    assert_ne!(
+        s.code(),
+        Code::Unauthenticated,
+        "refused in the handshake, before any token check: {s:?}"
+    );
+
+    let stranger_dir = tempfile::tempdir().unwrap();
+    let stranger = samprio_e2e::tls::mutual_tls(stranger_dir.path());
+    let s = list(
+        Some(Identity::from_pem(&stranger.client_cert_pem, &stranger.client_key_pem)),
+        Some(token),
+    )
+    .await
+    .expect_err("a certificate of another CA: refused");
+    assert_ne!(s.code(), Code::Unauthenticated, "{s:?}");
+}

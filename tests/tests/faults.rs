@@ -277,6 +277,19 @@ async fn a_member_cannot_leave_before_joining(app: TestApp) {
             .await,
         "left_on",
     );
+    // An unpadded date would compare wrongly as text ("2026-3-1" sorts after
+    // "2026-03-01"): refused, not misread.
+    invalid(
+        coops
+            .remove_member(pb::RemoveMemberRequest {
+                cooperation_id: COOP.into(),
+                code: "0157".into(),
+                left_on: "2026-2-1".into(),
+                request_id: String::new(),
+            })
+            .await,
+        "left_on",
+    );
     let m = coops
         .remove_member(pb::RemoveMemberRequest {
             cooperation_id: COOP.into(),

@@ -11,6 +11,7 @@ use samprio_e2e::samprio_server::auth::{Algorithm, ClaimMapping, IssuerConfig};
 use samprio_e2e::{AUDIENCE, Engine, TestApp};
 use serde_json::json;
 use tonic::Code;
+use tonic_health::pb::health_check_response::ServingStatus;
 
 const SECRET: &str = "a-client-secret-long-enough-for-the-provider";
 
@@ -173,6 +174,10 @@ async fn provider_down_cached_keys_keep_verifying() {
     let Some((mut provider, app)) = start(0).await else {
         return;
     };
+    assert_eq!(
+        identity_health(&app, "samprio.identity", true).await,
+        ServingStatus::Serving
+    );
     let token = provider.client_token("aarhus-drift", SECRET).await;
     let iss = provider.issuer.clone();
     provider.stop();
@@ -184,6 +189,13 @@ async fn provider_down_cached_keys_keep_verifying() {
         .unwrap_err();
     assert_eq!(s.code(), Code::Unauthenticated, "{s:?}");
     create(&app.with_token(&token), "c").await.expect("still verifies");
+    // Health says which part is wrong: the server serves, the provider is
+    // unreachable.
+    assert_eq!(
+        identity_health(&app, "samprio.identity", false).await,
+        ServingStatus::NotServing
+    );
+    assert_eq!(identity_health(&app, "", true).await, ServingStatus::Serving);
 
     // A server whose provider is down at start-up starts all the same: its
     // tokens are refused until the provider answers, other issuers work.
@@ -196,4 +208,38 @@ async fn provider_down_cached_keys_keep_verifying() {
     create(&second.operator(), "e")
         .await
         .expect("key-file issuers unaffected");
+    assert_eq!(
+        identity_health(&second, "samprio.identity", false).await,
+        ServingStatus::NotServing
+    );
+}
+
+/// The health status of `service`, waiting up to ten seconds for it to
+/// become the wanted one (`serving`) — the report follows the key fetches
+/// once a second.
+async fn identity_health(app: &TestApp, service: &str, serving: bool) -> ServingStatus {
+    use tonic_health::pb::HealthCheckRequest;
+    use tonic_health::pb::health_client::HealthClient;
+    let want = if serving {
+        ServingStatus::Serving
+    } else {
+        ServingStatus::NotServing
+    };
+    let mut health = HealthClient::new(app.anonymous().channel());
+    let mut last = ServingStatus::Unknown;
+    for _ in 0..100 {
+        if let Ok(r) = health
+            .check(HealthCheckRequest {
+                service: service.into(),
+            })
+            .await
+        {
+            last = r.into_inner().status();
+            if last == want {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    last
 }

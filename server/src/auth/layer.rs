@@ -55,6 +55,9 @@ where
         Box::pin(async move {
             match authenticate(&verifier, request.headers()).await {
                 Ok(principal) => {
+                    if let Some(slot) = request.extensions().get::<super::CallerSlot>() {
+                        slot.fill(&principal);
+                    }
                     request.extensions_mut().insert(principal);
                     inner.call(request).await
                 }

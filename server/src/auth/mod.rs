@@ -40,6 +40,22 @@ pub use minter::TokenMinter;
 pub use role::{Principal, Role, RoleParseError, is_valid_municipality_code};
 pub use verifier::{MAX_TOKEN_BYTES, Verifier};
 
+/// Where the verified caller of one request is left for whoever wrapped the
+/// request: the access log names the caller through it. Put into the request
+/// extensions before authentication; [`Authenticated`] fills it.
+#[derive(Debug, Clone, Default)]
+pub struct CallerSlot(Arc<std::sync::OnceLock<Principal>>);
+
+impl CallerSlot {
+    pub fn get(&self) -> Option<&Principal> {
+        self.0.get()
+    }
+
+    pub(crate) fn fill(&self, principal: &Principal) {
+        let _ = self.0.set(principal.clone());
+    }
+}
+
 /// A tonic interceptor that authenticates every request: it reads
 /// `authorization: Bearer <jwt>`, verifies it and stores the [`Principal`] in the
 /// request extensions. Failures become `UNAUTHENTICATED` with the reason.

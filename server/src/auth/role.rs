@@ -149,5 +149,5 @@ impl Principal {
 
 /// A member code: 3–4 ASCII digits (Danish municipality codes, e.g. `"0101"`).
 pub fn is_valid_municipality_code(s: &str) -> bool {
-    (3..=4).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+    crate::domain::model::MunicipalityCode::parse(s).is_ok()
 }

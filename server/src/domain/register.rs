@@ -76,7 +76,7 @@ pub fn parse(csv_text: &str) -> Result<Vec<Municipality>, RegisterError> {
         if m.population < 0 {
             return Err(bad("population must not be negative"));
         }
-        if chrono::NaiveDate::parse_from_str(&m.population_date, "%Y-%m-%d").is_err() {
+        if super::model::IsoDate::parse(&m.population_date).is_err() {
             return Err(bad("population_date must be an ISO date"));
         }
         out.push(m);

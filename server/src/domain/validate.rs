@@ -1,6 +1,8 @@
 //! Small checks for input on the way in. Each returns `Err(description)`;
 //! callers attach the field name through [`Violations`](super::error::Violations).
 
+use super::model::{CooperationId, IsoDate, MunicipalityCode, RecordId};
+
 pub type Check = Result<(), String>;
 
 pub fn required_text(value: &str, max_chars: usize) -> Check {
@@ -72,35 +74,19 @@ pub fn meaningful_text(value: &str, min_chars: usize, max_chars: usize) -> Check
     Ok(())
 }
 
-/// Cooperation ids: lowercase letters, digits and '-', 2..=63, starting with a letter.
+/// Cooperation ids: see [`CooperationId`].
 pub fn slug(value: &str) -> Check {
-    let ok = (2..=63).contains(&value.len())
-        && value.starts_with(|c: char| c.is_ascii_lowercase())
-        && !value.ends_with('-')
-        && value
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if ok {
-        Ok(())
-    } else {
-        Err("must be 2-63 characters of a-z, 0-9 and '-', starting with a letter and not ending with '-'".into())
-    }
+    CooperationId::parse(value).map(drop)
 }
 
-/// Municipality codes: 3-4 digits, such as "0101" or "851".
+/// Municipality codes: see [`MunicipalityCode`].
 pub fn municipality_code(value: &str) -> Check {
-    if (3..=4).contains(&value.len()) && value.chars().all(|c| c.is_ascii_digit()) {
-        Ok(())
-    } else {
-        Err("must be a municipality code of 3-4 digits, such as \"0101\"".into())
-    }
+    MunicipalityCode::parse(value).map(drop)
 }
 
-/// An ISO calendar date, YYYY-MM-DD.
+/// An ISO calendar date, `YYYY-MM-DD` zero-padded: see [`IsoDate`].
 pub fn iso_date(value: &str) -> Check {
-    chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .map(|_| ())
-        .map_err(|_| "must be a date as YYYY-MM-DD".into())
+    IsoDate::parse(value).map(drop)
 }
 
 pub fn non_negative(value: i64) -> Check {
@@ -138,14 +124,9 @@ pub fn basis_points(value: u32) -> Check {
     }
 }
 
-/// Ids the server issued (UUIDs); anything else cannot name a record.
+/// Ids the server issued: see [`RecordId`].
 pub fn id(value: &str) -> Check {
-    if value.is_empty() {
-        return Err("is required".into());
-    }
-    uuid::Uuid::parse_str(value)
-        .map(|_| ())
-        .map_err(|_| "is not a valid id".into())
+    RecordId::parse(value).map(drop)
 }
 
 #[cfg(test)]

@@ -48,8 +48,10 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: Request<B>) -> Self::Future {
+    fn call(&mut self, mut req: Request<B>) -> Self::Future {
         let started = Instant::now();
+        let caller = crate::auth::CallerSlot::default();
+        req.extensions_mut().insert(caller.clone());
         let method = req.uri().path().to_string();
         let guard = req.extensions().get::<ConnInfo>().map(ConnInfo::call);
         let peer = req.extensions().get::<ConnInfo>().map(|c| c.remote);
@@ -65,6 +67,7 @@ where
                 method,
                 started,
                 peer,
+                caller,
                 span,
                 _guard: guard,
                 done: false,
@@ -93,6 +96,7 @@ struct Call {
     method: String,
     started: Instant,
     peer: Option<std::net::SocketAddr>,
+    caller: crate::auth::CallerSlot,
     span: tracing::Span,
     _guard: Option<CallGuard>,
     done: bool,
@@ -107,11 +111,24 @@ impl Call {
         METRICS.call(&self.method, code, seconds);
         let code = crate::metrics::code_name(code);
         let latency_ms = seconds * 1000.0;
-        self.span.in_scope(|| match &self.peer {
-            Some(peer) => {
-                tracing::info!(target: "samprio::access", method = %self.method, code, latency_ms, %peer, "call")
-            }
-            None => tracing::info!(target: "samprio::access", method = %self.method, code, latency_ms, "call"),
+        // Unauthenticated calls (health, reflection, a refused token) log an
+        // empty caller.
+        let (sub, municipality) = self
+            .caller
+            .get()
+            .map_or(("", ""), |p| (p.sub.as_str(), p.municipality.as_str()));
+        let peer = self.peer.map(|p| p.to_string()).unwrap_or_default();
+        self.span.in_scope(|| {
+            tracing::info!(
+                target: "samprio::access",
+                method = %self.method,
+                code,
+                latency_ms,
+                caller = sub,
+                municipality,
+                peer,
+                "call"
+            )
         });
     }
 }

@@ -5,9 +5,12 @@
 //! This module is the bottom layer: it depends on nothing else of the domain,
 //! so the store can import the records without importing any rule.
 
+pub mod ids;
 pub mod minutes;
 pub mod overrides;
 pub mod sessions;
+
+pub use ids::{CooperationId, IsoDate, MunicipalityCode, RecordId};
 
 pub use overrides::{Change, Deviation, Override};
 pub use sessions::{
