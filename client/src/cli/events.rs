@@ -13,7 +13,7 @@ pub struct EventsArgs {
     after: u64,
     #[arg(long, default_value_t = 0)]
     page_size: u32,
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     page_token: String,
 }
 

@@ -5,7 +5,7 @@ use samprio_client::{Timestamp, pb};
 
 use super::ballot::{self, BallotArgs};
 use super::cooperation::WeightingArg;
-use super::output::{enum_name, fields, next_page, table, time};
+use super::output::{enum_name, fields, next_page, number, table, time};
 use super::{Env, parse_quorum};
 
 #[derive(Subcommand)]
@@ -22,14 +22,14 @@ pub enum SessionCmd {
         #[arg(long = "agenda", value_name = "PROPOSAL")]
         agenda: Vec<String>,
     },
-    Get {
-        id: String,
-    },
+    /// Show a session: agenda, attendance and state.
+    Get { id: String },
+    /// List a cooperation's sessions.
     List {
         cooperation: String,
         #[arg(long, default_value_t = 0)]
         page_size: u32,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         page_token: String,
     },
     /// Replace the agenda of a scheduled or open session (chair).
@@ -37,21 +37,15 @@ pub enum SessionCmd {
         id: String,
         /// Submitted proposals, in agenda order.
         proposals: Vec<String>,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         etag: String,
     },
     /// Open a scheduled session (chair).
-    Open {
-        id: String,
-    },
+    Open { id: String },
     /// Record your municipality as present.
-    CheckIn {
-        id: String,
-    },
+    CheckIn { id: String },
     /// Close the session: open rounds are closed and the minutes written (chair).
-    Close {
-        id: String,
-    },
+    Close { id: String },
     /// The minutes of a closed session (Danish Markdown unless asked otherwise).
     Minutes {
         id: String,
@@ -66,10 +60,7 @@ pub enum SessionCmd {
         output: Option<std::path::PathBuf>,
     },
     /// Name the session's minute-taker (chair); an empty name clears it.
-    MinuteTaker {
-        id: String,
-        name: String,
-    },
+    MinuteTaker { id: String, name: String },
     /// The chair's decision note for an agenda item, or for "Eventuelt" without --proposal.
     Note {
         id: String,
@@ -162,7 +153,7 @@ pub struct OpenRoundArgs {
     /// A candidate proposal (repeatable, or comma-separated), in candidate order.
     #[arg(long = "candidate", value_name = "PROPOSAL", value_delimiter = ',', required = true)]
     candidates: Vec<String>,
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     title: String,
     /// The cooperation's default if left out.
     #[arg(long, value_enum)]
@@ -189,24 +180,22 @@ pub struct OpenRoundArgs {
 pub enum RoundCmd {
     /// Open a voting round in an open session (chair).
     Open(OpenRoundArgs),
-    Get {
-        id: String,
-    },
+    /// Show a round: candidates, turnout, and the result once closed.
+    Get { id: String },
+    /// List a session's rounds.
     List {
         session: String,
         #[arg(long, default_value_t = 0)]
         page_size: u32,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         page_token: String,
     },
     /// Close the round, tally it and update the shared list (chair).
-    Close {
-        id: String,
-    },
+    Close { id: String },
     /// Cancel the round without a result (chair).
     Cancel {
         id: String,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         reason: String,
     },
     /// Named ballots (contents once the round is closed; your own always).
@@ -450,7 +439,8 @@ fn show_round(r: &pb::Round, titles: &HashMap<String, String>) {
     }
 }
 
-fn show_ballots(bs: &[pb::Ballot]) {
+/// Ballots, candidates by their number in the round (`candidates`).
+fn show_ballots(bs: &[pb::Ballot], candidates: &[String]) {
     table(
         &[
             "municipality",
@@ -468,13 +458,17 @@ fn show_ballots(bs: &[pb::Ballot]) {
                     b.municipality.clone(),
                     b.version.to_string(),
                     if b.current { "yes" } else { "replaced" }.into(),
-                    b.weight.to_string(),
-                    b.cast_by.clone(),
+                    number(b.weight),
+                    if b.cast_by_name.is_empty() {
+                        b.cast_by.clone()
+                    } else {
+                        b.cast_by_name.clone()
+                    },
                     b.role.clone(),
                     time(&b.cast_time),
                     b.content
                         .as_ref()
-                        .map(ballot_text)
+                        .map(|c| ballot_text(c, candidates))
                         .unwrap_or_else(|| "(secret until close)".into()),
                 ]
             })
@@ -482,9 +476,13 @@ fn show_ballots(bs: &[pb::Ballot]) {
     );
 }
 
-fn ballot_text(c: &pb::BallotContent) -> String {
+/// What a ballot says, candidates as `#n` (their number in the round).
+fn ballot_text(c: &pb::BallotContent, candidates: &[String]) -> String {
     use pb::ballot_content::Kind;
-    let short = |id: &str| id.chars().take(13).collect::<String>();
+    let short = |id: &str| match candidates.iter().position(|c| c == id) {
+        Some(i) => format!("#{}", i + 1),
+        None => id.chars().take(13).collect::<String>(),
+    };
     match &c.kind {
         Some(Kind::YesNo(b)) => b
             .choices
@@ -776,12 +774,12 @@ pub async fn run_round(env: &Env, cmd: RoundCmd) -> anyhow::Result<()> {
                 })
                 .await?
                 .into_inner();
+            let round = c.get_round(pb::GetRoundRequest { id }).await?.into_inner();
             if csv {
-                let round = c.get_round(pb::GetRoundRequest { id }).await?.into_inner();
                 print!("{}", ballots_csv(&round, &r.ballots)?);
                 return Ok(());
             }
-            env.out.show(&r, |r| show_ballots(&r.ballots))
+            env.out.show(&r, |r| show_ballots(&r.ballots, &round.candidates))
         }
     }
 }
@@ -804,18 +802,20 @@ pub async fn vote(env: &Env, a: VoteArgs) -> anyhow::Result<()> {
         .into_inner();
     env.out.show(&b, |b| {
         println!(
-            "ballot {} of {} recorded (as {}, weight {}){}",
-            b.version,
+            "cast for {} as {} (weight {}): {}{}",
             b.municipality,
             b.role,
-            b.weight,
+            number(b.weight),
+            b.content
+                .as_ref()
+                .map(|c| ballot_text(c, &round.candidates))
+                .unwrap_or_default(),
             if b.version > 1 {
-                "; it replaces the earlier one"
+                format!(" (ballot {}; it replaces the earlier one)", b.version)
             } else {
-                ""
+                String::new()
             }
         );
-        show_ballots(std::slice::from_ref(b));
     })
 }
 
