@@ -94,7 +94,10 @@ async fn a_session_through_the_cli() {
         let mut vote = vec!["vote", round.as_str()];
         vote.extend(ballot);
         let out = stdout(&samprio(&app, &board, &vote).await);
-        assert!(out.contains("ballot 1 of 0101 recorded (as board"), "{out}");
+        assert!(
+            out.contains("cast for 0101 as board (weight 1): ") && out.contains(" #"),
+            "says what was cast: {out}"
+        );
         let out = stdout(&samprio(&app, &chair, &["round", "close", &round]).await);
         assert!(out.contains("quorum met") && out.contains("inputs hash"), "{out}");
         ids.push(round);
@@ -171,12 +174,35 @@ async fn a_session_through_the_cli() {
 
     stdout(&samprio(&app, &chair, &["session", "close", &session]).await);
     let md = stdout(&samprio(&app, &observer, &["session", "minutes", &session]).await);
-    assert!(md.starts_with("# Minutes: Styregruppemøde\n"), "{md}");
+    assert!(md.starts_with("# Referat: Styregruppemøde\n"), "{md}");
     assert!(
-        md.contains("| 0101 København | 1 | user-0101-board (board) | #1 YES, #2 NO |"),
+        md.contains("| København | 1 | user-0101-board (direktion) | #1 for, #2 imod |"),
         "{md}"
     );
-    assert!(md.contains("- Method: YES_NO (UNANIMOUS)"), "{md}");
+    assert!(md.contains("- **Metode:** Ja/nej-afstemning, enstemmighed."), "{md}");
     assert!(md.contains("#2 > #1"), "{md}");
-    assert!(md.contains("| 0147 Frederiksberg |"), "{md}");
+    assert!(md.contains("| Frederiksberg |"), "{md}");
+    let en = stdout(&samprio(&app, &observer, &["session", "minutes", &session, "--lang", "en"]).await);
+    assert!(en.starts_with("# Minutes: Styregruppemøde\n"), "{en}");
+
+    // The named ballots as CSV, and the chain's head as the minutes end.
+    let csv = stdout(&samprio(&app, &observer, &["round", "ballots", &ids[0], "--csv"]).await);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("municipality,cast_by,cast_by_name,role,weight,version,current,cast_time,candidate,value")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 2, "one row per candidate: {csv}");
+    assert!(
+        rows[0].starts_with("0101,user-0101-board,") && rows[0].ends_with(",YES"),
+        "{csv}"
+    );
+    assert!(rows[1].ends_with(",NO"), "{csv}");
+    let head = stdout(&samprio(&app, &observer, &["--json", "verify-chain"]).await);
+    let json: serde_json::Value = serde_json::from_str(&head).expect("JSON");
+    assert!(
+        json["headHash"].as_str().is_some_and(|h| md.contains(h)),
+        "{head}\n{md}"
+    );
 }

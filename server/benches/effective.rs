@@ -158,6 +158,7 @@ fn data() -> Data {
                     sub: format!("board-{m}"),
                     municipality: code(m),
                     roles: vec!["board".into()],
+                    name: String::new(),
                 },
                 set_time: 0,
                 expires_on: (i % 4 == 0).then(|| "2099-12-31".to_string()),

@@ -40,6 +40,10 @@ enum Command {
         /// Subject (person or system) the token names; defaults to dev-<municipality>.
         #[arg(long)]
         sub: Option<String>,
+        /// The person's display name, as minutes show it; defaults to
+        /// "Dev-bruger, <municipality's name>".
+        #[arg(long)]
+        name: Option<String>,
         /// Lifetime in hours.
         #[arg(long, default_value_t = 12)]
         ttl_hours: u64,
@@ -174,6 +178,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             municipality,
             roles,
             sub,
+            name,
             ttl_hours,
         } => {
             anyhow::ensure!(
@@ -188,10 +193,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             let keys = dev_keys(&config)?;
             let sub = sub.unwrap_or_else(|| format!("dev-{municipality}"));
+            let name = match name.as_deref().map(str::trim) {
+                Some("") => anyhow::bail!("--name is empty; leave it out for the default"),
+                Some(n) => n.to_string(),
+                None => samprio_server::auth::default_dev_name(&municipality),
+            };
             println!(
                 "{}",
-                keys.minter
-                    .mint(&sub, &municipality, &roles, Duration::from_secs(ttl_hours * 3600))
+                keys.minter.mint_named(
+                    &sub,
+                    Some(&name),
+                    &municipality,
+                    &roles,
+                    Duration::from_secs(ttl_hours * 3600)
+                )
             );
         }
         Command::Demo { region, systems, seed } => {

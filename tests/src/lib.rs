@@ -223,6 +223,11 @@ impl TestApp {
     /// A valid token for `municipality` with `roles` ("board",
     /// "chair:kombit-test", …), from whichever issuer vouches for it.
     pub fn token(&self, municipality: &str, roles: &[&str]) -> String {
+        self.token_named(municipality, roles, None)
+    }
+
+    /// As [`TestApp::token`], carrying the person's display name in `name`.
+    pub fn token_named(&self, municipality: &str, roles: &[&str], name: Option<&str>) -> String {
         let roles: Vec<Role> = roles.iter().map(|r| r.parse().expect("known role")).collect();
         let minter = if municipality == OTHER_ISSUER_MUNICIPALITY {
             &self.issuer_b
@@ -233,7 +238,14 @@ impl TestApp {
             "user-{municipality}-{}",
             roles.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("+")
         );
-        minter.mint(&sub, municipality, &roles, Duration::from_secs(600))
+        minter.mint_named(&sub, name, municipality, &roles, Duration::from_secs(600))
+    }
+
+    /// A client acting as the person `name` of `municipality` with `roles`.
+    pub fn as_named(&self, municipality: &str, roles: &[&str], name: &str) -> Client {
+        self.anonymous
+            .as_token(&self.token_named(municipality, roles, Some(name)))
+            .expect("token header")
     }
 
     /// A client acting as `municipality` with `roles`.

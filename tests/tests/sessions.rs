@@ -483,6 +483,8 @@ async fn full_session_with_every_method_and_weighting(app: TestApp) {
         .sessions()
         .get_minutes(pb::GetMinutesRequest {
             session_id: session.id.clone(),
+            lang: "en".into(),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -490,40 +492,40 @@ async fn full_session_with_every_method_and_weighting(app: TestApp) {
         .markdown;
     for expected in [
         "# Minutes: Styregruppemøde november",
-        "## Attendance",
-        "| 0101 København | user-0101-board |",
-        "| 0153 Brøndby | user-0153-digital_lead |",
-        "Absent: 0155 Dragør.",
-        "### Round 1: METHOD_YES_NO round",
-        "- Method: YES_NO (SIMPLE_MAJORITY)",
-        "- Decision level: BOARD",
-        "| 0147 Frederiksberg | 1 | user-0147-board (board) | #1 YES, #2 NO |",
-        "| #2 | Chatbot i borgerservice | 2 | 2 | 0 | rejected |",
-        "| #1 | Fælles ESDH | 3 | 1 | 0 | adopted |",
-        "- Method: APPROVAL",
-        "- Weighting: POPULATION; total weight 866000",
-        "- Adoption budget: 1000000 DKK",
-        "| 0101 København | 660000 | user-0101-board (board) | approves #2, #3 |",
-        "| 3 | #1 Ny hjemmeside | 192000 | adopted |",
-        "| 2 | #2 Fælles datavarehus | 660000 | skipped: over budget |",
-        "Skipped for budget: Fælles datavarehus.",
-        "- Method: SCORE",
-        "- Weighting: CUSTOM; total weight 100",
-        "| 0155 Dragør | 15 | user-0155-board (board) | #1: 0, #2: 5, #3: 0 |",
-        "- Method: BORDA",
-        "| 0153 Brøndby | 1 | user-0153-board (board) | #1 > #3 |",
-        "- #1 before #2: equal Borda points (5); ordered by earlier submission, then id",
-        "- Method: SCHULZE",
-        "| 0151 Ballerup | 49000 | user-0151-board (board) | #1 = #2 |",
-        "- Method: YES_NO (TWO_THIRDS)",
-        "- Quorum required: 60.00%",
-        "- Quorum: NOT met — 206000 of 866000 weight cast (23.79%)",
-        "Note: Quorum not met",
-        "| 0155 Dragør | 14000 | user-0155-board (board) | #1 ABSTAIN |",
+        "## Present",
+        "| København | present (checked in) | user-0101-board |",
+        "| Brøndby | present (checked in) | user-0153-digital\\_lead |",
+        "| Dragør | took part by voting (did not check in) | user-0155-board |",
+        "## Absent\n\nNo member was absent.",
+        "### Vote 1: METHOD\\_YES\\_NO round",
+        "- **Method:** Yes/no vote, simple majority. Each member votes yes, no or abstains",
+        "- **Decision level:** board level",
+        "| Frederiksberg | 1 | user-0147-board (board) | #1 yes, #2 no |",
+        "| #2 | Chatbot i borgerservice | 2 | 2 | 0 | 1 | 2 | 2 | 0 | rejected |",
+        "| #1 | Fælles ESDH | 3 | 1 | 0 | 1 | 3 | 1 | 0 | adopted |",
+        "- **Method:** Approval vote.",
+        "- **Weighting:** Weighted by population (total weight 866,000)",
+        "- **Adoption budget:** DKK 1,000,000",
+        "| København | 660,000 | user-0101-board (board) | approves #2, #3 |",
+        "| 3 | #1 | Ny hjemmeside | 192,000 | adopted |",
+        "| 2 | #2 | Fælles datavarehus | 660,000 | not adopted: over budget |",
+        "- **Method:** Score vote (0–5 points).",
+        "Weighted by agreed weights per member (e.g. co-financing share) (total weight 100)",
+        "| Dragør | 15 | user-0155-board (board) | #1: 0, #2: 5, #3: 0 |",
+        "- **Method:** Ranking (Borda).",
+        "| Brøndby | 1 | user-0153-board (board) | #1 > #3 |",
+        "- #1 before #2: broken by earlier submission, then id",
+        "- **Method:** Ranking with ties (Schulze).",
+        "| Ballerup | 49,000 | user-0151-board (board) | #1 = #2 |",
+        "- **Method:** Yes/no vote, two-thirds majority.",
+        "- **Quorum:** at least 60% of the total weight must vote",
+        "Quorum not met: 4 of 5 members voted, with 23.79% of the weight (206,000 of 866,000); 60% is required.",
+        "| Dragør | 14,000 | user-0155-board (board) | #1 abstained |",
         "1 earlier ballot(s) were replaced",
-        "Did not vote: 0101 København.",
-        "## Local overrides filed during the session\n\nNone.",
-        "## Shared priority list after the session\n\nRevision 4.",
+        "Did not vote: København.",
+        "Fælles ESDH: Adopted (vote 1). Votes: 3 yes, 1 no, 0 abstained, 1 absent. Weighted (equal: one member, one vote): 3 yes, 1 no, 0 abstained; 75% of the yes-and-no weight is yes.",
+        "## Local overrides filed during the meeting\n\nNone.",
+        "## The shared priority list after the meeting\n\nRevision 4.",
     ] {
         assert!(md.contains(expected), "minutes lack {expected:?}:\n{md}");
     }
@@ -729,12 +731,13 @@ async fn a_deadline_closes_the_round_with_nobody_calling(app: TestApp) {
         .sessions()
         .get_minutes(pb::GetMinutesRequest {
             session_id: session.id.clone(),
+            ..Default::default()
         })
         .await
         .unwrap()
         .into_inner()
         .markdown;
-    assert!(md.contains(", at its deadline"), "{md}");
+    assert!(md.contains(", ved fristen"), "{md}");
 }
 e2e!(a_deadline_closes_the_round_with_nobody_calling);
 
@@ -1370,6 +1373,7 @@ async fn sessions_and_rounds_follow_their_lifecycle(app: TestApp) {
         .sessions()
         .get_minutes(pb::GetMinutesRequest {
             session_id: session.id.clone(),
+            ..Default::default()
         })
         .await;
     assert_code(r, Code::FailedPrecondition, "minutes before close");

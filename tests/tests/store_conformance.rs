@@ -126,6 +126,7 @@ fn event(seq: i64, coop: &str) -> Event {
             sub: "s".into(),
             municipality: "0101".into(),
             roles: vec!["operator".into()],
+            name: String::new(),
         },
         action: "test.done".into(),
         subject: format!("x/{seq}"),
@@ -552,6 +553,11 @@ fn session(coop: &str, id: &str) -> Session {
         close_time: None,
         version: 1,
         kind: Default::default(),
+        opened_by: None,
+        closed_by: None,
+        minute_taker: String::new(),
+        notes: vec![],
+        minutes_approval: None,
     }
 }
 
@@ -576,6 +582,7 @@ fn round(session: &Session, id: &str, deadline: Option<i64>) -> Round {
             sub: "chair".into(),
             municipality: "0101".into(),
             roles: vec![],
+            name: String::new(),
         },
         open_time: 1,
         closed_by: None,
@@ -591,6 +598,7 @@ fn ballot(round: &str, municipality: &str, version: u32) -> Ballot {
         round_id: round.into(),
         municipality: municipality.into(),
         cast_by: format!("user-{municipality}"),
+        cast_by_name: String::new(),
         role: "board".into(),
         cast_time: i64::from(version),
         content: BallotContent::Approval(vec![format!("p{version}")]),
@@ -641,6 +649,8 @@ async fn sessions_and_rounds_round_trip(engine: Engine, s: Arc<dyn Store>) {
         session_id: "s1".into(),
         markdown: "# Minutes".into(),
         create_time: 5,
+        record: None,
+        provenance: None,
     })
     .await
     .unwrap();
@@ -754,6 +764,7 @@ fn override_(coop: &str, municipality: &str, proposal: &str, kind: OverrideKind)
             sub: "board".into(),
             municipality: municipality.into(),
             roles: vec!["board".into()],
+            name: String::new(),
         },
         set_time: 100,
         expires_on: None,

@@ -348,7 +348,36 @@ async fn the_chair_schedules_opens_and_closes_a_session(app: TestApp) {
             .status,
         303
     );
-    assert!(http::get(&app.web, &at, Some(&chair)).await.body.contains("Afsluttet"));
+    let page = http::get(&app.web, &at, Some(&chair)).await;
+    assert!(page.body.contains("Afsluttet"));
+
+    // The minutes: linked from the session, print-ready, with downloads.
+    assert!(page.body.contains(&format!("{at}/minutes\"")), "{}", page.body);
+    let minutes = http::get(&app.web, &format!("{at}/minutes"), Some(&member)).await;
+    assert_eq!(minutes.status, 200, "{}", minutes.body);
+    for expected in [
+        "<h1>Referat: Møde 1</h1>",
+        "<h2>Deltagere</h2>",
+        "Frederiksberg",
+        "/static/minutes.css",
+        &format!("{at}/minutes.pdf"),
+        &format!("{at}/ballots.csv"),
+    ] {
+        assert!(minutes.body.contains(expected), "{expected:?}: {}", minutes.body);
+    }
+    let pdf = http::get(&app.web, &format!("{at}/minutes.pdf"), Some(&member)).await;
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+    assert!(pdf.body.starts_with("%PDF-"));
+    let csv = http::get(&app.web, &format!("{at}/ballots.csv"), Some(&member)).await;
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.body.starts_with("round,round_title,method,municipality"),
+        "{}",
+        csv.body
+    );
+    let css = http::get(&app.web, "/static/minutes.css", None).await;
+    assert!(css.body.contains("@media print"), "{}", css.body);
 }
 
 e2e!(the_chair_schedules_opens_and_closes_a_session);

@@ -63,23 +63,23 @@ pub enum CoopCmd {
         #[arg(long, value_delimiter = ',')]
         members: Vec<String>,
     },
-    Get {
-        id: String,
-    },
+    /// Show a cooperation: its rules and member count.
+    Get { id: String },
+    /// List the cooperations.
     List {
         #[arg(long, default_value_t = 0)]
         page_size: u32,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         page_token: String,
     },
     /// Change the name or rules (secretariat). Given rules replace all rules.
     Update {
         id: String,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         name: String,
         #[command(flatten)]
         rules: RulesArgs,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         etag: String,
     },
 }
@@ -92,47 +92,47 @@ pub enum MemberCmd {
         /// Municipality code, e.g. 0101.
         code: String,
         /// Defaults to the register's name.
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         name: String,
         /// Defaults to the register's population (Danmarks Statistik).
         #[arg(long)]
         population: Option<i64>,
         /// YYYY-MM-DD: when a given --population was counted.
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         population_date: String,
         /// Weight under CUSTOM weighting (e.g. co-financing share).
         #[arg(long)]
         weight: Option<i64>,
         /// YYYY-MM-DD; today if left out.
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         joined_on: String,
     },
+    /// Change a member's name, population or weight (secretariat).
     Update {
         cooperation: String,
         code: String,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         name: String,
         #[arg(long)]
         population: Option<i64>,
         /// YYYY-MM-DD: when the new --population was counted.
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         population_date: String,
         #[arg(long)]
         weight: Option<i64>,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         etag: String,
     },
     /// Record that a member left; its record stays.
     Remove {
         cooperation: String,
         code: String,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         left_on: String,
     },
-    Get {
-        cooperation: String,
-        code: String,
-    },
+    /// Show one member.
+    Get { cooperation: String, code: String },
+    /// List a cooperation's members.
     List {
         cooperation: String,
         /// Include members that have left.
@@ -140,7 +140,7 @@ pub enum MemberCmd {
         all: bool,
         #[arg(long, default_value_t = 0)]
         page_size: u32,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         page_token: String,
     },
 }

@@ -13,7 +13,7 @@ pub struct EventsArgs {
     after: u64,
     #[arg(long, default_value_t = 0)]
     page_size: u32,
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     page_token: String,
 }
 
@@ -70,6 +70,7 @@ pub async fn verify(env: &Env) -> anyhow::Result<()> {
     env.out.show(&r, |r| {
         if r.ok {
             println!("chain intact: {} events verified", r.events_checked);
+            println!("head: event {}, hash {}", r.head_seq, r.head_hash);
         } else {
             println!(
                 "CHAIN BROKEN at event {}: {} ({} events verified before it)",

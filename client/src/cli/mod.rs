@@ -35,7 +35,8 @@ pub struct Cli {
         global = true,
         env = "SAMPRIO_TOKEN",
         hide_env_values = true,
-        default_value = ""
+        default_value = "",
+        hide_default_value = true
     )]
     pub token: String,
     /// For https:// servers: trust the CA certificate(s) in this PEM file
@@ -50,7 +51,7 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
     /// Idempotency key for a mutation: retrying with the same key returns the first result.
-    #[arg(long, global = true, default_value = "")]
+    #[arg(long, global = true, default_value = "", hide_default_value = true)]
     pub request_id: String,
     #[command(subcommand)]
     pub command: Command,
@@ -91,6 +92,7 @@ pub enum Command {
     VerifyChain,
     /// Follow a cooperation's events live (replays from --after first).
     Watch(events::WatchArgs),
+    /// Local overrides: set, change, reconfirm, revoke and list them.
     #[command(flatten)]
     Overrides(overrides::Commands),
     /// Follow-up: members' implementation of the priorities, and the report.
@@ -169,4 +171,44 @@ pub fn parse_quorum(s: &str) -> Result<u32, String> {
         return Err("a quorum is between 0% and 100%".into());
     }
     Ok((n * 100.0).round() as u32)
+}
+
+#[cfg(test)]
+mod help_tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_subcommand_says_in_one_line_what_it_does() {
+        fn walk(c: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for s in c.get_subcommands() {
+                let name = format!("{path} {}", s.get_name());
+                if s.get_about().is_none() && s.get_name() != "help" {
+                    missing.push(name.clone());
+                }
+                walk(s, &name, missing);
+            }
+        }
+        let mut missing = vec![];
+        walk(&super::Cli::command(), "samprio", &mut missing);
+        assert!(missing.is_empty(), "without a description: {missing:?}");
+    }
+
+    #[test]
+    fn help_shows_no_empty_defaults() {
+        let mut c = super::Cli::command();
+        let mut out = vec![];
+        c.write_long_help(&mut out).expect("help");
+        fn all(c: &mut clap::Command, out: &mut Vec<u8>) {
+            for s in c.get_subcommands_mut() {
+                s.write_long_help(out).expect("help");
+                all(s, out);
+            }
+        }
+        all(&mut c, &mut out);
+        let help = String::from_utf8(out).expect("UTF-8");
+        assert!(
+            !help.contains("[default: ]") && !help.contains("[default: \"\"]"),
+            "{help}"
+        );
+    }
 }

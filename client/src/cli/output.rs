@@ -61,3 +61,16 @@ pub fn enum_name(full: &str, prefix: &str) -> String {
         .to_lowercase()
         .replace('_', "-")
 }
+
+/// A whole number with thousands grouped the Danish way: `2.500.000`.
+pub fn number(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(d);
+    }
+    out
+}

@@ -49,7 +49,7 @@ pub enum OverrideCmd {
         #[arg(long, value_enum)]
         kind: KindArg,
         /// DEFER: the date (YYYY-MM-DD) from which you take part.
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         defer_until: String,
         /// RERANK (required), ADOPT_LOCAL (optional): your local position.
         #[arg(long, default_value_t = 0)]
@@ -61,10 +61,10 @@ pub enum OverrideCmd {
         #[arg(long)]
         resolution: String,
         /// Date (YYYY-MM-DD) through which the override applies.
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         expires_on: String,
         /// When changing: the etag of the version you read.
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         etag: String,
     },
     /// Revoke an override.
@@ -81,25 +81,22 @@ pub enum OverrideCmd {
         #[arg(long)]
         resolution: String,
     },
-    Get {
-        id: String,
-    },
+    /// Show an override.
+    Get { id: String },
     /// Every version of an override, oldest first.
-    History {
-        id: String,
-    },
+    History { id: String },
     /// Overrides in force (with --all, also revoked and expired ones).
     List {
         cooperation: String,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         municipality: String,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         proposal: String,
         #[arg(long)]
         all: bool,
         #[arg(long, default_value_t = 0)]
         page_size: u32,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         page_token: String,
     },
 }
@@ -108,7 +105,7 @@ pub enum OverrideCmd {
 pub struct AccountabilityArgs {
     cooperation: String,
     /// The member (default: your own municipality).
-    #[arg(long, default_value = "", conflicts_with = "overview")]
+    #[arg(long, default_value = "", hide_default_value = true, conflicts_with = "overview")]
     municipality: String,
     /// The cooperation-wide view instead of one member's report.
     #[arg(long)]

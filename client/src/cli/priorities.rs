@@ -14,10 +14,10 @@ pub struct PrioritiesArgs {
     #[arg(long)]
     effective: bool,
     /// With --effective: the member (default: your own municipality).
-    #[arg(long, default_value = "", requires = "effective")]
+    #[arg(long, default_value = "", hide_default_value = true, requires = "effective")]
     municipality: String,
     /// With --effective: judge expiry and deferral at this date (YYYY-MM-DD; default: today).
-    #[arg(long, default_value = "", requires = "effective")]
+    #[arg(long, default_value = "", hide_default_value = true, requires = "effective")]
     as_of: String,
 }
 

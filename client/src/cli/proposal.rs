@@ -52,7 +52,7 @@ impl From<StatusArg> for pb::ProposalStatus {
 pub struct ContentArgs {
     #[arg(long)]
     title: String,
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     summary: String,
     #[arg(long, value_enum)]
     category: CategoryArg,
@@ -109,30 +109,31 @@ pub enum ProposalCmd {
         id: String,
         #[command(flatten)]
         content: ContentArgs,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         etag: String,
     },
     /// Submit a draft; its content is frozen from then on.
     Submit {
         id: String,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         etag: String,
     },
+    /// Withdraw a proposal before it is decided (sponsor).
     Withdraw {
         id: String,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         reason: String,
     },
-    Get {
-        id: String,
-    },
+    /// Show a proposal.
+    Get { id: String },
+    /// List a cooperation's proposals.
     List {
         cooperation: String,
         #[arg(long, value_enum)]
         status: Option<StatusArg>,
         #[arg(long, default_value_t = 0)]
         page_size: u32,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         page_token: String,
     },
 }

@@ -9,7 +9,7 @@ pub enum RegisterCmd {
     /// List the municipalities, optionally of one region.
     List {
         /// Region: hovedstaden, sjælland, syddanmark, midtjylland or nordjylland.
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         region: String,
     },
     /// One municipality, by code (0101) or with --cvr by CVR number.

@@ -5,7 +5,7 @@ use samprio_client::{Timestamp, pb};
 
 use super::ballot::{self, BallotArgs};
 use super::cooperation::WeightingArg;
-use super::output::{enum_name, fields, next_page, table, time};
+use super::output::{enum_name, fields, next_page, number, table, time};
 use super::{Env, parse_quorum};
 
 #[derive(Subcommand)]
@@ -26,14 +26,14 @@ pub enum SessionCmd {
         #[arg(long)]
         follow_up: bool,
     },
-    Get {
-        id: String,
-    },
+    /// Show a session: agenda, attendance and state.
+    Get { id: String },
+    /// List a cooperation's sessions.
     List {
         cooperation: String,
         #[arg(long, default_value_t = 0)]
         page_size: u32,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         page_token: String,
     },
     /// Replace the agenda of a scheduled or open session (chair).
@@ -41,25 +41,74 @@ pub enum SessionCmd {
         id: String,
         /// Submitted proposals, in agenda order.
         proposals: Vec<String>,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         etag: String,
     },
     /// Open a scheduled session (chair).
-    Open {
-        id: String,
-    },
+    Open { id: String },
     /// Record your municipality as present.
-    CheckIn {
-        id: String,
-    },
+    CheckIn { id: String },
     /// Close the session: open rounds are closed and the minutes written (chair).
-    Close {
-        id: String,
-    },
-    /// The minutes of a closed session, as Markdown.
+    Close { id: String },
+    /// The minutes of a closed session (Danish Markdown unless asked otherwise).
     Minutes {
         id: String,
+        /// Language of the minutes.
+        #[arg(long, value_enum, default_value_t = LangArg::Da)]
+        lang: LangArg,
+        /// Markdown, HTML (print-ready), PDF, or results or named ballots as CSV.
+        #[arg(long, value_enum, default_value_t = MinutesFormatArg::Markdown)]
+        format: MinutesFormatArg,
+        /// Write to this file instead of standard output (needed for PDF).
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
     },
+    /// Name the session's minute-taker (chair); an empty name clears it.
+    MinuteTaker { id: String, name: String },
+    /// The chair's decision note for an agenda item, or for "Eventuelt" without --proposal.
+    Note {
+        id: String,
+        /// The agenda item's proposal; leave out for "Eventuelt".
+        #[arg(long)]
+        proposal: Option<String>,
+        /// The note; empty removes it.
+        text: String,
+    },
+    /// Approve the minutes of an earlier, closed session at this open one (chair).
+    ApproveMinutes {
+        /// The closed session whose minutes are approved.
+        id: String,
+        /// The open session approving them.
+        #[arg(long = "at", value_name = "SESSION")]
+        at: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    Da,
+    En,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum MinutesFormatArg {
+    Markdown,
+    Html,
+    Pdf,
+    ResultsCsv,
+    BallotsCsv,
+}
+
+impl From<MinutesFormatArg> for pb::MinutesFormat {
+    fn from(f: MinutesFormatArg) -> Self {
+        match f {
+            MinutesFormatArg::Markdown => pb::MinutesFormat::Markdown,
+            MinutesFormatArg::Html => pb::MinutesFormat::Html,
+            MinutesFormatArg::Pdf => pb::MinutesFormat::Pdf,
+            MinutesFormatArg::ResultsCsv => pb::MinutesFormat::ResultsCsv,
+            MinutesFormatArg::BallotsCsv => pb::MinutesFormat::BallotsCsv,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -108,7 +157,7 @@ pub struct OpenRoundArgs {
     /// A candidate proposal (repeatable, or comma-separated), in candidate order.
     #[arg(long = "candidate", value_name = "PROPOSAL", value_delimiter = ',', required = true)]
     candidates: Vec<String>,
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     title: String,
     /// The cooperation's default if left out.
     #[arg(long, value_enum)]
@@ -135,24 +184,22 @@ pub struct OpenRoundArgs {
 pub enum RoundCmd {
     /// Open a voting round in an open session (chair).
     Open(OpenRoundArgs),
-    Get {
-        id: String,
-    },
+    /// Show a round: candidates, turnout, and the result once closed.
+    Get { id: String },
+    /// List a session's rounds.
     List {
         session: String,
         #[arg(long, default_value_t = 0)]
         page_size: u32,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         page_token: String,
     },
     /// Close the round, tally it and update the shared list (chair).
-    Close {
-        id: String,
-    },
+    Close { id: String },
     /// Cancel the round without a result (chair).
     Cancel {
         id: String,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         reason: String,
     },
     /// Named ballots (contents once the round is closed; your own always).
@@ -161,6 +208,9 @@ pub enum RoundCmd {
         /// Also list replaced ballots.
         #[arg(long)]
         history: bool,
+        /// As CSV: one row per ballot and candidate.
+        #[arg(long)]
+        csv: bool,
     },
 }
 
@@ -394,7 +444,8 @@ fn show_round(r: &pb::Round, titles: &HashMap<String, String>) {
     }
 }
 
-fn show_ballots(bs: &[pb::Ballot]) {
+/// Ballots, candidates by their number in the round (`candidates`).
+fn show_ballots(bs: &[pb::Ballot], candidates: &[String]) {
     table(
         &[
             "municipality",
@@ -412,13 +463,17 @@ fn show_ballots(bs: &[pb::Ballot]) {
                     b.municipality.clone(),
                     b.version.to_string(),
                     if b.current { "yes" } else { "replaced" }.into(),
-                    b.weight.to_string(),
-                    b.cast_by.clone(),
+                    number(b.weight),
+                    if b.cast_by_name.is_empty() {
+                        b.cast_by.clone()
+                    } else {
+                        b.cast_by_name.clone()
+                    },
                     b.role.clone(),
                     time(&b.cast_time),
                     b.content
                         .as_ref()
-                        .map(ballot_text)
+                        .map(|c| ballot_text(c, candidates))
                         .unwrap_or_else(|| "(secret until close)".into()),
                 ]
             })
@@ -426,9 +481,13 @@ fn show_ballots(bs: &[pb::Ballot]) {
     );
 }
 
-fn ballot_text(c: &pb::BallotContent) -> String {
+/// What a ballot says, candidates as `#n` (their number in the round).
+fn ballot_text(c: &pb::BallotContent, candidates: &[String]) -> String {
     use pb::ballot_content::Kind;
-    let short = |id: &str| id.chars().take(13).collect::<String>();
+    let short = |id: &str| match candidates.iter().position(|c| c == id) {
+        Some(i) => format!("#{}", i + 1),
+        None => id.chars().take(13).collect::<String>(),
+    };
     match &c.kind {
         Some(Kind::YesNo(b)) => b
             .choices
@@ -565,11 +624,82 @@ pub async fn run_session(env: &Env, cmd: SessionCmd) -> anyhow::Result<()> {
                 .into_inner(),
             show_session,
         ),
-        SessionCmd::Minutes { id } => env.out.show(
-            &c.get_minutes(pb::GetMinutesRequest { session_id: id })
+        SessionCmd::Minutes {
+            id,
+            lang,
+            format,
+            output,
+        } => {
+            let m = c
+                .get_minutes(pb::GetMinutesRequest {
+                    session_id: id,
+                    lang: match lang {
+                        LangArg::Da => "da".into(),
+                        LangArg::En => "en".into(),
+                    },
+                    format: pb::MinutesFormat::from(format) as i32,
+                })
                 .await?
-                .into_inner(),
-            |m| print!("{}", m.markdown),
+                .into_inner();
+            if let Some(path) = output {
+                std::fs::write(&path, &m.content)
+                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+                println!("{}", path.display());
+                return Ok(());
+            }
+            if matches!(format, MinutesFormatArg::Pdf) && !env.out.json {
+                anyhow::bail!("a PDF goes to a file: add --output minutes.pdf");
+            }
+            env.out.show(&m, |m| {
+                use std::io::Write as _;
+                let _ = std::io::stdout().write_all(&m.content);
+            })
+        }
+        SessionCmd::MinuteTaker { id, name } => env.out.show(
+            &c.set_minute_taker(pb::SetMinuteTakerRequest {
+                id,
+                name,
+                request_id: rid,
+            })
+            .await?
+            .into_inner(),
+            show_session,
+        ),
+        SessionCmd::Note { id, proposal, text } => env.out.show(
+            &c.set_decision_note(pb::SetDecisionNoteRequest {
+                id,
+                proposal_id: proposal.unwrap_or_default(),
+                note: text,
+                request_id: rid,
+            })
+            .await?
+            .into_inner(),
+            show_session,
+        ),
+        SessionCmd::ApproveMinutes { id, at } => env.out.show(
+            &c.approve_minutes(pb::ApproveMinutesRequest {
+                session_id: id,
+                approving_session_id: at,
+                request_id: rid,
+            })
+            .await?
+            .into_inner(),
+            |s| {
+                if let Some(a) = &s.minutes_approval {
+                    println!(
+                        "minutes of \"{}\" approved at \"{}\" by {}",
+                        s.title,
+                        a.session_title,
+                        a.by.as_ref()
+                            .map(|b| if b.name.is_empty() {
+                                b.sub.as_str()
+                            } else {
+                                b.name.as_str()
+                            })
+                            .unwrap_or("")
+                    );
+                }
+            },
         ),
     }
 }
@@ -656,15 +786,20 @@ pub async fn run_round(env: &Env, cmd: RoundCmd) -> anyhow::Result<()> {
                 .into_inner();
             print_round(env, r).await
         }
-        RoundCmd::Ballots { id, history } => {
+        RoundCmd::Ballots { id, history, csv } => {
             let r = c
                 .list_ballots(pb::ListBallotsRequest {
-                    round_id: id,
+                    round_id: id.clone(),
                     include_history: history,
                 })
                 .await?
                 .into_inner();
-            env.out.show(&r, |r| show_ballots(&r.ballots))
+            let round = c.get_round(pb::GetRoundRequest { id }).await?.into_inner();
+            if csv {
+                print!("{}", ballots_csv(&round, &r.ballots)?);
+                return Ok(());
+            }
+            env.out.show(&r, |r| show_ballots(&r.ballots, &round.candidates))
         }
     }
 }
@@ -687,17 +822,92 @@ pub async fn vote(env: &Env, a: VoteArgs) -> anyhow::Result<()> {
         .into_inner();
     env.out.show(&b, |b| {
         println!(
-            "ballot {} of {} recorded (as {}, weight {}){}",
-            b.version,
+            "cast for {} as {} (weight {}): {}{}",
             b.municipality,
             b.role,
-            b.weight,
+            number(b.weight),
+            b.content
+                .as_ref()
+                .map(|c| ballot_text(c, &round.candidates))
+                .unwrap_or_default(),
             if b.version > 1 {
-                "; it replaces the earlier one"
+                format!(" (ballot {}; it replaces the earlier one)", b.version)
             } else {
-                ""
+                String::new()
             }
         );
-        show_ballots(std::slice::from_ref(b));
     })
+}
+
+/// The header of `samprio round ballots --csv`.
+pub const BALLOT_CSV_COLUMNS: [&str; 10] = [
+    "municipality",
+    "cast_by",
+    "cast_by_name",
+    "role",
+    "weight",
+    "version",
+    "current",
+    "cast_time",
+    "candidate",
+    "value",
+];
+
+/// Ballots as CSV, one row per ballot and candidate of the round: the
+/// choice (`YES`, `NO`, `ABSTAIN`), `1`/`0` for approved or not, the score,
+/// or the rank (tier) given, empty where the ballot ranks it nowhere or
+/// its content is still hidden.
+pub fn ballots_csv(round: &pb::Round, ballots: &[pb::Ballot]) -> anyhow::Result<String> {
+    use pb::ballot_content::Kind;
+    let mut w = csv::Writer::from_writer(vec![]);
+    w.write_record(BALLOT_CSV_COLUMNS)?;
+    for b in ballots {
+        for c in &round.candidates {
+            let value = match b.content.as_ref().and_then(|x| x.kind.as_ref()) {
+                None => String::new(),
+                Some(Kind::YesNo(y)) => y
+                    .choices
+                    .iter()
+                    .find(|x| &x.candidate_id == c)
+                    .map(|x| x.choice())
+                    .filter(|x| *x != pb::Choice::Unspecified)
+                    .unwrap_or(pb::Choice::Abstain)
+                    .as_str_name()
+                    .trim_start_matches("CHOICE_")
+                    .to_string(),
+                Some(Kind::Approval(a)) => if a.approved.contains(c) { "1" } else { "0" }.to_string(),
+                Some(Kind::Score(s)) => s
+                    .scores
+                    .iter()
+                    .find(|x| &x.candidate_id == c)
+                    .map_or(0, |x| x.score)
+                    .to_string(),
+                Some(Kind::Ranking(r)) => r
+                    .ranking
+                    .iter()
+                    .position(|x| x == c)
+                    .map(|p| (p + 1).to_string())
+                    .unwrap_or_default(),
+                Some(Kind::Tiers(t)) => t
+                    .tiers
+                    .iter()
+                    .position(|tier| tier.candidate_ids.contains(c))
+                    .map(|p| (p + 1).to_string())
+                    .unwrap_or_default(),
+            };
+            w.write_record([
+                b.municipality.clone(),
+                b.cast_by.clone(),
+                b.cast_by_name.clone(),
+                b.role.clone(),
+                b.weight.to_string(),
+                b.version.to_string(),
+                b.current.to_string(),
+                time(&b.cast_time),
+                c.clone(),
+                value,
+            ])?;
+        }
+    }
+    Ok(String::from_utf8(w.into_inner()?)?)
 }

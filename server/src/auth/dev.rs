@@ -218,3 +218,12 @@ fn warn_if_readable_by_others(path: &Path) {
     #[cfg(not(unix))]
     let _ = path;
 }
+
+/// The display name of a dev token that names none: readable in minutes,
+/// and plainly a dev user.
+pub fn default_dev_name(municipality: &str) -> String {
+    match crate::domain::register::by_code(municipality) {
+        Some(m) => format!("Dev-bruger, {}", m.name),
+        None => format!("Dev-bruger {municipality}"),
+    }
+}

@@ -69,12 +69,24 @@ impl TokenMinter {
 
     /// A token with all claims samprio requires, valid from now for `ttl`.
     pub fn mint(&self, sub: &str, municipality: &str, roles: &[Role], ttl: Duration) -> String {
+        self.mint_named(sub, None, municipality, roles, ttl)
+    }
+
+    /// As [`TokenMinter::mint`], with the person's display name in `name`.
+    pub fn mint_named(
+        &self,
+        sub: &str,
+        name: Option<&str>,
+        municipality: &str,
+        roles: &[Role],
+        ttl: Duration,
+    ) -> String {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
             .as_secs();
         let roles: Vec<String> = roles.iter().map(Role::to_string).collect();
-        self.mint_claims(&json!({
+        let mut claims = json!({
             "iss": self.iss,
             "aud": self.audience,
             "sub": sub,
@@ -82,7 +94,11 @@ impl TokenMinter {
             "roles": roles,
             "iat": now,
             "exp": now.saturating_add(ttl.as_secs()),
-        }))
+        });
+        if let (Some(name), Some(map)) = (name, claims.as_object_mut()) {
+            map.insert("name".into(), Value::from(name));
+        }
+        self.mint_claims(&claims)
     }
 
     /// Signs exactly `claims`, whatever they are (for tests of malformed tokens).

@@ -33,7 +33,7 @@ pub use config::{
     Algorithm, AuthConfig, ClaimMapping, DEFAULT_AUDIENCE, DEFAULT_JWKS_MIN_REFETCH_SECS, DEFAULT_JWKS_REFRESH_SECS,
     DEFAULT_LEEWAY_SECS, IssuerConfig, MAX_LEEWAY_SECS,
 };
-pub use dev::{DEV_ISSUER, DEV_KEY_FILE, DevKeys, DevServerHint};
+pub use dev::{DEV_ISSUER, DEV_KEY_FILE, DevKeys, DevServerHint, default_dev_name};
 pub use error::{AuthError, ConfigError};
 pub use layer::Authenticated;
 pub use minter::TokenMinter;

@@ -31,6 +31,11 @@ pub fn chain_hash(
     field(actor.sub.as_bytes());
     field(actor.municipality.as_bytes());
     field(actor.roles.join(",").as_bytes());
+    // Events recorded before display names were kept have none, and hash as
+    // they always did; a name, once recorded, is covered like every field.
+    if !actor.name.is_empty() {
+        field(actor.name.as_bytes());
+    }
     field(action.as_bytes());
     field(subject.as_bytes());
     field(cooperation_id.as_bytes());
@@ -96,6 +101,7 @@ mod tests {
             sub: "a".into(),
             municipality: "0101".into(),
             roles: vec!["board".into()],
+            name: String::new(),
         };
         let mut prev = GENESIS_HASH.to_string();
         (1..=n)
@@ -138,16 +144,29 @@ mod tests {
     }
 
     #[test]
+    fn a_recorded_name_is_covered_by_the_hash() {
+        let mut c = chain(3);
+        c[1].actor.name = "Anna Jensen".into();
+        assert_eq!(verify_run(0, GENESIS_HASH, &c).unwrap_err().seq, 2);
+        c[1].hash = event_hash(&c[1]);
+        c[2].prev_hash = c[1].hash.clone();
+        c[2].hash = event_hash(&c[2]);
+        assert_eq!(verify_run(0, GENESIS_HASH, &c), Ok(()));
+    }
+
+    #[test]
     fn field_boundaries_cannot_be_shifted() {
         let a = Actor {
             sub: "ab".into(),
             municipality: "c".into(),
             roles: vec![],
+            name: String::new(),
         };
         let b = Actor {
             sub: "a".into(),
             municipality: "bc".into(),
             roles: vec![],
+            name: String::new(),
         };
         assert_ne!(
             chain_hash("", 1, 1, &a, "x", "y", "z", "p"),

@@ -57,6 +57,10 @@ pub async fn about(store: &dyn Store, ctx: &Ctx, cooperation_id: &str, subject: 
 pub struct ChainReport {
     pub checked: u64,
     pub first_bad: Option<audit::Break>,
+    /// The head of the chain as far as it verified: sequence and hash (0
+    /// and the genesis hash for an empty log).
+    pub head_seq: i64,
+    pub head_hash: String,
 }
 
 /// Recomputes the whole chain in pages.
@@ -74,6 +78,8 @@ pub async fn verify_chain(store: &dyn Store) -> Result<ChainReport> {
             return Ok(ChainReport {
                 checked,
                 first_bad: Some(b),
+                head_seq: seq,
+                head_hash: hash,
             });
         }
         checked += events.len() as u64;
@@ -86,6 +92,8 @@ pub async fn verify_chain(store: &dyn Store) -> Result<ChainReport> {
                 return Ok(ChainReport {
                     checked,
                     first_bad: None,
+                    head_seq: seq,
+                    head_hash: hash,
                 });
             }
         }
@@ -93,6 +101,8 @@ pub async fn verify_chain(store: &dyn Store) -> Result<ChainReport> {
             return Ok(ChainReport {
                 checked,
                 first_bad: None,
+                head_seq: seq,
+                head_hash: hash,
             });
         }
     }

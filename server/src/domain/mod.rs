@@ -11,6 +11,7 @@ pub mod etag;
 pub mod events;
 pub mod fanout;
 pub mod follow_up;
+pub mod locale;
 pub mod model;
 pub mod overrides;
 pub mod page;

@@ -57,12 +57,14 @@ impl Ctx {
                 sub: SYSTEM_SUB.into(),
                 municipality: String::new(),
                 roles: vec![SYSTEM_ROLE.into()],
+                name: String::new(),
             };
         }
         Actor {
             sub: self.principal.sub.clone(),
             municipality: self.principal.municipality.clone(),
             roles: self.principal.roles.iter().map(|r| r.to_string()).collect(),
+            name: self.principal.name.clone().unwrap_or_default(),
         }
     }
 }
@@ -85,6 +87,8 @@ pub struct Write<'a> {
     pub tx: WriteSlot,
     ctx: &'a Ctx,
     scope: String,
+    /// Sequence and hash of the last event this write appended.
+    head: Option<(i64, String)>,
 }
 
 /// Outcome of starting a mutation: either a fresh unit of work, or the result
@@ -108,7 +112,12 @@ impl<'a> Write<'a> {
                 serde_json::from_str(&response).map_err(crate::store::StoreError::from)?,
             ));
         }
-        Ok(Begun::Fresh(Write { tx, ctx, scope }))
+        Ok(Begun::Fresh(Write {
+            tx,
+            ctx,
+            scope,
+            head: None,
+        }))
     }
 
     /// Appends an event to the chain and returns its sequence number.
@@ -140,7 +149,13 @@ impl<'a> Write<'a> {
             hash: hash.clone(),
         };
         self.tx.insert_event(&event).await?;
+        self.head = Some((seq, hash));
         Ok(seq)
+    }
+
+    /// Sequence number and hash of the last event this write appended.
+    pub fn head(&self) -> Option<(i64, &str)> {
+        self.head.as_ref().map(|(seq, hash)| (*seq, hash.as_str()))
     }
 
     /// Records the result for the `request_id` and returns once the write is

@@ -58,6 +58,8 @@ impl AuditService for Audit {
             events_checked: r.checked,
             first_bad_seq: r.first_bad.as_ref().map(|b| b.seq as u64).unwrap_or(0),
             reason: r.first_bad.map(|b| b.reason).unwrap_or_default(),
+            head_seq: r.head_seq as u64,
+            head_hash: r.head_hash,
         })
     }
 

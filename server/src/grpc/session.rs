@@ -82,9 +82,39 @@ impl SessionService for Sessions {
 
     async fn get_minutes(&self, req: Request<pb::GetMinutesRequest>) -> R<pb::Minutes> {
         let ctx = ctx(&req, "")?;
+        let r = req.get_ref();
+        let lang = sc::minutes_lang("lang", &r.lang).map_err(status)?;
+        let format = sc::minutes_format("format", r.format).map_err(status)?;
         reply(
-            ops::get_minutes(&*self.store, &ctx, &req.get_ref().session_id).await,
+            ops::get_minutes(&*self.store, &ctx, &r.session_id, lang, format).await,
             sc::minutes,
+        )
+    }
+
+    async fn set_minute_taker(&self, req: Request<pb::SetMinuteTakerRequest>) -> R<pb::Session> {
+        let ctx = ctx(&req, &req.get_ref().request_id)?;
+        let r = req.get_ref();
+        reply(
+            ops::set_minute_taker(&*self.store, &ctx, &r.id, &r.name).await,
+            sc::session,
+        )
+    }
+
+    async fn set_decision_note(&self, req: Request<pb::SetDecisionNoteRequest>) -> R<pb::Session> {
+        let ctx = ctx(&req, &req.get_ref().request_id)?;
+        let r = req.get_ref();
+        reply(
+            ops::set_note(&*self.store, &ctx, &r.id, &r.proposal_id, &r.note).await,
+            sc::session,
+        )
+    }
+
+    async fn approve_minutes(&self, req: Request<pb::ApproveMinutesRequest>) -> R<pb::Session> {
+        let ctx = ctx(&req, &req.get_ref().request_id)?;
+        let r = req.get_ref();
+        reply(
+            ops::approve_minutes(&*self.store, &ctx, &r.session_id, &r.approving_session_id).await,
+            sc::session,
         )
     }
 

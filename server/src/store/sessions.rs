@@ -4,6 +4,7 @@ use async_trait::async_trait;
 
 use super::tx::{DocRow, SeqDocRow, Tx, docs, on_engine, page};
 use super::{Page, StoreResult, from_doc, one_row, to_doc};
+use crate::domain::model::minutes::{MinutesRecord, Provenance};
 use crate::domain::model::{Ballot, Minutes, Round, RoundState, Session};
 
 #[async_trait]
@@ -81,8 +82,8 @@ pub(crate) const LIST_BALLOTS: &str = "SELECT doc, current FROM ballots WHERE ro
 const LIST_SESSION_BALLOTS: &str = "SELECT b.doc, b.current FROM ballots b JOIN rounds r ON r.id = b.round_id \
      WHERE r.session_id = $1 ORDER BY r.seq, b.municipality, b.version";
 
-const INSERT_MINUTES: &str = "INSERT INTO minutes (session_id, create_time, markdown) VALUES ($1, $2, $3)";
-const GET_MINUTES: &str = "SELECT session_id, create_time, markdown FROM minutes WHERE session_id = $1";
+const INSERT_MINUTES: &str = "INSERT INTO minutes (session_id, create_time, markdown, doc) VALUES ($1, $2, $3, $4)";
+const GET_MINUTES: &str = "SELECT session_id, create_time, markdown, doc FROM minutes WHERE session_id = $1";
 
 #[derive(sqlx::FromRow)]
 struct StateRow {
@@ -115,6 +116,14 @@ struct MinutesRow {
     session_id: String,
     create_time: i64,
     markdown: String,
+    doc: String,
+}
+
+/// What the `doc` column of `minutes` holds.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct MinutesDoc {
+    record: MinutesRecord,
+    provenance: Option<Provenance>,
 }
 
 #[async_trait]
@@ -303,10 +312,18 @@ impl SessionTx for Tx {
 
     #[tracing::instrument(skip_all, fields(session = %m.session_id))]
     async fn insert_minutes(&mut self, m: &Minutes) -> StoreResult<()> {
+        let doc = match &m.record {
+            Some(record) => to_doc(&MinutesDoc {
+                record: record.clone(),
+                provenance: m.provenance.clone(),
+            })?,
+            None => String::new(),
+        };
         on_engine!(self, c => sqlx::query(INSERT_MINUTES)
             .bind(&m.session_id)
             .bind(m.create_time)
             .bind(&m.markdown)
+            .bind(&doc)
             .execute(c)
             .await?
             .rows_affected());
@@ -317,10 +334,19 @@ impl SessionTx for Tx {
     async fn get_minutes(&mut self, session: &str) -> StoreResult<Option<Minutes>> {
         let row: Option<MinutesRow> =
             on_engine!(self, c => sqlx::query_as(GET_MINUTES).bind(session).fetch_optional(c).await?);
-        Ok(row.map(|r| Minutes {
+        let Some(r) = row else { return Ok(None) };
+        let (record, provenance) = if r.doc.is_empty() {
+            (None, None)
+        } else {
+            let d: MinutesDoc = from_doc(&r.doc)?;
+            (Some(d.record), d.provenance)
+        };
+        Ok(Some(Minutes {
             session_id: r.session_id,
             create_time: r.create_time,
             markdown: r.markdown,
+            record,
+            provenance,
         }))
     }
 }

@@ -1,92 +1,47 @@
-//! How the console writes numbers, money and times: Danish conventions first
-//! (`2.500.000 kr.`, `29.11.2026 kl. 12:26`), always in Europe/Copenhagen.
-
-use std::sync::LazyLock;
-
-use jiff::Timestamp;
-use jiff::tz::TimeZone;
+//! How the console writes numbers, money and times: the shared conventions
+//! of [`crate::domain::locale`] in the console's language.
 
 use super::i18n::Lang;
+use crate::domain::locale;
 use crate::domain::model::Micros;
 
-/// The time zone of every time the console shows. The database is bundled
-/// into the binary, so a server without tzdata shows the same times.
-static COPENHAGEN: LazyLock<TimeZone> =
-    LazyLock::new(|| TimeZone::get("Europe/Copenhagen").expect("the bundled tz database has Europe/Copenhagen"));
+impl From<Lang> for locale::Lang {
+    fn from(l: Lang) -> Self {
+        match l {
+            Lang::Da => locale::Lang::Da,
+            Lang::En => locale::Lang::En,
+        }
+    }
+}
 
 /// An integer with thousands grouped: `2.500.000` in Danish, `2,500,000` in English.
 pub fn number(lang: Lang, n: i64) -> String {
-    let sep = match lang {
-        Lang::Da => '.',
-        Lang::En => ',',
-    };
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(sep);
-        }
-        out.push(d);
-    }
-    out
+    locale::number(lang.into(), n)
 }
 
 /// An amount of Danish kroner: `2.500.000 kr.` / `DKK 2,500,000`.
 pub fn kroner(lang: Lang, n: i64) -> String {
-    match lang {
-        Lang::Da => format!("{} kr.", number(lang, n)),
-        Lang::En => format!("DKK {}", number(lang, n)),
-    }
+    locale::kroner(lang.into(), n)
 }
 
 /// A moment, in Copenhagen time: `29.11.2026 kl. 12:26` / `29 Nov 2026, 12:26`.
 pub fn time(lang: Lang, micros: Micros) -> String {
-    let Ok(ts) = Timestamp::from_microsecond(micros) else {
-        return String::new();
-    };
-    let zoned = ts.to_zoned_datetime(COPENHAGEN.clone());
-    match lang {
-        Lang::Da => zoned.strftime("%d.%m.%Y kl. %H:%M").to_string(),
-        Lang::En => zoned.strftime("%-d %b %Y, %H:%M").to_string(),
-    }
+    locale::time(lang.into(), micros)
 }
 
 /// A moment as `datetime` attribute of `<time>`: RFC 3339 with the offset.
 pub fn machine_time(micros: Micros) -> String {
-    Timestamp::from_microsecond(micros)
-        .map(|ts| {
-            ts.to_zoned_datetime(COPENHAGEN.clone())
-                .strftime("%Y-%m-%dT%H:%M:%S%:z")
-                .to_string()
-        })
-        .unwrap_or_default()
+    locale::machine_time(micros)
 }
 
 /// An ISO date (`2026-03-01`) the Danish way (`01.03.2026`).
 pub fn date(lang: Lang, iso: &str) -> String {
-    match (lang, iso.split('-').collect::<Vec<_>>().as_slice()) {
-        (Lang::Da, [y, m, d]) => format!("{d}.{m}.{y}"),
-        _ => iso.to_owned(),
-    }
+    locale::date(lang.into(), iso)
 }
 
 /// Basis points as a percentage: `5000` → `50 %` (Danish) / `50%`.
 pub fn basis_points(lang: Lang, bp: u32) -> String {
-    let whole = bp / 100;
-    let frac = bp % 100;
-    let n = if frac == 0 {
-        whole.to_string()
-    } else {
-        let sep = if lang == Lang::Da { ',' } else { '.' };
-        format!("{whole}{sep}{frac:02}")
-    };
-    match lang {
-        Lang::Da => format!("{n} %"),
-        Lang::En => format!("{n}%"),
-    }
+    locale::basis_points(lang.into(), bp)
 }
 
 /// A percentage typed into a form (`50`, `66,67`, `66.67 %`) as basis
@@ -112,15 +67,15 @@ pub fn parse_percent(text: &str) -> Option<u32> {
 /// Copenhagen time.
 pub fn parse_local_time(text: &str) -> Option<Micros> {
     let civil: jiff::civil::DateTime = text.trim().parse().ok()?;
-    let zoned = civil.to_zoned_datetime(COPENHAGEN.clone()).ok()?;
+    let zoned = civil.to_zoned_datetime(locale::COPENHAGEN.clone()).ok()?;
     Some(zoned.timestamp().as_microsecond())
 }
 
 /// A moment as a `datetime-local` field's value, in Copenhagen time.
 pub fn local_input_value(micros: Micros) -> String {
-    Timestamp::from_microsecond(micros)
+    jiff::Timestamp::from_microsecond(micros)
         .map(|ts| {
-            ts.to_zoned_datetime(COPENHAGEN.clone())
+            ts.to_zoned_datetime(locale::COPENHAGEN.clone())
                 .strftime("%Y-%m-%dT%H:%M")
                 .to_string()
         })
@@ -130,37 +85,6 @@ pub fn local_input_value(micros: Micros) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn kroner_are_grouped_the_danish_way() {
-        assert_eq!(kroner(Lang::Da, 2_500_000), "2.500.000 kr.");
-        assert_eq!(kroner(Lang::Da, 999), "999 kr.");
-        assert_eq!(kroner(Lang::Da, 1000), "1.000 kr.");
-        assert_eq!(kroner(Lang::Da, 0), "0 kr.");
-        assert_eq!(kroner(Lang::En, 2_500_000), "DKK 2,500,000");
-        assert_eq!(number(Lang::Da, -1_234_567), "-1.234.567");
-    }
-
-    #[test]
-    fn times_are_copenhagen_times_in_summer_and_winter() {
-        // 2026-07-01 10:00 UTC is 12:00 in Copenhagen (CEST).
-        let summer = 1_782_900_000_000_000;
-        assert_eq!(time(Lang::Da, summer), "01.07.2026 kl. 12:00");
-        // 2026-01-15 10:00 UTC is 11:00 (CET).
-        let winter = 1_768_471_200_000_000;
-        assert_eq!(time(Lang::Da, winter), "15.01.2026 kl. 11:00");
-        assert_eq!(time(Lang::En, winter), "15 Jan 2026, 11:00");
-        assert_eq!(machine_time(winter), "2026-01-15T11:00:00+01:00");
-    }
-
-    #[test]
-    fn dates_and_percentages() {
-        assert_eq!(date(Lang::Da, "2026-03-01"), "01.03.2026");
-        assert_eq!(date(Lang::En, "2026-03-01"), "2026-03-01");
-        assert_eq!(basis_points(Lang::Da, 5000), "50 %");
-        assert_eq!(basis_points(Lang::Da, 6667), "66,67 %");
-        assert_eq!(basis_points(Lang::En, 6667), "66.67%");
-    }
 
     #[test]
     fn typed_percentages_and_local_times() {

@@ -415,6 +415,13 @@ pub struct Texts {
     pub local_priority: &'static str,
     pub deferred_to: &'static str,
     pub implementation_statuses: &'static [(ImplementationStatus, &'static str)],
+    // Minutes: the session's minutes page and its downloads.
+    pub minutes: &'static str,
+    pub minutes_downloads: &'static str,
+    pub minutes_pdf: &'static str,
+    pub minutes_ballots_csv: &'static str,
+    pub minutes_results_csv: &'static str,
+    pub minutes_back: &'static str,
 }
 
 impl Texts {

@@ -252,10 +252,23 @@ pub async fn submit(
         });
         return Err((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
     }
-    let sub = if name.is_empty() { format!("dev-{code}") } else { name };
-    let token = keys
-        .minter
-        .mint(&sub, &code, &roles, Duration::from_secs(SESSION_HOURS * 3600));
+    let sub = if name.is_empty() {
+        format!("dev-{code}")
+    } else {
+        name.clone()
+    };
+    let name = if name.is_empty() {
+        crate::auth::default_dev_name(&code)
+    } else {
+        name
+    };
+    let token = keys.minter.mint_named(
+        &sub,
+        Some(&name),
+        &code,
+        &roles,
+        Duration::from_secs(SESSION_HOURS * 3600),
+    );
     let mut r = Redirect::to(&safe_next(Some(&fields.get("next").to_owned()))).into_response();
     r.headers_mut().append(
         header::SET_COOKIE,

@@ -7,6 +7,7 @@
 
 pub mod follow_up;
 pub mod ids;
+pub mod minutes;
 pub mod overrides;
 pub mod portfolio;
 pub mod sessions;
@@ -16,8 +17,8 @@ pub use ids::{CooperationId, IsoDate, MunicipalityCode, RecordId};
 
 pub use overrides::{Change, Deviation, Override};
 pub use sessions::{
-    Attendance, Ballot, BallotContent, CandidateResult, CandidateScore, MemberWeight, Minutes, Round, RoundCandidate,
-    RoundResult, Session, TieBreak, YesNoChoice,
+    Attendance, Ballot, BallotContent, CandidateResult, CandidateScore, ItemNote, MemberWeight, Minutes, Round,
+    RoundCandidate, RoundResult, Session, TieBreak, YesNoChoice,
 };
 
 use serde::{Deserialize, Serialize};
@@ -224,6 +225,18 @@ pub struct Actor {
     pub sub: String,
     pub municipality: String,
     pub roles: Vec<String>,
+    /// The person's display name from the token, so minutes can name people;
+    /// empty when the token carried none (and in events recorded before
+    /// names were kept).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+}
+
+impl Actor {
+    /// The name to show for the actor: the display name, else the subject.
+    pub fn display(&self) -> &str {
+        if self.name.is_empty() { &self.sub } else { &self.name }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::minutes::{MinutesApproval, MinutesRecord, Provenance};
 use super::{
     Actor, Choice, DecisionLevel, Method, Micros, RoundState, SessionKind, SessionState, Threshold, Weighting,
 };
@@ -12,6 +13,13 @@ pub struct Attendance {
     pub municipality: String,
     pub checked_in_by: String,
     pub check_in_time: Micros,
+    /// Recorded when the session closed: the member did not check in but
+    /// cast a ballot, and so took part by voting.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_voting: bool,
+    /// Display name of who checked in; empty when the token carried none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub checked_in_by_name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,8 +37,32 @@ pub struct Session {
     pub open_time: Option<Micros>,
     pub close_time: Option<Micros>,
     pub version: u64,
+    /// Who opened and who closed the session: the chair the minutes name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opened_by: Option<Actor>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_by: Option<Actor>,
+    /// The minute-taker the chair named; empty for none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub minute_taker: String,
+    /// The chair's decision notes per agenda item and for "Eventuelt".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<ItemNote>,
+    /// Set when a later session approved this session's minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes_approval: Option<MinutesApproval>,
     #[serde(default)]
     pub kind: SessionKind,
+}
+
+/// The item a note is about: a proposal on the agenda, or "Eventuelt" (any
+/// other business) when empty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemNote {
+    pub item: String,
+    pub text: String,
+    pub by: Actor,
+    pub time: Micros,
 }
 
 impl Session {
@@ -172,6 +204,9 @@ pub struct Ballot {
     pub round_id: String,
     pub municipality: String,
     pub cast_by: String,
+    /// Display name of who cast it; empty when the token carried none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub cast_by_name: String,
     /// The role the vote was cast in (`board` or `digital_lead`).
     pub role: String,
     pub cast_time: Micros,
@@ -184,6 +219,11 @@ pub struct Ballot {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Minutes {
     pub session_id: String,
+    /// The Danish Markdown rendered when the session closed.
     pub markdown: String,
     pub create_time: Micros,
+    /// The facts every rendering is made from; `None` for minutes stored
+    /// before the record was kept (they have only their Markdown).
+    pub record: Option<MinutesRecord>,
+    pub provenance: Option<Provenance>,
 }

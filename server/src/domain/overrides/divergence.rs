@@ -188,6 +188,7 @@ mod tests {
                 sub: "s".into(),
                 municipality: "0101".into(),
                 roles: vec!["board".into()],
+                name: String::new(),
             },
             set_time: 0,
             expires_on: None,

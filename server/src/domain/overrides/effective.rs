@@ -306,6 +306,7 @@ mod tests {
                 sub: "s".into(),
                 municipality: municipality.into(),
                 roles: vec!["board".into()],
+                name: String::new(),
             },
             set_time: 0,
             expires_on: None,

@@ -282,6 +282,7 @@ mod tests {
                 sub: "chair".into(),
                 municipality: "0101".into(),
                 roles: vec![],
+                name: String::new(),
             },
             open_time: 0,
             closed_by: None,

@@ -14,15 +14,17 @@ pub use crate::domain::model::sessions as model;
 
 use std::collections::{HashMap, HashSet};
 
-use self::minutes::{MinutesInput, OverrideNote};
-use self::model::{Attendance, Minutes, Session};
+use self::minutes::render::Rendering;
+use self::minutes::{Format, Lang, MinutesInput};
+use self::model::{Attendance, ItemNote, Minutes, Session};
 use super::authz;
 use super::cooperations::readable;
 use super::error::{Error, Result, Violations};
 use super::etag::check_etag;
 use super::follow_up;
-use super::model::{NewEvent, Proposal, ProposalStatus, SessionKind, SessionState};
-use super::overrides::{self, Change};
+use super::model::minutes::{MinutesApproval, MinutesRecord, Provenance};
+use super::model::{NewEvent, Override, Proposal, ProposalStatus, SessionKind, SessionState};
+use super::overrides;
 use super::page;
 use super::priorities;
 use super::validate as v;
@@ -126,6 +128,11 @@ pub async fn create(store: &dyn Store, ctx: &Ctx, req: NewSession) -> Result<Ses
         close_time: None,
         version: 1,
         kind: req.kind,
+        opened_by: None,
+        closed_by: None,
+        minute_taker: String::new(),
+        notes: vec![],
+        minutes_approval: None,
     };
     let seq = w
         .event(event(
@@ -218,6 +225,7 @@ pub async fn open(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Session> {
     }
     s.state = SessionState::Open;
     s.open_time = Some(ctx.now);
+    s.opened_by = Some(ctx.actor());
     s.version += 1;
     w.event(event("session.opened", &s, serde_json::json!({}))?).await?;
     w.tx.update_session(&s).await?;
@@ -243,6 +251,8 @@ pub async fn check_in(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Session>
         municipality: municipality.clone(),
         checked_in_by: ctx.principal.sub.clone(),
         check_in_time: ctx.now,
+        by_voting: false,
+        checked_in_by_name: ctx.principal.name.clone().unwrap_or_default(),
     });
     s.version += 1;
     w.event(event(
@@ -255,10 +265,12 @@ pub async fn check_in(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Session>
     w.finish(s).await
 }
 
-/// Closes the session: its open rounds are closed and tallied first, then
-/// the minutes are rendered and stored with the session's last event. A
-/// follow-up session's minutes carry the follow-up report as it stands at
-/// closing, members silent for more than `stale_after_days` flagged.
+/// Closes the session: its open rounds are closed and tallied first; members
+/// that voted without checking in are recorded as taking part by voting;
+/// then the minutes' record is made and stored with the session's `closed`
+/// event, whose payload carries the record's SHA-256. A follow-up session's
+/// minutes carry the follow-up report as it stands at closing, members silent
+/// for more than `stale_after_days` flagged.
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn close(store: &dyn Store, ctx: &Ctx, id: &str, stale_after_days: u32) -> Result<Session> {
     let mut w = begin_write!(store, ctx, "CloseSession");
@@ -273,45 +285,259 @@ pub async fn close(store: &dyn Store, ctx: &Ctx, id: &str, stale_after_days: u32
     for r in rounds.into_iter().filter(|r| r.is_open()) {
         closing::close_round(&mut w, ctx, r).await?;
     }
+    let ballots = w.tx.list_session_ballots(&s.id).await?;
+    let voters: Vec<Attendance> = minutes::voted_without_check_in(&s, &ballots)
+        .into_iter()
+        .map(|b| Attendance {
+            municipality: b.municipality.clone(),
+            checked_in_by: b.cast_by.clone(),
+            check_in_time: b.cast_time,
+            by_voting: true,
+            checked_in_by_name: b.cast_by_name.clone(),
+        })
+        .collect();
+    s.attendance.extend(voters);
     s.state = SessionState::Closed;
     s.close_time = Some(ctx.now);
+    s.closed_by = Some(ctx.actor());
     s.version += 1;
     let report = match s.kind {
         SessionKind::FollowUp => Some(follow_up::report::at_session_close(&mut *w.tx, &s, stale_after_days).await?),
         SessionKind::Regular => None,
     };
-    let markdown = render_minutes(&mut *w.tx, &s, report.as_ref()).await?;
-    let minutes = Minutes {
-        session_id: s.id.clone(),
-        markdown,
-        create_time: ctx.now,
-    };
+    let record = minutes_record(&mut *w.tx, &s, report.as_ref()).await?;
+    let sha = minutes::record_sha256(&record);
     w.event(event(
         "session.closed",
         &s,
         serde_json::json!({
-            "attendance": s.attendance.iter().map(|a| &a.municipality).collect::<Vec<_>>(),
-            "minutes_sha256": hex::encode(<sha2::Sha256 as sha2::Digest>::digest(minutes.markdown.as_bytes())),
+            "attendance": s.attendance.iter().filter(|a| !a.by_voting).map(|a| &a.municipality).collect::<Vec<_>>(),
+            "took_part_by_voting": s.attendance.iter().filter(|a| a.by_voting).map(|a| &a.municipality).collect::<Vec<_>>(),
+            "minutes_sha256": sha,
         }),
     )?)
     .await?;
+    let provenance = w.head().map(|(seq, hash)| Provenance {
+        seq,
+        hash: hash.to_string(),
+        record_sha256: sha,
+    });
+    let markdown = String::from_utf8(minutes::write(
+        &Rendering {
+            record: &record,
+            provenance: provenance.as_ref(),
+            approval: None,
+            lang: Lang::Da,
+        },
+        Format::Markdown,
+    ))
+    .unwrap_or_default();
+    let minutes = Minutes {
+        session_id: s.id.clone(),
+        markdown,
+        create_time: ctx.now,
+        record: Some(record),
+        provenance,
+    };
     w.tx.insert_minutes(&minutes).await?;
     w.tx.update_session(&s).await?;
     w.finish(s).await
 }
 
+/// Minutes as a reader asked for them.
+#[derive(Debug, Clone)]
+pub struct RenderedMinutes {
+    pub minutes: Minutes,
+    pub content: Vec<u8>,
+    pub content_type: &'static str,
+    pub approval: Option<MinutesApproval>,
+}
+
 #[tracing::instrument(skip_all, fields(session_id = %session_id))]
-pub async fn get_minutes(store: &dyn Store, ctx: &Ctx, session_id: &str) -> Result<Minutes> {
+pub async fn get_minutes(
+    store: &dyn Store,
+    ctx: &Ctx,
+    session_id: &str,
+    lang: Lang,
+    format: Format,
+) -> Result<RenderedMinutes> {
     let mut tx = store.begin_read().await?;
     let s = load(&mut *tx, "session_id", session_id).await?;
     readable(&mut *tx, ctx, &s.cooperation_id).await?;
-    match tx.get_minutes(session_id).await? {
-        Some(m) => Ok(m),
-        None => Err(Error::precondition(format!(
+    let Some(m) = tx.get_minutes(session_id).await? else {
+        return Err(Error::precondition(format!(
             "session {session_id} is {}; its minutes are produced when it closes",
             s.state
-        ))),
+        )));
+    };
+    let (content, content_type) = match &m.record {
+        Some(record) => (
+            minutes::write(
+                &Rendering {
+                    record,
+                    provenance: m.provenance.as_ref(),
+                    approval: s.minutes_approval.as_ref(),
+                    lang,
+                },
+                format,
+            ),
+            format.content_type(),
+        ),
+        // Minutes stored before records were kept have only their Markdown.
+        None if format == Format::Markdown => (m.markdown.clone().into_bytes(), format.content_type()),
+        None => {
+            return Err(Error::precondition(format!(
+                "the minutes of session {session_id} were stored before other formats existed; only Markdown is available"
+            )));
+        }
+    };
+    Ok(RenderedMinutes {
+        minutes: m,
+        content,
+        content_type,
+        approval: s.minutes_approval,
+    })
+}
+
+/// The chair names the session's minute-taker (free text: a name, perhaps
+/// with a title); empty clears it.
+#[tracing::instrument(skip_all, fields(id = %id))]
+pub async fn set_minute_taker(store: &dyn Store, ctx: &Ctx, id: &str, name: &str) -> Result<Session> {
+    let name = name.trim();
+    if !name.is_empty() {
+        v::required_text(name, 200).map_err(|d| Error::invalid("name", d))?;
     }
+    let mut w = begin_write!(store, ctx, "SetMinuteTaker");
+    let mut s = load_for_chair(&mut *w.tx, ctx, id).await?;
+    if s.state == SessionState::Closed {
+        return Err(Error::precondition(format!(
+            "session {id} is closed; its minutes are fixed"
+        )));
+    }
+    s.minute_taker = name.to_string();
+    s.version += 1;
+    w.event(event(
+        "session.minute_taker_set",
+        &s,
+        serde_json::json!({ "name": name }),
+    )?)
+    .await?;
+    w.tx.update_session(&s).await?;
+    w.finish(s).await
+}
+
+/// Longest decision note.
+pub const MAX_NOTE: usize = 4000;
+
+/// The chair's decision note for an agenda item (`item` a proposal on the
+/// agenda), or for "Eventuelt" (`item` empty). An empty note removes it.
+#[tracing::instrument(skip_all, fields(id = %id))]
+pub async fn set_note(store: &dyn Store, ctx: &Ctx, id: &str, item: &str, text: &str) -> Result<Session> {
+    let text = text.trim();
+    let mut vs = Violations::default();
+    if !item.is_empty() {
+        vs.check("proposal_id", v::id(item));
+    }
+    if !text.is_empty() {
+        vs.check("note", v::required_text(text, MAX_NOTE));
+    }
+    vs.finish()?;
+    let mut w = begin_write!(store, ctx, "SetDecisionNote");
+    let mut s = load_for_chair(&mut *w.tx, ctx, id).await?;
+    if s.state == SessionState::Closed {
+        return Err(Error::precondition(format!(
+            "session {id} is closed; its minutes are fixed"
+        )));
+    }
+    if !item.is_empty() && !s.agenda.iter().any(|a| a == item) {
+        return Err(Error::invalid(
+            "proposal_id",
+            format!("{item} is not on the agenda of session {id}"),
+        ));
+    }
+    s.notes.retain(|n| n.item != item);
+    if !text.is_empty() {
+        s.notes.push(ItemNote {
+            item: item.to_string(),
+            text: text.to_string(),
+            by: ctx.actor(),
+            time: ctx.now,
+        });
+    }
+    s.version += 1;
+    w.event(event(
+        "session.note_set",
+        &s,
+        serde_json::json!({ "proposal_id": item, "note": text }),
+    )?)
+    .await?;
+    w.tx.update_session(&s).await?;
+    w.finish(s).await
+}
+
+/// The chair of an open session approves the minutes of an earlier, closed
+/// session of the same cooperation. Minutes are approved once.
+#[tracing::instrument(skip_all, fields(session_id = %session_id, approving_session_id = %approving_session_id))]
+pub async fn approve_minutes(
+    store: &dyn Store,
+    ctx: &Ctx,
+    session_id: &str,
+    approving_session_id: &str,
+) -> Result<Session> {
+    let mut w = begin_write!(store, ctx, "ApproveMinutes");
+    let mut s = load(&mut *w.tx, "session_id", session_id).await?;
+    let approving = load(&mut *w.tx, "approving_session_id", approving_session_id).await?;
+    authz::chair(&ctx.principal, &s.cooperation_id)?;
+    if approving.cooperation_id != s.cooperation_id {
+        return Err(Error::invalid(
+            "approving_session_id",
+            format!(
+                "session {approving_session_id} is not a session of cooperation {}",
+                s.cooperation_id
+            ),
+        ));
+    }
+    if s.state != SessionState::Closed {
+        return Err(Error::precondition(format!(
+            "session {session_id} is {}; only the minutes of a closed session can be approved",
+            s.state
+        )));
+    }
+    if approving.state != SessionState::Open {
+        return Err(Error::precondition(format!(
+            "session {approving_session_id} is {}; minutes are approved at an open session",
+            approving.state
+        )));
+    }
+    if approving.id == s.id || approving.open_time < s.close_time {
+        return Err(Error::invalid(
+            "approving_session_id",
+            "minutes are approved by a later session than the one they record",
+        ));
+    }
+    if let Some(a) = &s.minutes_approval {
+        return Err(Error::precondition(format!(
+            "the minutes of session {session_id} were already approved at session {}",
+            a.session_id
+        )));
+    }
+    s.version += 1;
+    let seq = w
+        .event(event(
+            "session.minutes_approved",
+            &s,
+            serde_json::json!({ "approving_session_id": approving.id, "approving_session_title": approving.title }),
+        )?)
+        .await?;
+    s.minutes_approval = Some(MinutesApproval {
+        by: ctx.actor(),
+        time: ctx.now,
+        session_id: approving.id.clone(),
+        session_title: approving.title.clone(),
+        seq,
+    });
+    w.tx.update_session(&s).await?;
+    w.finish(s).await
 }
 
 /// Every round of a session, in the order they were opened.
@@ -324,12 +550,12 @@ async fn all_rounds(tx: &mut dyn StoreTx, session_id: &str) -> Result<Vec<model:
         .collect())
 }
 
-/// Gathers what the minutes need and renders them.
-async fn render_minutes(
+/// Gathers what the minutes need and makes their record.
+async fn minutes_record(
     tx: &mut dyn StoreTx,
     s: &Session,
     follow_up: Option<&follow_up::FollowUpReport>,
-) -> Result<String> {
+) -> Result<MinutesRecord> {
     let cooperation = tx
         .get_cooperation(&s.cooperation_id)
         .await?
@@ -363,7 +589,7 @@ async fn render_minutes(
         .into_iter()
         .map(|p| (p.id.clone(), p))
         .collect();
-    Ok(minutes::render(&MinutesInput {
+    Ok(minutes::record(&MinutesInput {
         cooperation: &cooperation,
         session: s,
         members: &members,
@@ -378,26 +604,9 @@ async fn render_minutes(
 /// The local overrides members filed while the session was open, for its
 /// minutes (DESIGN.md §4): every version recorded between the session's
 /// `open_time` and `close_time` (set, changed, reconfirmed or revoked).
-async fn overrides_filed_during(tx: &mut dyn StoreTx, session: &Session) -> Result<Vec<OverrideNote>> {
+async fn overrides_filed_during(tx: &mut dyn StoreTx, session: &Session) -> Result<Vec<Override>> {
     let (Some(from), Some(to)) = (session.open_time, session.close_time) else {
         return Ok(Vec::new());
     };
-    let versions = overrides::recorded_between(tx, &session.cooperation_id, from, to).await?;
-    Ok(versions
-        .into_iter()
-        .map(|o| OverrideNote {
-            kind: match o.change {
-                Change::Set => o.effect(),
-                Change::Changed => format!("{} (changed)", o.effect()),
-                Change::Reconfirmed => format!("{} (reconfirmed)", o.effect()),
-                Change::Revoked => format!("{} (revoked)", o.effect()),
-            },
-            set_by: format!("{} ({})", o.set_by.sub, o.set_by.roles.join(", ")),
-            municipality: o.municipality,
-            proposal_id: o.proposal_id,
-            justification: o.justification,
-            board_resolution: o.board_resolution,
-            set_time: o.set_time,
-        })
-        .collect())
+    overrides::recorded_between(tx, &session.cooperation_id, from, to).await
 }

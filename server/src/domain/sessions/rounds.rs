@@ -389,6 +389,7 @@ pub async fn cast(store: &dyn Store, ctx: &Ctx, round_id: &str, content: BallotC
         round_id: round_id.to_string(),
         municipality: municipality.clone(),
         cast_by: ctx.principal.sub.clone(),
+        cast_by_name: ctx.principal.name.clone().unwrap_or_default(),
         role: role.to_string(),
         cast_time: ctx.now,
         content,

@@ -214,6 +214,7 @@ pub fn actor(a: m::Actor) -> pb::Actor {
         sub: a.sub,
         municipality: a.municipality,
         roles: a.roles,
+        name: a.name,
     }
 }
 

@@ -7,11 +7,27 @@ use samprio_proto::v1 as pb;
 use super::{decision_level_pb, enum_value, etag, opt_ts, ts, weighting_pb};
 use crate::domain::Error;
 use crate::domain::model as m;
+use crate::domain::sessions::RenderedMinutes;
+use crate::domain::sessions::minutes::{Format, Lang};
 use crate::domain::sessions::model as s;
 use crate::domain::sessions::rounds::RoundView;
 
 pub fn session(x: s::Session) -> pb::Session {
     pb::Session {
+        opened_by: x.opened_by.map(super::actor),
+        closed_by: x.closed_by.map(super::actor),
+        minute_taker: x.minute_taker,
+        notes: x
+            .notes
+            .into_iter()
+            .map(|n| pb::DecisionNote {
+                proposal_id: n.item,
+                note: n.text,
+                by: Some(super::actor(n.by)),
+                time: ts(n.time),
+            })
+            .collect(),
+        minutes_approval: x.minutes_approval.map(approval),
         state: match x.state {
             m::SessionState::Scheduled => pb::SessionState::Scheduled,
             m::SessionState::Open => pb::SessionState::Open,
@@ -25,6 +41,8 @@ pub fn session(x: s::Session) -> pb::Session {
                 municipality: a.municipality,
                 checked_in_by: a.checked_in_by,
                 check_in_time: ts(a.check_in_time),
+                checked_in_by_name: a.checked_in_by_name,
+                by_voting: a.by_voting,
             })
             .collect(),
         open_time: opt_ts(x.open_time),
@@ -41,12 +59,55 @@ pub fn session(x: s::Session) -> pb::Session {
     }
 }
 
-pub fn minutes(x: s::Minutes) -> pb::Minutes {
-    pb::Minutes {
-        session_id: x.session_id,
-        markdown: x.markdown,
-        create_time: ts(x.create_time),
+pub fn approval(a: m::minutes::MinutesApproval) -> pb::MinutesApproval {
+    pb::MinutesApproval {
+        by: Some(super::actor(a.by)),
+        time: ts(a.time),
+        session_id: a.session_id,
+        session_title: a.session_title,
+        seq: a.seq.max(0) as u64,
     }
+}
+
+pub fn minutes(x: RenderedMinutes) -> pb::Minutes {
+    let markdown = if x.content_type.starts_with("text/markdown") {
+        String::from_utf8_lossy(&x.content).into_owned()
+    } else {
+        String::new()
+    };
+    let (seq, hash) = x
+        .minutes
+        .provenance
+        .map(|p| (p.seq.max(0) as u64, p.hash))
+        .unwrap_or_default();
+    pb::Minutes {
+        session_id: x.minutes.session_id,
+        markdown,
+        create_time: ts(x.minutes.create_time),
+        content: x.content,
+        content_type: x.content_type.to_string(),
+        seq,
+        hash,
+        approval: x.approval.map(approval),
+    }
+}
+
+/// The language of minutes: empty for Danish.
+pub fn minutes_lang(field: &str, code: &str) -> Result<Lang, Error> {
+    if code.is_empty() {
+        return Ok(Lang::Da);
+    }
+    Lang::parse(code).ok_or_else(|| Error::invalid(field, "must be \"da\" or \"en\""))
+}
+
+pub fn minutes_format(field: &str, v: i32) -> Result<Format, Error> {
+    Ok(match enum_value::<pb::MinutesFormat>(field, v)? {
+        pb::MinutesFormat::Unspecified | pb::MinutesFormat::Markdown => Format::Markdown,
+        pb::MinutesFormat::Html => Format::Html,
+        pb::MinutesFormat::Pdf => Format::Pdf,
+        pb::MinutesFormat::ResultsCsv => Format::ResultsCsv,
+        pb::MinutesFormat::BallotsCsv => Format::BallotsCsv,
+    })
 }
 
 pub fn method(field: &str, v: i32) -> Result<m::Method, Error> {
@@ -246,6 +307,7 @@ pub fn ballot(b: s::Ballot, visible: bool) -> pb::Ballot {
         round_id: b.round_id,
         municipality: b.municipality,
         cast_by: b.cast_by,
+        cast_by_name: b.cast_by_name,
         role: b.role,
         cast_time: ts(b.cast_time),
         content: visible.then(|| ballot_content_pb(b.content)),

@@ -495,4 +495,11 @@ pub static TEXTS: Texts = Texts {
         (ImplementationStatus::Blocked, "Blokeret"),
         (ImplementationStatus::Cancelled, "Annulleret"),
     ],
+    // Minutes: the session's minutes page and its downloads.
+    minutes: "Referat",
+    minutes_downloads: "Hent",
+    minutes_pdf: "Referatet som PDF",
+    minutes_ballots_csv: "Navngivne stemmer (CSV)",
+    minutes_results_csv: "Resultater (CSV)",
+    minutes_back: "Tilbage til mødet",
 };

@@ -478,4 +478,11 @@ pub static TEXTS: Texts = Texts {
         (ImplementationStatus::Blocked, "Blocked"),
         (ImplementationStatus::Cancelled, "Cancelled"),
     ],
+    // Minutes: the session's minutes page and its downloads.
+    minutes: "Minutes",
+    minutes_downloads: "Download",
+    minutes_pdf: "The minutes as PDF",
+    minutes_ballots_csv: "Named ballots (CSV)",
+    minutes_results_csv: "Results (CSV)",
+    minutes_back: "Back to the session",
 };

@@ -5,6 +5,7 @@ pub mod board;
 pub mod cooperations;
 pub mod events;
 pub mod follow_up;
+pub mod minutes;
 pub mod portfolio;
 pub mod proposals;
 pub mod rounds;
