@@ -150,6 +150,7 @@ fn data() -> Seeded {
                     sub: format!("direktion-{}", member.code),
                     municipality: member.code.clone(),
                     roles: vec!["board".into()],
+                    name: format!("Direktionen i {}", member.name),
                 },
                 set_time: 0,
                 expires_on: None,
@@ -191,6 +192,7 @@ async fn seed(store: &dyn Store, d: &Seeded) {
         sub: "bench".into(),
         municipality: "0101".into(),
         roles: vec!["secretariat:bench".into()],
+        name: "Sekretariatet".into(),
     };
     let mut seq = 0i64;
     let mut prev = GENESIS_HASH.to_string();

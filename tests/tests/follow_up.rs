@@ -58,6 +58,7 @@ async fn close_session(app: &TestApp, session: &pb::Session) -> pb::Minutes {
     chair
         .get_minutes(pb::GetMinutesRequest {
             session_id: session.id.clone(),
+            ..Default::default()
         })
         .await
         .expect("minutes")

@@ -689,6 +689,7 @@ async fn the_demo_is_a_living_cooperation(app: TestApp) {
         .sessions()
         .get_minutes(pb::GetMinutesRequest {
             session_id: r.session_id.clone(),
+            ..Default::default()
         })
         .await
         .unwrap()

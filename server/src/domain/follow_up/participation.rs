@@ -183,6 +183,7 @@ mod tests {
                 sub: "s".into(),
                 municipality: municipality.into(),
                 roles: vec![],
+                name: String::new(),
             },
             set_time: 1,
             expires_on: None,
