@@ -804,11 +804,11 @@ async fn a_follow_up_sessions_minutes_carry_the_report(app: TestApp) {
         "### 2. Fælles ESDH",
         "### Lokal: Lokal chatbot",
         // B: (0 + 40 + 0 + 0 + 0) / 5 = 8 %; 40·104 000 / 866 000 = 4,80 %.
-        "Samlet fremdrift: **8,00 %** (befolkningsvægtet **4,80 %**); 0 af 5 deltagende kommuner færdige.",
+        "Samlet fremdrift: 8,00 % (befolkningsvægtet 4,80 %); 0 af 5 deltagende kommuner færdige.",
         "| 0147 Frederiksberg | Deltager | I gang | 40 % | Go-live (frist ",
         "Leverandør valgt |",
         "| 0147 Frederiksberg | Udskudt til 01.06.2099 | Ikke startet | 0 % | – | aldrig |",
-        "- 0101 København: Fravalgt (OPT_OUT). Begrundelse: Vi har netop indført en lokal løsning og afventer \
+        "- 0101 København: Fravalgt (OPT\\_OUT). Begrundelse: Vi har netop indført en lokal løsning og afventer \
          evaluering Beslutning: Direktionsmøde 2026-11-12, pkt. 4.",
         "i afstemningen \u{201c}Vedtagelse af fælles prioriteter\u{201d} på mødet \u{201c}Styregruppemøde 1\u{201d}",
         "### Overskredet\n\nIntet.",

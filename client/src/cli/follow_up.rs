@@ -37,7 +37,7 @@ pub enum FollowUpCmd {
         cooperation: String,
         proposal: String,
         /// The member (default: your own municipality).
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         municipality: String,
         #[arg(long, value_enum)]
         status: Option<StatusArg>,
@@ -60,18 +60,18 @@ pub enum FollowUpCmd {
     Show {
         cooperation: String,
         proposal: String,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         municipality: String,
     },
     /// The records of the members taking part, as they stood on a date.
     List {
         cooperation: String,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         proposal: String,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         municipality: String,
         /// YYYY-MM-DD; today if not given.
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         as_of: String,
     },
     /// The follow-up report: decisions, where each member stands, what is
@@ -79,10 +79,10 @@ pub enum FollowUpCmd {
     Report {
         cooperation: String,
         /// YYYY-MM-DD; today if not given.
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         as_of: String,
         /// The previous report's date (YYYY-MM-DD): list the changes after it.
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         since: String,
         /// One row per priority and member, as CSV.
         #[arg(long)]

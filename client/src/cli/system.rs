@@ -162,23 +162,24 @@ pub enum SystemCmd {
     /// A member's systems, or (without a municipality) every member's.
     List {
         cooperation: String,
-        #[arg(default_value = "")]
+        #[arg(default_value = "", hide_default_value = true)]
         municipality: String,
         #[arg(long, value_enum)]
         time_class: Option<TimeArg>,
         #[arg(long, value_enum)]
         ai: Option<AiArg>,
         /// Contracts that end before this date (YYYY-MM-DD).
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         contract_ends_before: String,
         /// A vendor's name or its beginning.
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         vendor: String,
         #[arg(long, default_value_t = 0)]
         page_size: u32,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         page_token: String,
     },
+    /// Show one system of a member's portfolio.
     Get {
         cooperation: String,
         municipality: String,
@@ -198,14 +199,15 @@ pub enum SystemCmd {
         id: String,
         #[command(flatten)]
         fields: FieldArgs,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         etag: String,
     },
+    /// Remove a system from your municipality's portfolio.
     Remove {
         cooperation: String,
         municipality: String,
         id: String,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         etag: String,
     },
     /// Import the member's systems from KITOS.
@@ -216,9 +218,15 @@ pub enum SystemCmd {
         #[arg(long)]
         incremental: bool,
         /// The KITOS API user; without it the server's configured one.
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         email: String,
-        #[arg(long, env = "SAMPRIO_KITOS_PASSWORD", hide_env_values = true, default_value = "")]
+        #[arg(
+            long,
+            env = "SAMPRIO_KITOS_PASSWORD",
+            hide_env_values = true,
+            default_value = "",
+            hide_default_value = true
+        )]
         password: String,
     },
     /// Import a file in the CSV template (see the README).
@@ -241,7 +249,7 @@ pub enum SystemCmd {
     /// or the cooperation's with each member's.
     Overview {
         cooperation: String,
-        #[arg(default_value = "")]
+        #[arg(default_value = "", hide_default_value = true)]
         municipality: String,
     },
     /// Where members overlap: the same system, vendor or function.
@@ -261,7 +269,7 @@ pub enum SystemCmd {
         /// The opportunity's label, as `opportunities` shows it.
         #[arg(long)]
         label: String,
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         title: String,
         #[arg(long, default_value_t = 0)]
         min_members: u32,
