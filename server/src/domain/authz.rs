@@ -186,41 +186,53 @@ pub fn override_for(p: &Principal, municipality: &str, member: Option<&Member>, 
     }
 }
 
+/// Keeping a member's implementation records (follow-up, DESIGN.md §13):
+/// that member's digital lead, or its board, while it is a current member.
+pub fn keep_implementation(p: &Principal, municipality: &str, member: Option<&Member>) -> Result<()> {
+    own_lead_or_board(
+        p,
+        municipality,
+        member,
+        "update its implementation records",
+        "updating implementation records requires the digital_lead or board role",
+    )
+}
+
 /// Changing `municipality`'s portfolio of IT systems (DESIGN.md §12): its
 /// own digital lead or board, while it is a current member of the
 /// cooperation the change is made through. Every partner reads it (see
 /// [`read_cooperation`]); another member's lead or an observer cannot write.
-/// Keeping a member's implementation records (follow-up, DESIGN.md §13):
-/// that member's digital lead, or its board, while it is a current member.
-pub fn keep_implementation(p: &Principal, municipality: &str, member: Option<&Member>) -> Result<()> {
-    if p.municipality != municipality {
-        return Err(Error::denied(format!(
-            "only the digital lead or board of {municipality} may update its implementation records"
-        )));
-    }
-    current_member(municipality, None, member)?;
-    if p.has_role(&Role::DigitalLead) || p.has_role(&Role::Board) {
-        Ok(())
-    } else {
-        Err(Error::denied(
-            "updating implementation records requires the digital_lead or board role",
-        ))
-    }
+pub fn write_portfolio(p: &Principal, municipality: &str, member: Option<&Member>) -> Result<()> {
+    own_lead_or_board(
+        p,
+        municipality,
+        member,
+        "change its portfolio",
+        "changing the portfolio requires the digital_lead or board role",
+    )
 }
 
-pub fn write_portfolio(p: &Principal, municipality: &str, member: Option<&Member>) -> Result<()> {
+/// The one rule for records a member keeps about itself (its portfolio, its
+/// implementation records): its own digital lead or board, while it is a
+/// current member. `act` completes "only the digital lead or board of 0101
+/// may …"; `needs_role` is the refusal for a caller with neither role.
+fn own_lead_or_board(
+    p: &Principal,
+    municipality: &str,
+    member: Option<&Member>,
+    act: &str,
+    needs_role: &'static str,
+) -> Result<()> {
     if p.municipality != municipality {
         return Err(Error::denied(format!(
-            "only the digital lead or board of {municipality} may change its portfolio"
+            "only the digital lead or board of {municipality} may {act}"
         )));
     }
     current_member(municipality, None, member)?;
     if p.has_role(&Role::DigitalLead) || p.has_role(&Role::Board) {
         Ok(())
     } else {
-        Err(Error::denied(
-            "changing the portfolio requires the digital_lead or board role",
-        ))
+        Err(Error::denied(needs_role))
     }
 }
 

@@ -4,35 +4,20 @@
 //! paper is here.
 
 use std::fmt::Write as _;
-use std::sync::LazyLock;
-
-use jiff::Timestamp;
-use jiff::tz::TimeZone;
 
 use super::Participation;
 use super::report::FollowUpReport;
+use crate::domain::locale;
 use crate::domain::model::{ImplementationStatus, Micros, OverrideKind};
-
-static COPENHAGEN: LazyLock<TimeZone> =
-    LazyLock::new(|| TimeZone::get("Europe/Copenhagen").expect("the bundled tz database has Europe/Copenhagen"));
 
 /// `29.11.2026 kl. 12:26`, Copenhagen time.
 fn time(micros: Micros) -> String {
-    Timestamp::from_microsecond(micros)
-        .map(|ts| {
-            ts.to_zoned_datetime(COPENHAGEN.clone())
-                .strftime("%d.%m.%Y kl. %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
+    locale::time(locale::Lang::Da, micros)
 }
 
 /// `2026-03-01` → `01.03.2026`.
 fn date(iso: &str) -> String {
-    match iso.split('-').collect::<Vec<_>>().as_slice() {
-        [y, m, d] => format!("{d}.{m}.{y}"),
-        _ => iso.to_string(),
-    }
+    locale::date(locale::Lang::Da, iso)
 }
 
 /// Basis points of a percent, the Danish way: `4250` → `42,50 %`.
