@@ -1479,3 +1479,88 @@ async fn a_retried_ballot_is_cast_once(app: TestApp) {
     assert_eq!(ballots(&board, &round, true).await.len(), 1);
 }
 e2e!(a_retried_ballot_is_cast_once);
+
+/// A burst of ballots, replacements and retries meets the chair's close in
+/// the same write batches: each member keeps one current ballot whose
+/// versions count up without a gap, a retried request is cast once even when
+/// both copies arrive together, every ballot accepted before the close is
+/// counted and none is accepted after it, and the chain verifies.
+async fn a_burst_of_ballots_meets_the_close(app: TestApp) {
+    app.seed_default().await;
+    let p = app.submitted_proposal("0101", "A", 10, false).await;
+    let q = app.submitted_proposal("0147", "B", 10, false).await;
+    let session = open_session(&app, &[&p, &q]).await;
+    let round = open_round(&app, round_req(&session, pb::Method::Approval, &[&p, &q])).await;
+    let members = ["0101", "0147", "0151", "0153", "0155"];
+    let mut tasks = Vec::new();
+    for m in members {
+        for (i, content) in [approval(&[&p]), approval(&[&q]), approval(&[&p, &q])]
+            .into_iter()
+            .enumerate()
+        {
+            // The last ballot of each member is sent twice with one request id.
+            let copies = if i == 2 { 2 } else { 1 };
+            for _ in 0..copies {
+                let client = app.as_(m, BOARD);
+                let req = pb::CastBallotRequest {
+                    round_id: round.id.clone(),
+                    content: Some(content.clone()),
+                    request_id: if i == 2 { format!("burst-{m}") } else { String::new() },
+                };
+                tasks.push(tokio::spawn(async move {
+                    (m, i, client.sessions().cast_ballot(req).await.map(|r| r.into_inner()))
+                }));
+            }
+        }
+    }
+    let first = futures::future::join_all(tasks).await;
+    let mut replies: std::collections::BTreeMap<&str, Vec<pb::Ballot>> = Default::default();
+    for t in first {
+        let (m, _, r) = t.expect("task");
+        replies.entry(m).or_default().push(r.expect("ballot accepted while the round is open"));
+    }
+    for (m, got) in &replies {
+        // Four replies, three ballots: the two copies answer alike.
+        assert_eq!(got.len(), 4, "{m}");
+        let mut versions: Vec<u32> = got.iter().map(|b| b.version).collect();
+        versions.sort();
+        versions.dedup();
+        assert_eq!(versions, [1, 2, 3], "{m}: versions without a gap, the retry cast once");
+    }
+
+    // A second burst races the close: each reply is a ballot or the closed round.
+    let mut tasks = Vec::new();
+    for m in members {
+        let client = app.as_(m, BOARD);
+        let content = approval(&[&q]);
+        let round = round.clone();
+        tasks.push(tokio::spawn(async move { (m, try_cast(&client, &round, content).await) }));
+    }
+    let closed = close_round(&app, &round).await;
+    let mut late_accepted = 0;
+    for t in futures::future::join_all(tasks).await {
+        let (m, r) = t.expect("task");
+        match r {
+            Ok(b) => {
+                assert_eq!(b.version, 4, "{m}");
+                let at = |t: &Option<Timestamp>| t.as_ref().map(|t| (t.seconds, t.nanos));
+                assert!(at(&b.cast_time) <= at(&closed.close_time), "{m}: accepted after the close");
+                late_accepted += 1;
+            }
+            Err(s) => assert_eq!(s.code(), Code::FailedPrecondition, "{m}: {s:?}"),
+        }
+    }
+    let current = ballots(&app.chair(), &round, false).await;
+    assert_eq!(current.len(), members.len());
+    assert!(current.iter().all(|b| b.current));
+    assert_eq!(current.iter().filter(|b| b.version == 4).count(), late_accepted);
+    let history = ballots(&app.chair(), &round, true).await;
+    assert_eq!(history.len(), 3 * members.len() + late_accepted);
+    let res = closed.result.expect("a closed round has its result");
+    assert_eq!(res.cast_weight, members.len() as u64);
+    let v = app.verify_chain().await;
+    assert!(v.ok, "{v:?}");
+    let cast = events(&app, 0).await.into_iter().filter(|e| e.action == "ballot.cast").count();
+    assert_eq!(cast, history.len(), "one event per stored ballot");
+}
+e2e!(a_burst_of_ballots_meets_the_close);

@@ -56,6 +56,7 @@ conformance!(
     events_and_priority_lists,
     uncommitted_writes_are_invisible_and_roll_back,
     batched_writes_keep_good_slots_and_drop_failed_ones,
+    queued_ballots_survive_the_slots_around_them,
     sessions_and_rounds_round_trip,
     one_current_ballot_per_member_is_a_schema_constraint,
     overrides_keep_every_version,
@@ -481,6 +482,95 @@ async fn batched_writes_keep_good_slots_and_drop_failed_ones(engine: Engine, s: 
         codes, kept,
         "{engine:?}: committed slots are kept, failed and abandoned ones are not"
     );
+}
+
+/// Ballots queued by slots without a savepoint (`store::appends`) are
+/// written with their batch whatever the slots around them do: a slot with a
+/// savepoint that fails or is abandoned rolls back only its own writes, and a
+/// replacement queued in the same run retires the version before it.
+async fn queued_ballots_survive_the_slots_around_them(engine: Engine, s: Arc<dyn Store>) {
+    seed(&*s).await;
+    let s1 = session("a", "s1");
+    let mut tx = s.write().await.unwrap();
+    tx.insert_session(&s1, 20).await.unwrap();
+    tx.insert_round(&round(&s1, "r1", None), 21).await.unwrap();
+    tx.commit().await.unwrap();
+    let next_seq = |head: Option<(i64, String)>| head.map_or(1, |(seq, _)| seq + 1);
+
+    let mut tasks = Vec::new();
+    for i in 0..48usize {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            match i % 4 {
+                // A ballot, the fast way.
+                0 | 1 => {
+                    let municipality = ["0101", "0147", "0151"][i % 3];
+                    let mut slot = s.append_write().await.unwrap();
+                    let c = slot.ballot_context("r1", municipality).await.unwrap().expect("round");
+                    assert!(c.member.is_some());
+                    let version = c.current_version.map_or(1, |v| v + 1);
+                    let seq = next_seq(slot.last_event().await.unwrap());
+                    slot.append_ballot(event(seq, "a"), ballot("r1", municipality, version), None);
+                    slot.commit().await.unwrap();
+                    1
+                }
+                // A failing statement in a savepoint, then abandoned.
+                2 => {
+                    let mut slot = s.write().await.unwrap();
+                    assert!(slot.insert_member(&member("a", "0101")).await.is_err());
+                    0
+                }
+                // An event written and abandoned, or committed.
+                _ => {
+                    let mut slot = s.write().await.unwrap();
+                    let seq = next_seq(slot.last_event().await.unwrap());
+                    slot.insert_event(&event(seq, "a")).await.unwrap();
+                    slot.insert_member(&member("a", &format!("{}", 3000 + i))).await.unwrap();
+                    if i % 8 == 3 {
+                        return 0;
+                    }
+                    slot.commit().await.unwrap();
+                    1
+                }
+            }
+        }));
+    }
+    let mut written = 0;
+    for t in tasks {
+        written += t.await.unwrap();
+    }
+    let mut r = s.begin_read().await.unwrap();
+    let events = r.list_events(None, 0, 1000).await.unwrap();
+    let seqs: Vec<i64> = events.iter().map(|e| e.seq).collect();
+    assert_eq!(
+        seqs,
+        (1..=written).collect::<Vec<i64>>(),
+        "{engine:?}: every kept event, no gap"
+    );
+    let ballots = r.list_ballots("r1", true).await.unwrap();
+    assert_eq!(ballots.len(), 24, "{engine:?}: every queued ballot");
+    for m in ["0101", "0147", "0151"] {
+        let mine: Vec<(u32, bool)> = ballots
+            .iter()
+            .filter(|b| b.municipality == m)
+            .map(|b| (b.version, b.current))
+            .collect();
+        let n = mine.len() as u32;
+        let expected: Vec<(u32, bool)> = (1..=n).map(|v| (v, v == n)).collect();
+        assert_eq!(mine, expected, "{engine:?}: {m}'s versions, the last one current");
+    }
+    let kept: Vec<String> = r
+        .list_members("a", true, "2999", 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.code)
+        .collect();
+    let expected: Vec<String> = (0..48)
+        .filter(|i| i % 4 == 3 && i % 8 != 3)
+        .map(|i| format!("{}", 3000 + i))
+        .collect();
+    assert_eq!(kept, expected, "{engine:?}: abandoned slots rolled back, committed kept");
 }
 
 /// Two stores on one database, as two server processes would have.

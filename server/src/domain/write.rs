@@ -7,10 +7,9 @@ use serde::de::DeserializeOwned;
 
 use super::audit::{GENESIS_HASH, chain_hash};
 use super::error::{Error, Result};
-use super::model::{Actor, Event, Micros, NewEvent};
+use super::model::{Actor, Ballot, Event, Micros, NewEvent};
 use crate::auth::Principal;
-use crate::store::Store;
-use crate::store::WriteSlot;
+use crate::store::{IdempotencyRecord, Store, WriteSlot};
 
 /// Who is calling, and the request's identity for idempotent retries.
 #[derive(Debug, Clone)]
@@ -100,7 +99,21 @@ pub enum Begun<'a, T> {
 
 impl<'a> Write<'a> {
     pub async fn begin<T: DeserializeOwned>(store: &dyn Store, ctx: &'a Ctx, method: &str) -> Result<Begun<'a, T>> {
-        let mut tx = store.write().await?;
+        Self::begin_in(store.write().await?, ctx, method).await
+    }
+
+    /// Like [`Write::begin`], in a slot without a savepoint: for a write that
+    /// only appends rows and ends with [`Write::append_ballot`] (see
+    /// `store::appends`). It may read and refuse; once it queues, it commits.
+    pub async fn begin_append<T: DeserializeOwned>(
+        store: &dyn Store,
+        ctx: &'a Ctx,
+        method: &str,
+    ) -> Result<Begun<'a, T>> {
+        Self::begin_in(store.append_write().await?, ctx, method).await
+    }
+
+    async fn begin_in<T: DeserializeOwned>(mut tx: WriteSlot, ctx: &'a Ctx, method: &str) -> Result<Begun<'a, T>> {
         let scope = format!("{}|{}|{}", ctx.principal.issuer, ctx.principal.sub, method);
         if !ctx.request_id.is_empty()
             && let Some((fingerprint, response)) = tx.get_idempotent(&scope, &ctx.request_id).await?
@@ -122,6 +135,15 @@ impl<'a> Write<'a> {
 
     /// Appends an event to the chain and returns its sequence number.
     pub async fn event(&mut self, e: NewEvent) -> Result<i64> {
+        let event = self.next_event(e).await?;
+        self.tx.insert_event(&event).await?;
+        let seq = event.seq;
+        self.head = Some((seq, event.hash));
+        Ok(seq)
+    }
+
+    /// The event `e` as the next link of the chain, not yet stored.
+    async fn next_event(&mut self, e: NewEvent) -> Result<Event> {
         // The transaction knows the head once read: one query per batch.
         let (prev_seq, prev_hash) = self.tx.last_event().await?.unwrap_or((0, GENESIS_HASH.to_string()));
         let seq = prev_seq + 1;
@@ -146,11 +168,9 @@ impl<'a> Write<'a> {
             cooperation_id: e.cooperation_id,
             payload,
             prev_hash,
-            hash: hash.clone(),
+            hash,
         };
-        self.tx.insert_event(&event).await?;
-        self.head = Some((seq, hash));
-        Ok(seq)
+        Ok(event)
     }
 
     /// Sequence number and hash of the last event this write appended.
@@ -175,6 +195,27 @@ impl<'a> Write<'a> {
         }
         self.tx.commit().await?;
         Ok(result)
+    }
+
+    /// Queues a checked ballot with its event and the request's idempotency
+    /// record, and returns once they are durably committed. The end of a
+    /// write begun with [`Write::begin_append`].
+    pub async fn append_ballot(mut self, e: NewEvent, ballot: Ballot) -> Result<Ballot> {
+        let event = self.next_event(e).await?;
+        let idempotency = if self.ctx.request_id.is_empty() {
+            None
+        } else {
+            Some(IdempotencyRecord {
+                scope: self.scope.clone(),
+                request_id: self.ctx.request_id.clone(),
+                fingerprint: self.ctx.fingerprint.clone(),
+                response: serde_json::to_string(&ballot)?,
+                time: self.ctx.now,
+            })
+        };
+        self.tx.append_ballot(event, ballot.clone(), idempotency);
+        self.tx.commit().await?;
+        Ok(ballot)
     }
 }
 

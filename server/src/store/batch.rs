@@ -103,8 +103,9 @@ async fn finish(batch: &mut Batch) {
 }
 
 impl WriteQueue {
-    /// A slot in the current batch, inside a fresh savepoint.
-    pub(super) async fn slot(&self, engine: &dyn BeginWrite) -> StoreResult<WriteSlot> {
+    /// A slot in the current batch, inside a fresh savepoint, or (for a
+    /// write that cannot fail once begun, see `appends`) without one.
+    pub(super) async fn slot(&self, engine: &dyn BeginWrite, savepoint: bool) -> StoreResult<WriteSlot> {
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let mut waiting = Waiting {
             queue: self.clone(),
@@ -125,7 +126,7 @@ impl WriteQueue {
         {
             return Err(StoreError::Unavailable(e.clone()));
         }
-        if let Err(e) = prepare(&mut batch, engine).await {
+        if let Err(e) = prepare(&mut batch, engine, savepoint).await {
             if e.is_unavailable() {
                 *self.down_since.lock().expect("not poisoned") = Some((Instant::now(), e.to_string()));
             }
@@ -135,11 +136,12 @@ impl WriteQueue {
         Ok(WriteSlot {
             batch: Some(batch),
             queue: self.clone(),
+            savepoint,
         })
     }
 }
 
-async fn prepare(batch: &mut Batch, engine: &dyn BeginWrite) -> StoreResult<()> {
+async fn prepare(batch: &mut Batch, engine: &dyn BeginWrite, savepoint: bool) -> StoreResult<()> {
     if batch.abandoned {
         batch.abandoned = false;
         if let Some(tx) = batch.tx.as_mut() {
@@ -148,6 +150,9 @@ async fn prepare(batch: &mut Batch, engine: &dyn BeginWrite) -> StoreResult<()> 
     }
     if batch.tx.is_none() {
         batch.tx = Some(engine.begin_write().await?);
+    }
+    if !savepoint {
+        return Ok(());
     }
     batch.tx.as_mut().expect("just begun").savepoint().await
 }
@@ -199,18 +204,21 @@ fn abort(batch: &mut Batch, e: &StoreError) {
 pub struct WriteSlot {
     batch: Option<OwnedMutexGuard<Batch>>,
     queue: WriteQueue,
+    /// Whether the slot's writes are inside a savepoint of their own.
+    savepoint: bool,
 }
 
 impl WriteSlot {
     /// Keeps this slot's writes and returns once they are durably committed.
     pub async fn commit(mut self) -> StoreResult<()> {
         let mut batch = self.batch.take().expect("slot is live");
-        if let Err(e) = batch
-            .tx
-            .as_mut()
-            .expect("slot has a transaction")
-            .release_savepoint()
-            .await
+        if self.savepoint
+            && let Err(e) = batch
+                .tx
+                .as_mut()
+                .expect("slot has a transaction")
+                .release_savepoint()
+                .await
         {
             abort(&mut batch, &e);
             return Err(e);
@@ -237,8 +245,11 @@ impl Drop for WriteSlot {
         let Some(mut batch) = self.batch.take() else { return };
         // Abandoned (an error, a retried request answered from the record, or
         // the request was cancelled): its writes are rolled back before the
-        // transaction is used again.
-        batch.abandoned = true;
+        // transaction is used again. A slot without a savepoint has queued
+        // nothing when it is abandoned (it queues its rows last, then commits).
+        if self.savepoint {
+            batch.abandoned = true;
+        }
         if self.queue.waiting.load(Ordering::SeqCst) == 0 {
             // Nobody else will come to commit the others in this batch, or to
             // end its transaction, which holds the write lock other processes

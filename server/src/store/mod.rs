@@ -14,6 +14,7 @@ use async_trait::async_trait;
 
 use crate::domain::model::Event;
 
+mod appends;
 mod batch;
 pub mod cooperations;
 pub mod follow_up;
@@ -26,6 +27,7 @@ pub mod sessions;
 pub mod sqlite;
 pub mod tx;
 
+pub use appends::{AppendTx, BallotContext, IdempotencyRecord};
 pub use batch::WriteSlot;
 pub use cooperations::CooperationTx;
 pub use follow_up::FollowUpTx;
@@ -124,6 +126,10 @@ pub trait Store: Send + Sync + 'static {
     /// own savepoint (see `batch`). Its writes are kept once
     /// [`WriteSlot::commit`] returns, and rolled back if it is dropped.
     async fn write(&self) -> StoreResult<WriteSlot>;
+    /// A slot without a savepoint, for a ballot that has passed its checks
+    /// and only appends rows (see `appends`): it must not fail once it has
+    /// queued them, since nothing could undo its share alone.
+    async fn append_write(&self) -> StoreResult<WriteSlot>;
     /// A read-only transaction over a consistent snapshot.
     async fn begin_read(&self) -> StoreResult<Box<dyn StoreTx>>;
     /// The highest event sequence number known to be committed; changes as
@@ -149,9 +155,12 @@ pub struct PoolState {
 
 /// A transaction: the event log here, each aggregate in its own trait, all
 /// implemented by [`tx::Tx`] for both engines.
-pub trait StoreTx: CoreTx + CooperationTx + ProposalTx + SessionTx + OverrideTx + PortfolioTx + FollowUpTx {}
+pub trait StoreTx:
+    CoreTx + CooperationTx + ProposalTx + SessionTx + OverrideTx + PortfolioTx + FollowUpTx + AppendTx
+{
+}
 
-impl<T: CoreTx + CooperationTx + ProposalTx + SessionTx + OverrideTx + PortfolioTx + FollowUpTx> StoreTx for T {}
+impl<T: CoreTx + CooperationTx + ProposalTx + SessionTx + OverrideTx + PortfolioTx + FollowUpTx + AppendTx> StoreTx for T {}
 
 #[async_trait]
 pub trait CoreTx: Send {

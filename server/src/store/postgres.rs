@@ -130,7 +130,11 @@ impl BeginWrite for PgStore {
 #[async_trait]
 impl Store for PgStore {
     async fn write(&self) -> StoreResult<WriteSlot> {
-        self.queue.slot(self).await
+        self.queue.slot(self, true).await
+    }
+
+    async fn append_write(&self) -> StoreResult<WriteSlot> {
+        self.queue.slot(self, false).await
     }
 
     async fn begin_read(&self) -> StoreResult<Box<dyn StoreTx>> {

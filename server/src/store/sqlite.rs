@@ -112,7 +112,11 @@ impl BeginWrite for SqliteStore {
 #[async_trait]
 impl Store for SqliteStore {
     async fn write(&self) -> StoreResult<WriteSlot> {
-        self.queue.slot(self).await
+        self.queue.slot(self, true).await
+    }
+
+    async fn append_write(&self) -> StoreResult<WriteSlot> {
+        self.queue.slot(self, false).await
     }
 
     async fn begin_read(&self) -> StoreResult<Box<dyn StoreTx>> {

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::watch;
 
+use super::appends::Appends;
 use super::postgres::CHANNEL;
 use super::{Chain, CoreTx, StoreResult, from_doc, to_doc};
 use crate::domain::model::Event;
@@ -48,9 +49,11 @@ pub(super) use on_engine;
 /// A transaction of either engine, read-only or write.
 pub struct Tx {
     pub(super) conn: Conn,
-    chain: Chain,
+    pub(super) chain: Chain,
     chain_at_savepoint: Chain,
     committed: Arc<watch::Sender<i64>>,
+    /// Ballots queued by slots without a savepoint (see `appends`).
+    pub(super) appends: Appends,
 }
 
 impl Tx {
@@ -60,6 +63,7 @@ impl Tx {
             chain: Chain::default(),
             chain_at_savepoint: Chain::default(),
             committed,
+            appends: Appends::default(),
         }
     }
 }
@@ -171,6 +175,7 @@ impl CoreTx for Tx {
     #[tracing::instrument(skip_all)]
     async fn commit(self: Box<Self>) -> StoreResult<()> {
         let mut this = *self;
+        this.flush_appends().await?;
         let written = this.chain.written;
         if let (Some(seq), Conn::Postgres(tx)) = (written, &mut this.conn) {
             sqlx::query(NOTIFY)
@@ -197,6 +202,9 @@ impl CoreTx for Tx {
     }
 
     async fn savepoint(&mut self) -> StoreResult<()> {
+        // Outside any savepoint: the queued ballots belong to earlier slots.
+        self.flush_appends().await?;
+        self.forget_reads();
         on_engine!(self, c => sqlx::query(SAVEPOINT).execute(c).await?.rows_affected());
         self.chain_at_savepoint = self.chain.clone();
         Ok(())
@@ -211,11 +219,15 @@ impl CoreTx for Tx {
         on_engine!(self, c => sqlx::query(ROLLBACK_TO_SAVEPOINT).execute(c).await?.rows_affected());
         on_engine!(self, c => sqlx::query(RELEASE_SAVEPOINT).execute(c).await?.rows_affected());
         self.chain = self.chain_at_savepoint.clone();
+        self.forget_reads();
         Ok(())
     }
 
     #[tracing::instrument(skip_all)]
     async fn get_idempotent(&mut self, scope: &str, request_id: &str) -> StoreResult<Option<(String, String)>> {
+        if let Some(queued) = self.appends.idempotent(scope, request_id) {
+            return Ok(Some(queued));
+        }
         let row: Option<IdempotencyRow> = on_engine!(self, c => sqlx::query_as(GET_IDEMPOTENT)
             .bind(scope)
             .bind(request_id)

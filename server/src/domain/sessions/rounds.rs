@@ -355,19 +355,33 @@ fn check_ballot(round: &Round, content: &BallotContent) -> Result<()> {
 
 /// Casts or replaces the caller's municipality's ballot. A replacement adds a
 /// version and retires the one before; both stay in the history.
+///
+/// A ballot is the write a room full of members makes at once, so it takes
+/// the fast way through the write batch (`store::appends`): the round, its
+/// cooperation and the member are read once for a run of ballots, every
+/// check runs on them in memory, and the rows are queued for the batch's
+/// multi-row statements. Once queued, nothing can fail but the commit.
 #[tracing::instrument(skip_all, fields(round_id = %round_id))]
 pub async fn cast(store: &dyn Store, ctx: &Ctx, round_id: &str, content: BallotContent) -> Result<Ballot> {
     v::id(round_id).map_err(|d| Error::invalid("round_id", d))?;
-    let mut w = begin_write!(store, ctx, "CastBallot");
-    let round = load(&mut *w.tx, "round_id", round_id).await?;
-    let coop =
-        w.tx.get_cooperation(&round.cooperation_id)
-            .await?
-            .ok_or_else(|| Error::not_found("cooperation", &round.cooperation_id))?;
+    let mut w = match crate::domain::write::Write::begin_append(store, ctx, "CastBallot").await? {
+        crate::domain::write::Begun::Fresh(w) => w,
+        crate::domain::write::Begun::Replayed(r) => return Ok(r),
+    };
     let municipality = ctx.principal.municipality.clone();
-    let me = w.tx.get_member(&round.cooperation_id, &municipality).await?;
+    let c =
+        w.tx.ballot_context(round_id, &municipality)
+            .await?
+            .ok_or_else(|| Error::not_found("round", round_id))?;
+    let round = &*c.round;
     let weight = round.weight_of(&municipality);
-    let role = authz::cast_ballot(&ctx.principal, me.as_ref(), round.decision_level, &coop.rules, weight)?;
+    let role = authz::cast_ballot(
+        &ctx.principal,
+        c.member.as_ref(),
+        round.decision_level,
+        &c.cooperation.rules,
+        weight,
+    )?;
     if !round.is_open() {
         return Err(Error::precondition(format!(
             "round {round_id} is {}; ballots can no longer be cast",
@@ -382,9 +396,8 @@ pub async fn cast(store: &dyn Store, ctx: &Ctx, round_id: &str, content: BallotC
             super::minutes::time(deadline)
         )));
     }
-    check_ballot(&round, &content)?;
+    check_ballot(round, &content)?;
 
-    let previous = w.tx.current_ballot(round_id, &municipality).await?;
     let ballot = Ballot {
         round_id: round_id.to_string(),
         municipality: municipality.clone(),
@@ -393,13 +406,13 @@ pub async fn cast(store: &dyn Store, ctx: &Ctx, round_id: &str, content: BallotC
         role: role.to_string(),
         cast_time: ctx.now,
         content,
-        version: previous.as_ref().map_or(1, |b| b.version + 1),
+        version: c.current_version.map_or(1, |v| v + 1),
         current: true,
         weight: weight.unwrap_or(0),
     };
     // The subject and the top-level `content` key are what the event log's
     // readers redact while the round is open (see `events::redact`).
-    w.event(NewEvent::new(
+    let event = NewEvent::new(
         crate::domain::events::BALLOT_CAST,
         format!("rounds/{round_id}/ballots/{municipality}"),
         round.cooperation_id.clone(),
@@ -411,13 +424,8 @@ pub async fn cast(store: &dyn Store, ctx: &Ctx, round_id: &str, content: BallotC
             "weight": ballot.weight,
             "content": ballot.content,
         }),
-    )?)
-    .await?;
-    if let Some(p) = previous {
-        w.tx.retire_ballot(round_id, &municipality, p.version).await?;
-    }
-    w.tx.insert_ballot(&ballot).await?;
-    w.finish(ballot).await
+    )?;
+    w.append_ballot(event, ballot).await
 }
 
 /// Closes a round by the chair's hand.

@@ -1,0 +1,272 @@
+//! Ballots written the fast way. A ballot that passed its checks can no
+//! longer fail, so its slot of a write batch (see `batch`) takes no savepoint
+//! and runs no statement of its own: the round, its cooperation, the member
+//! and the current ballot versions are read once for a run of ballot slots,
+//! and the rows of the run (events, ballots, retired versions, idempotency
+//! records) are written together, one multi-row statement per table, before
+//! the next slot that takes a savepoint or the batch's commit. Nothing is
+//! acknowledged before that commit, as for every other write.
+//!
+//! What was read stays valid while only ballots are written: every other
+//! mutation runs in a slot with a savepoint, and starting one forgets it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use sqlx::QueryBuilder;
+
+use super::tx::{Tx, on_engine};
+use super::{Chain, CooperationTx, SessionTx, StoreError, StoreResult, to_doc};
+use crate::domain::model::{Ballot, Cooperation, Event, Member, Round};
+
+/// What a ballot is checked against, as the batch's transaction sees it.
+#[derive(Debug, Clone)]
+pub struct BallotContext {
+    pub round: Arc<Round>,
+    pub cooperation: Arc<Cooperation>,
+    /// The caller's membership (a departed member is still here).
+    pub member: Option<Member>,
+    /// The version of the member's current ballot in the round, if any.
+    pub current_version: Option<u32>,
+}
+
+/// The idempotency record of a request, written with its rows.
+#[derive(Debug, Clone)]
+pub struct IdempotencyRecord {
+    pub scope: String,
+    pub request_id: String,
+    pub fingerprint: String,
+    pub response: String,
+    pub time: i64,
+}
+
+#[async_trait]
+pub trait AppendTx: Send {
+    /// The round `round_id` with what a ballot of `municipality` is checked
+    /// against; `None` if there is no such round.
+    async fn ballot_context(&mut self, round_id: &str, municipality: &str) -> StoreResult<Option<BallotContext>>;
+    /// Queues a ballot (replacing the member's current one, if any), its
+    /// event, and the request's idempotency record. Only a slot without a
+    /// savepoint may call this, after every check has passed.
+    fn append_ballot(&mut self, event: Event, ballot: Ballot, idempotency: Option<IdempotencyRecord>);
+}
+
+/// A round as the current run of ballot slots knows it.
+struct KnownRound {
+    round: Arc<Round>,
+    cooperation: Arc<Cooperation>,
+    members: HashMap<String, Option<Member>>,
+    /// Current ballot versions, by municipality.
+    current: HashMap<String, u32>,
+}
+
+/// The reads and queued rows of a run of ballot slots.
+#[derive(Default)]
+pub(super) struct Appends {
+    rounds: HashMap<String, KnownRound>,
+    events: Vec<Event>,
+    ballots: Vec<Ballot>,
+    /// Stored current ballots to retire: (round, municipality, version).
+    retire: Vec<(String, String, u32)>,
+    idempotency: Vec<IdempotencyRecord>,
+}
+
+impl Appends {
+    pub(super) fn idempotent(&self, scope: &str, request_id: &str) -> Option<(String, String)> {
+        self.idempotency
+            .iter()
+            .find(|r| r.scope == scope && r.request_id == request_id)
+            .map(|r| (r.fingerprint.clone(), r.response.clone()))
+    }
+
+    fn is_empty(&self) -> bool {
+        self.events.is_empty() && self.ballots.is_empty() && self.retire.is_empty() && self.idempotency.is_empty()
+    }
+}
+
+/// The current ballot versions of a round.
+const CURRENT_VERSIONS: &str = "SELECT municipality, version FROM ballots WHERE round_id = $1 AND current";
+
+#[derive(sqlx::FromRow)]
+struct VersionRow {
+    municipality: String,
+    version: i64,
+}
+
+impl Tx {
+    /// Forgets what the run of ballot slots read: a slot with a savepoint may
+    /// change any of it.
+    pub(super) fn forget_reads(&mut self) {
+        self.appends.rounds.clear();
+    }
+
+    /// Writes the queued rows, one statement per table.
+    pub(super) async fn flush_appends(&mut self) -> StoreResult<()> {
+        if self.appends.is_empty() {
+            return Ok(());
+        }
+        let Appends {
+            events,
+            ballots,
+            retire,
+            idempotency,
+            ..
+        } = std::mem::take(&mut self.appends);
+        self.forget_reads();
+        if !retire.is_empty() {
+            let affected = on_engine!(self, c => {
+                let mut q = QueryBuilder::new(
+                    "UPDATE ballots SET current = FALSE WHERE current AND (round_id, municipality, version) IN (",
+                );
+                let mut sep = q.separated(", ");
+                for (round, municipality, version) in &retire {
+                    sep.push("(")
+                        .push_bind_unseparated(round)
+                        .push_unseparated(", ")
+                        .push_bind_unseparated(municipality)
+                        .push_unseparated(", ")
+                        .push_bind_unseparated(i64::from(*version))
+                        .push_unseparated(")");
+                }
+                q.push(")");
+                q.build().execute(c).await?.rows_affected()
+            });
+            if affected != retire.len() as u64 {
+                return Err(StoreError::Conflict);
+            }
+        }
+        if !events.is_empty() {
+            let actors = events.iter().map(|e| to_doc(&e.actor)).collect::<StoreResult<Vec<_>>>()?;
+            on_engine!(self, c => {
+                let mut q = QueryBuilder::new(
+                    "INSERT INTO events (seq, time, actor, action, subject, cooperation_id, payload, prev_hash, hash) ",
+                );
+                q.push_values(events.iter().zip(&actors), |mut row, (e, actor)| {
+                    row.push_bind(e.seq)
+                        .push_bind(e.time)
+                        .push_bind(actor)
+                        .push_bind(&e.action)
+                        .push_bind(&e.subject)
+                        .push_bind(&e.cooperation_id)
+                        .push_bind(&e.payload)
+                        .push_bind(&e.prev_hash)
+                        .push_bind(&e.hash);
+                });
+                q.build().execute(c).await?.rows_affected()
+            });
+        }
+        if !ballots.is_empty() {
+            let docs = ballots.iter().map(to_doc).collect::<StoreResult<Vec<_>>>()?;
+            on_engine!(self, c => {
+                let mut q = QueryBuilder::new("INSERT INTO ballots (round_id, municipality, version, current, doc) ");
+                q.push_values(ballots.iter().zip(&docs), |mut row, (b, doc)| {
+                    row.push_bind(&b.round_id)
+                        .push_bind(&b.municipality)
+                        .push_bind(i64::from(b.version))
+                        .push_bind(b.current)
+                        .push_bind(doc);
+                });
+                q.build().execute(c).await?.rows_affected()
+            });
+        }
+        if !idempotency.is_empty() {
+            on_engine!(self, c => {
+                let mut q =
+                    QueryBuilder::new("INSERT INTO idempotency (scope, request_id, fingerprint, response, create_time) ");
+                q.push_values(&idempotency, |mut row, r| {
+                    row.push_bind(&r.scope)
+                        .push_bind(&r.request_id)
+                        .push_bind(&r.fingerprint)
+                        .push_bind(&r.response)
+                        .push_bind(r.time);
+                });
+                q.build().execute(c).await?.rows_affected()
+            });
+        }
+        Ok(())
+    }
+
+    async fn known_round(&mut self, round_id: &str) -> StoreResult<Option<&mut KnownRound>> {
+        if !self.appends.rounds.contains_key(round_id) {
+            let Some(round) = self.get_round(round_id).await? else {
+                return Ok(None);
+            };
+            let Some(cooperation) = self.get_cooperation(&round.cooperation_id).await? else {
+                return Err(StoreError::ForeignKey(format!(
+                    "round {round_id} names cooperation {}, which is not stored",
+                    round.cooperation_id
+                )));
+            };
+            let rows: Vec<VersionRow> =
+                on_engine!(self, c => sqlx::query_as(CURRENT_VERSIONS).bind(round_id).fetch_all(c).await?);
+            let current = rows
+                .into_iter()
+                .map(|r| (r.municipality, r.version as u32))
+                .collect();
+            self.appends.rounds.insert(
+                round_id.to_string(),
+                KnownRound {
+                    round: Arc::new(round),
+                    cooperation: Arc::new(cooperation),
+                    members: HashMap::new(),
+                    current,
+                },
+            );
+        }
+        Ok(self.appends.rounds.get_mut(round_id))
+    }
+}
+
+#[async_trait]
+impl AppendTx for Tx {
+    async fn ballot_context(&mut self, round_id: &str, municipality: &str) -> StoreResult<Option<BallotContext>> {
+        let Some(known) = self.known_round(round_id).await? else {
+            return Ok(None);
+        };
+        let cooperation = known.cooperation.id.clone();
+        if !known.members.contains_key(municipality) {
+            let member = self.get_member(&cooperation, municipality).await?;
+            if let Some(known) = self.appends.rounds.get_mut(round_id) {
+                known.members.insert(municipality.to_string(), member);
+            }
+        }
+        let known = &self.appends.rounds[round_id];
+        Ok(Some(BallotContext {
+            round: known.round.clone(),
+            cooperation: known.cooperation.clone(),
+            member: known.members[municipality].clone(),
+            current_version: known.current.get(municipality).copied(),
+        }))
+    }
+
+    fn append_ballot(&mut self, event: Event, ballot: Ballot, idempotency: Option<IdempotencyRecord>) {
+        if let Some(known) = self.appends.rounds.get_mut(&ballot.round_id) {
+            known.current.insert(ballot.municipality.clone(), ballot.version);
+        }
+        // Versions count up from 1: a later version replaces the one before,
+        // queued in this run or stored before it.
+        if ballot.version > 1 {
+            match self
+                .appends
+                .ballots
+                .iter_mut()
+                .find(|b| b.round_id == ballot.round_id && b.municipality == ballot.municipality && b.current)
+            {
+                Some(queued) => queued.current = false,
+                None => self.appends.retire.push((
+                    ballot.round_id.clone(),
+                    ballot.municipality.clone(),
+                    ballot.version - 1,
+                )),
+            }
+        }
+        self.chain = Chain {
+            head: Some((event.seq, event.hash.clone())),
+            written: Some(event.seq),
+        };
+        self.appends.events.push(event);
+        self.appends.ballots.push(ballot);
+        self.appends.idempotency.extend(idempotency);
+    }
+}
