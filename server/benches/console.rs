@@ -268,6 +268,7 @@ fn main() {
         sign_in: SignIn::Dev(Arc::new(keys)),
         secure_cookies: false,
         overviews: Default::default(),
+        opportunities: Default::default(),
     });
     let mine = d
         .overrides

@@ -326,7 +326,7 @@ pub async fn run(
     // The three best opportunities of a system or a function become
     // proposals, each sponsored by the first member it covers.
     let reader = ctx(principal(&first.code, vec![Role::Observer]), tick());
-    let found = shared::list_opportunities(store, &reader, &id, Search::default()).await?;
+    let found = shared::list_opportunities(store, &reader, &id, Search::default(), &Default::default()).await?;
     let mut proposal_ids = Vec::new();
     for o in found
         .opportunities

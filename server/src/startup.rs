@@ -258,6 +258,7 @@ impl Application {
             secure_cookies: self.secure_cookies,
             stopping: stopping.clone(),
             overviews: Default::default(),
+            opportunities: Default::default(),
             stale_after_days: self.stale_after_days,
             events: crate::domain::fanout::Fanout::new(store.clone(), |e, redacted| (e, redacted)),
         };
@@ -327,6 +328,7 @@ impl Application {
                     store: store.clone(),
                     kitos: self.kitos.clone(),
                     clients: Default::default(),
+                    opportunities: Default::default(),
                 })
                 .max_decoding_message_size(max_message),
                 v.clone(),

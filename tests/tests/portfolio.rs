@@ -702,8 +702,81 @@ async fn the_demo_is_a_living_cooperation(app: TestApp) {
     assert!(again.is_err());
 }
 
+/// A member has one portfolio, whichever partnership a change is made
+/// through: the change is an event in the log of every cooperation the
+/// municipality is a member of, and what another cooperation computed from
+/// the portfolios (its opportunities, kept while its log stands still)
+/// follows at once.
+async fn a_change_through_one_cooperation_reaches_every_other(app: TestApp) {
+    app.seed_default().await;
+    const OTHER: &str = "anden-kreds";
+    app.operator()
+        .cooperations()
+        .create_cooperation(pb::CreateCooperationRequest {
+            id: OTHER.into(),
+            name: "Anden kreds".into(),
+            member_codes: vec!["0101".into(), "0147".into()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut observer = app.as_("0153", &["observer"]).portfolio();
+    let opportunities = |o: &pb::ListOpportunitiesResponse| -> Vec<(String, Vec<String>)> {
+        o.opportunities
+            .iter()
+            .map(|o| {
+                let members = o.members.iter().map(|m| m.municipality.clone()).collect();
+                (o.label.clone(), members)
+            })
+            .collect()
+    };
+    let search = pb::ListOpportunitiesRequest {
+        cooperation_id: COOP.into(),
+        ..Default::default()
+    };
+    let before = observer.list_opportunities(search.clone()).await.unwrap().into_inner();
+    assert!(opportunities(&before).is_empty(), "{:?}", opportunities(&before));
+
+    for (code, months) in [("0101", 8), ("0147", 12)] {
+        let mut f = fields("Ydelsesrefusion", "Netcompany", "Refusion");
+        f.contract_end = in_months(months);
+        let mut req = create(code, f);
+        req.cooperation_id = OTHER.into();
+        app.as_(code, &["digital_lead"])
+            .portfolio()
+            .create_system(req)
+            .await
+            .unwrap();
+    }
+    let mut tx = app.store.begin_read().await.unwrap();
+    for coop in [COOP, OTHER] {
+        let created: Vec<String> = tx
+            .list_events(Some(coop), 0, 10_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "portfolio.system_created")
+            .map(|e| e.subject)
+            .collect();
+        assert_eq!(created.len(), 2, "{coop}: {created:?}");
+        assert!(created.iter().all(|s| s.starts_with("portfolios/")), "{created:?}");
+    }
+    drop(tx);
+
+    let after = observer.list_opportunities(search).await.unwrap().into_inner();
+    let got = opportunities(&after);
+    assert!(
+        got.contains(&(
+            "Ydelsesrefusion".to_string(),
+            vec!["0101".to_string(), "0147".to_string()]
+        )),
+        "{got:?}"
+    );
+}
+
 e2e!(
     the_demo_is_a_living_cooperation,
+    a_change_through_one_cooperation_reaches_every_other,
     portfolio_crud_with_permissions,
     csv_round_trip,
     opportunities_for_a_hand_made_case,

@@ -1517,7 +1517,10 @@ async fn a_burst_of_ballots_meets_the_close(app: TestApp) {
     let mut replies: std::collections::BTreeMap<&str, Vec<pb::Ballot>> = Default::default();
     for t in first {
         let (m, _, r) = t.expect("task");
-        replies.entry(m).or_default().push(r.expect("ballot accepted while the round is open"));
+        replies
+            .entry(m)
+            .or_default()
+            .push(r.expect("ballot accepted while the round is open"));
     }
     for (m, got) in &replies {
         // Four replies, three ballots: the two copies answer alike.
@@ -1534,7 +1537,9 @@ async fn a_burst_of_ballots_meets_the_close(app: TestApp) {
         let client = app.as_(m, BOARD);
         let content = approval(&[&q]);
         let round = round.clone();
-        tasks.push(tokio::spawn(async move { (m, try_cast(&client, &round, content).await) }));
+        tasks.push(tokio::spawn(
+            async move { (m, try_cast(&client, &round, content).await) },
+        ));
     }
     let closed = close_round(&app, &round).await;
     let mut late_accepted = 0;
@@ -1544,7 +1549,10 @@ async fn a_burst_of_ballots_meets_the_close(app: TestApp) {
             Ok(b) => {
                 assert_eq!(b.version, 4, "{m}");
                 let at = |t: &Option<Timestamp>| t.as_ref().map(|t| (t.seconds, t.nanos));
-                assert!(at(&b.cast_time) <= at(&closed.close_time), "{m}: accepted after the close");
+                assert!(
+                    at(&b.cast_time) <= at(&closed.close_time),
+                    "{m}: accepted after the close"
+                );
                 late_accepted += 1;
             }
             Err(s) => assert_eq!(s.code(), Code::FailedPrecondition, "{m}: {s:?}"),
@@ -1560,7 +1568,11 @@ async fn a_burst_of_ballots_meets_the_close(app: TestApp) {
     assert_eq!(res.cast_weight, members.len() as u64);
     let v = app.verify_chain().await;
     assert!(v.ok, "{v:?}");
-    let cast = events(&app, 0).await.into_iter().filter(|e| e.action == "ballot.cast").count();
+    let cast = events(&app, 0)
+        .await
+        .into_iter()
+        .filter(|e| e.action == "ballot.cast")
+        .count();
     assert_eq!(cast, history.len(), "one event per stored ballot");
 }
 e2e!(a_burst_of_ballots_meets_the_close);

@@ -525,7 +525,9 @@ async fn queued_ballots_survive_the_slots_around_them(engine: Engine, s: Arc<dyn
                     let mut slot = s.write().await.unwrap();
                     let seq = next_seq(slot.last_event().await.unwrap());
                     slot.insert_event(&event(seq, "a")).await.unwrap();
-                    slot.insert_member(&member("a", &format!("{}", 3000 + i))).await.unwrap();
+                    slot.insert_member(&member("a", &format!("{}", 3000 + i)))
+                        .await
+                        .unwrap();
                     if i % 8 == 3 {
                         return 0;
                     }
@@ -570,7 +572,10 @@ async fn queued_ballots_survive_the_slots_around_them(engine: Engine, s: Arc<dyn
         .filter(|i| i % 4 == 3 && i % 8 != 3)
         .map(|i| format!("{}", 3000 + i))
         .collect();
-    assert_eq!(kept, expected, "{engine:?}: abandoned slots rolled back, committed kept");
+    assert_eq!(
+        kept, expected,
+        "{engine:?}: abandoned slots rolled back, committed kept"
+    );
 }
 
 /// Two stores on one database, as two server processes would have.

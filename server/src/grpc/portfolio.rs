@@ -15,6 +15,7 @@ use crate::domain::Error;
 use crate::domain::portfolio::kitos_import;
 use crate::domain::portfolio::shared::{self, Search};
 use crate::domain::portfolio::systems::{self as ops, ListFilter};
+use crate::domain::read_model::Views;
 use crate::kitos::{KitosClient, KitosConfig};
 use crate::store::Store;
 
@@ -24,6 +25,8 @@ pub struct Portfolios {
     /// One client per KITOS API user, so that its token serves import
     /// after import until KITOS says it has expired.
     pub clients: Mutex<HashMap<String, Arc<KitosClient>>>,
+    /// Opportunities kept while the cooperation's log has not moved.
+    pub opportunities: Views<shared::Found>,
 }
 
 type R<T> = Result<Response<T>, Status>;
@@ -199,13 +202,13 @@ impl PortfolioService for Portfolios {
             window_months: r.window_months,
         };
         reply(
-            shared::list_opportunities(&*self.store, &ctx, &r.cooperation_id, search).await,
+            shared::list_opportunities(&*self.store, &ctx, &r.cooperation_id, search, &self.opportunities).await,
             |found| pb::ListOpportunitiesResponse {
                 member_count: found.member_count as u32,
                 opportunities: found
                     .opportunities
-                    .into_iter()
-                    .map(|o| cv::opportunity(o, found.member_count))
+                    .iter()
+                    .map(|o| cv::opportunity(o.clone(), found.member_count))
                     .collect(),
             },
         )

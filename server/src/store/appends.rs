@@ -137,7 +137,10 @@ impl Tx {
             }
         }
         if !events.is_empty() {
-            let actors = events.iter().map(|e| to_doc(&e.actor)).collect::<StoreResult<Vec<_>>>()?;
+            let actors = events
+                .iter()
+                .map(|e| to_doc(&e.actor))
+                .collect::<StoreResult<Vec<_>>>()?;
             on_engine!(self, c => {
                 let mut q = QueryBuilder::new(
                     "INSERT INTO events (seq, time, actor, action, subject, cooperation_id, payload, prev_hash, hash) ",
@@ -200,10 +203,7 @@ impl Tx {
             };
             let rows: Vec<VersionRow> =
                 on_engine!(self, c => sqlx::query_as(CURRENT_VERSIONS).bind(round_id).fetch_all(c).await?);
-            let current = rows
-                .into_iter()
-                .map(|r| (r.municipality, r.version as u32))
-                .collect();
+            let current = rows.into_iter().map(|r| (r.municipality, r.version as u32)).collect();
             self.appends.rounds.insert(
                 round_id.to_string(),
                 KnownRound {
@@ -254,11 +254,11 @@ impl AppendTx for Tx {
                 .find(|b| b.round_id == ballot.round_id && b.municipality == ballot.municipality && b.current)
             {
                 Some(queued) => queued.current = false,
-                None => self.appends.retire.push((
-                    ballot.round_id.clone(),
-                    ballot.municipality.clone(),
-                    ballot.version - 1,
-                )),
+                None => {
+                    self.appends
+                        .retire
+                        .push((ballot.round_id.clone(), ballot.municipality.clone(), ballot.version - 1))
+                }
             }
         }
         self.chain = Chain {

@@ -26,6 +26,8 @@ pub trait CooperationTx: Send {
         limit: i64,
     ) -> StoreResult<Vec<Member>>;
     async fn count_current_members(&mut self, cooperation: &str) -> StoreResult<u32>;
+    /// The cooperations `code` is a current member of, by id.
+    async fn member_cooperations(&mut self, code: &str) -> StoreResult<Vec<String>>;
 }
 
 const INSERT_COOPERATION: &str = "INSERT INTO cooperations (id, seq, version, doc) VALUES ($1, $2, $3, $4)";
@@ -39,6 +41,8 @@ const INSERT_MEMBER: &str =
     "INSERT INTO members (cooperation_id, code, departed, version, doc) VALUES ($1, $2, $3, $4, $5)";
 const UPDATE_MEMBER: &str = "UPDATE members SET departed = $3, version = $4, doc = $5 \
      WHERE cooperation_id = $1 AND code = $2 AND version = $6";
+const MEMBER_COOPERATIONS: &str =
+    "SELECT cooperation_id FROM members WHERE code = $1 AND NOT departed ORDER BY cooperation_id";
 const GET_MEMBER: &str = "SELECT doc FROM members WHERE cooperation_id = $1 AND code = $2";
 pub(crate) const LIST_MEMBERS: &str = "SELECT doc FROM members WHERE cooperation_id = $1 AND ($2 OR NOT departed) AND code > $3 \
      ORDER BY code LIMIT $4";
@@ -145,6 +149,16 @@ impl CooperationTx for Tx {
             .await?
             .rows_affected());
         one_row(r)
+    }
+
+    #[tracing::instrument(skip_all, fields(code))]
+    async fn member_cooperations(&mut self, code: &str) -> StoreResult<Vec<String>> {
+        Ok(
+            on_engine!(self, c => sqlx::query_scalar::<_, String>(MEMBER_COOPERATIONS)
+            .bind(code)
+            .fetch_all(c)
+            .await?),
+        )
     }
 
     #[tracing::instrument(skip_all, fields(cooperation, code))]

@@ -160,7 +160,10 @@ pub trait StoreTx:
 {
 }
 
-impl<T: CoreTx + CooperationTx + ProposalTx + SessionTx + OverrideTx + PortfolioTx + FollowUpTx + AppendTx> StoreTx for T {}
+impl<T: CoreTx + CooperationTx + ProposalTx + SessionTx + OverrideTx + PortfolioTx + FollowUpTx + AppendTx> StoreTx
+    for T
+{
+}
 
 #[async_trait]
 pub trait CoreTx: Send {

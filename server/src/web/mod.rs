@@ -43,6 +43,8 @@ pub struct Web {
     /// Cooperation overviews (the accountability matrix) kept while the log
     /// has not moved.
     pub overviews: Arc<OverviewCache>,
+    /// Shared opportunities kept while the cooperation's log has not moved.
+    pub opportunities: Arc<crate::domain::read_model::Views<crate::domain::portfolio::shared::Found>>,
     /// Follow-up: members silent this many days are flagged.
     pub stale_after_days: u32,
     /// The event log as it grows, shared by every live page (the same

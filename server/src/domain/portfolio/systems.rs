@@ -1,6 +1,7 @@
 //! Operations on a member's portfolio: its systems written by the member's
 //! digital lead or board, read by every partner, each change an event in
-//! the log of the cooperation it is made through.
+//! the log of every cooperation the municipality is a member of (the one it
+//! is made through first).
 //!
 //! Every call names a cooperation and a municipality: the portfolio is the
 //! municipality's, and the cooperation is the partnership through which the
@@ -90,6 +91,26 @@ async fn writable(w: &mut Write<'_>, ctx: &Ctx, cooperation: &str, municipality:
     authz::write_portfolio(&ctx.principal, municipality, owner.as_ref())
 }
 
+/// A change of `municipality`'s portfolio is an event in the log of every
+/// cooperation it is a current member of, the one the call went through
+/// first: each partnership's watchers, views and overview see the change,
+/// whichever partnership it was made through.
+async fn portfolio_event<P: serde::Serialize + ?Sized>(
+    w: &mut Write<'_>,
+    action: &'static str,
+    subject: String,
+    through: &str,
+    municipality: &str,
+    payload: &P,
+) -> Result<()> {
+    let others = w.tx.member_cooperations(municipality).await?;
+    for cooperation in std::iter::once(through).chain(others.iter().map(String::as_str).filter(|c| *c != through)) {
+        w.event(NewEvent::new(action, subject.clone(), cooperation, payload)?)
+            .await?;
+    }
+    Ok(())
+}
+
 fn required(cooperation: &str) -> Result<()> {
     if cooperation.is_empty() {
         Err(Error::invalid("cooperation_id", "is required"))
@@ -137,8 +158,15 @@ pub async fn create(
             s.name, s.id
         )));
     }
-    w.event(NewEvent::new("portfolio.system_created", subject(&s), cooperation, &s)?)
-        .await?;
+    portfolio_event(
+        &mut w,
+        "portfolio.system_created",
+        subject(&s),
+        cooperation,
+        municipality,
+        &s,
+    )
+    .await?;
     w.tx.insert_system(&s).await?;
     w.finish((1, s)).await
 }
@@ -168,8 +196,15 @@ pub async fn update(
     let mut s = trimmed(system);
     s.municipality = municipality.to_string();
     s.id = id.to_string();
-    w.event(NewEvent::new("portfolio.system_updated", subject(&s), cooperation, &s)?)
-        .await?;
+    portfolio_event(
+        &mut w,
+        "portfolio.system_updated",
+        subject(&s),
+        cooperation,
+        municipality,
+        &s,
+    )
+    .await?;
     w.tx.update_system(&s, version + 1).await?;
     w.finish((version + 1, s)).await
 }
@@ -194,12 +229,14 @@ pub async fn delete(
             .await?
             .ok_or_else(|| Error::not_found("system", format!("{municipality}:{id}")))?;
     check_etag(etag, version)?;
-    w.event(NewEvent::new(
+    portfolio_event(
+        &mut w,
         "portfolio.system_deleted",
         subject(&s),
         cooperation,
+        municipality,
         &serde_json::json!({ "name": s.name, "vendor": s.vendor }),
-    )?)
+    )
     .await?;
     w.tx.delete_system(municipality, id).await?;
     w.finish(s).await
@@ -355,12 +392,14 @@ pub async fn apply_plan(
         unchanged: report.unchanged,
     };
     w.tx.insert_import(&record).await?;
-    w.event(NewEvent::new(
+    portfolio_event(
+        w,
         "portfolio.imported",
         format!("portfolios/{municipality}/imports/{}", record.id),
         cooperation,
+        municipality,
         &report,
-    )?)
+    )
     .await?;
     Ok(report)
 }

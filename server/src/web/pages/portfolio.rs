@@ -126,16 +126,16 @@ pub async fn show(
         .iter()
         .map(|m| (m.clone(), per_member.get(&m.code).cloned().unwrap_or_default()))
         .collect();
-    let found = shared::list_opportunities(store, &ctx, &coop, Search::default())
+    let found = shared::list_opportunities(store, &ctx, &coop, Search::default(), &web.opportunities)
         .await
         .map_err(fail)?;
     let opportunities = found
         .opportunities
-        .into_iter()
+        .iter()
         .take(OPPORTUNITIES_SHOWN)
         .map(|o| {
             let headline = o.headline(found.member_count);
-            (o, headline)
+            (o.clone(), headline)
         })
         .collect();
     let filter = ListFilter {
