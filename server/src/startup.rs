@@ -369,16 +369,12 @@ impl Application {
 /// Health says NOT_SERVING while the database is unreachable (DESIGN.md §9):
 /// a light read every second decides.
 async fn report_database_health(store: Arc<dyn Store>, reporter: tonic_health::server::HealthReporter) {
-    let mut serving = true;
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
+    let probe = || async {
         let probe = async {
             let mut tx = store.begin_read().await?;
             tx.last_event().await
         };
-        let ok = match tokio::time::timeout(Duration::from_secs(5), probe).await {
+        match tokio::time::timeout(Duration::from_secs(5), probe).await {
             Ok(Ok(_)) => true,
             Ok(Err(e)) if e.is_unavailable() => false,
             Ok(Err(e)) => {
@@ -386,28 +382,56 @@ async fn report_database_health(store: Arc<dyn Store>, reporter: tonic_health::s
                 true
             }
             Err(_) => false,
-        };
-        if ok == serving {
-            continue;
         }
-        serving = ok;
-        let status = if ok {
+    };
+    let services = [
+        "",
+        "samprio.v1.CooperationService",
+        "samprio.v1.ProposalService",
+        "samprio.v1.SessionService",
+        "samprio.v1.PriorityService",
+        "samprio.v1.AuditService",
+        "samprio.v1.PortfolioService",
+        "samprio.v1.FollowUpService",
+    ];
+    // The server starts SERVING: only a change is worth a line.
+    report_health_changes(probe, Some(true), &reporter, &services, |ok, _| {
+        if ok {
             tracing::info!("database reachable again: SERVING");
-            tonic_health::ServingStatus::Serving
         } else {
             tracing::error!("database unreachable: NOT_SERVING");
+        }
+    })
+    .await
+}
+
+/// Asks `probe` once a second whether all is well and, when the answer
+/// differs from the last one reported (`reported` before the first; `None`
+/// reports the first answer too), says so in the log (`say`, told whether
+/// this is the first report) and sets `services` SERVING or NOT_SERVING.
+async fn report_health_changes<F: std::future::Future<Output = bool>>(
+    mut probe: impl FnMut() -> F,
+    mut reported: Option<bool>,
+    reporter: &tonic_health::server::HealthReporter,
+    services: &[&str],
+    mut say: impl FnMut(bool, bool),
+) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let ok = probe().await;
+        if reported == Some(ok) {
+            continue;
+        }
+        say(ok, reported.is_none());
+        reported = Some(ok);
+        let status = if ok {
+            tonic_health::ServingStatus::Serving
+        } else {
             tonic_health::ServingStatus::NotServing
         };
-        for name in [
-            "",
-            "samprio.v1.CooperationService",
-            "samprio.v1.ProposalService",
-            "samprio.v1.SessionService",
-            "samprio.v1.PriorityService",
-            "samprio.v1.AuditService",
-            "samprio.v1.PortfolioService",
-            "samprio.v1.FollowUpService",
-        ] {
+        for name in services {
             reporter.set_service_status(name, status).await;
         }
     }
@@ -421,30 +445,19 @@ async fn report_database_health(store: Arc<dyn Store>, reporter: tonic_health::s
 pub const IDENTITY_HEALTH: &str = "samprio.identity";
 
 async fn report_identity_health(verifier: Arc<Verifier>, reporter: tonic_health::server::HealthReporter) {
-    let mut reported = None;
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        let unreachable = verifier.unreachable_issuers();
-        let ok = unreachable.is_empty();
-        if reported == Some(ok) {
-            continue;
-        }
-        let status = if ok {
-            if reported.is_some() {
+    let probe = || std::future::ready(verifier.unreachable_issuers().is_empty());
+    report_health_changes(probe, None, &reporter, &[IDENTITY_HEALTH], |ok, first| {
+        if ok {
+            if !first {
                 tracing::info!("every identity provider reachable again: {IDENTITY_HEALTH} SERVING");
             }
-            tonic_health::ServingStatus::Serving
-        } else {
-            for (issuer, error) in &unreachable {
-                tracing::error!(%issuer, %error, "identity provider unreachable: {IDENTITY_HEALTH} NOT_SERVING");
-            }
-            tonic_health::ServingStatus::NotServing
-        };
-        reported = Some(ok);
-        reporter.set_service_status(IDENTITY_HEALTH, status).await;
-    }
+            return;
+        }
+        for (issuer, error) in &verifier.unreachable_issuers() {
+            tracing::error!(%issuer, %error, "identity provider unreachable: {IDENTITY_HEALTH} NOT_SERVING");
+        }
+    })
+    .await
 }
 
 /// Closes rounds whose deadline has passed, whether or not anyone calls
