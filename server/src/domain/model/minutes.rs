@@ -211,9 +211,9 @@ pub struct MinutesRecord {
     pub list_revision: u64,
     pub list: Vec<CandidateRef>,
     /// A follow-up session's report as it stood when the session closed
-    /// (DESIGN.md §13), as Markdown in Danish.
+    /// (DESIGN.md §13).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub follow_up: Option<String>,
+    pub follow_up: Option<super::follow_up::FollowUpReport>,
 }
 
 /// Where in the event log the minutes come from: the session's `closed`

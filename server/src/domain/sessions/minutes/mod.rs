@@ -264,7 +264,7 @@ pub fn record(input: &MinutesInput<'_>) -> MinutesRecord {
                 title: title(id),
             })
             .collect(),
-        follow_up: input.follow_up.map(crate::domain::follow_up::minutes::section),
+        follow_up: input.follow_up.cloned(),
     }
 }
 

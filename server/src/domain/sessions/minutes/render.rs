@@ -90,8 +90,8 @@ pub fn document(r: &Rendering<'_>) -> Doc {
         d.numbered(m.list.iter().map(|c| c.title.clone()).collect());
     }
 
-    if let Some(section) = &m.follow_up {
-        follow_up_section(&mut d, section);
+    if let Some(report) = &m.follow_up {
+        crate::domain::follow_up::minutes::section(&mut d, lang, report);
     }
 
     d.heading(t.approval);
@@ -842,50 +842,5 @@ fn override_kind(lang: Lang, o: &crate::domain::model::minutes::OverrideLine) ->
     match change {
         Some(c) => format!("{kind} ({c})"),
         None => kind,
-    }
-}
-
-/// The follow-up report's section (Markdown made by
-/// `domain::follow_up::minutes`) in the document's own blocks, so it reads
-/// alike in Markdown, HTML and PDF: headings, tables and paragraphs.
-fn follow_up_section(d: &mut Doc, markdown: &str) {
-    let mut table: Option<Table> = None;
-    let cells = |line: &str| -> Vec<String> {
-        line.trim()
-            .trim_matches('|')
-            .split(" | ")
-            .map(|c| c.trim().replace("\\|", "|").replace("**", ""))
-            .collect()
-    };
-    for line in markdown.lines().map(str::trim_end) {
-        if line.starts_with('|') {
-            if line.starts_with("|---") {
-                continue;
-            }
-            match table.as_mut() {
-                Some(t) => t.row(cells(line)),
-                None => {
-                    let head = cells(line);
-                    let head: Vec<&str> = head.iter().map(String::as_str).collect();
-                    table = Some(Table::new(&head));
-                }
-            }
-            continue;
-        }
-        if let Some(t) = table.take() {
-            d.table(t);
-        }
-        if let Some(h) = line.strip_prefix("## ") {
-            d.heading(h.to_owned());
-        } else if let Some(h) = line.strip_prefix("### ") {
-            d.subheading(h.to_owned());
-        } else if let Some(item) = line.strip_prefix("- ") {
-            d.bullets(vec![item.replace("**", "")]);
-        } else if !line.trim().is_empty() {
-            d.para(line.replace("**", ""));
-        }
-    }
-    if let Some(t) = table.take() {
-        d.table(t);
     }
 }
