@@ -18,11 +18,6 @@ fn date(lang: Lang, iso: &str) -> String {
     locale::date(lang, iso)
 }
 
-/// A percentage given in basis points, as everywhere else people read one.
-fn percent(lang: Lang, bp: u32) -> String {
-    locale::basis_points(lang, bp)
-}
-
 fn da_en(lang: Lang, da: &'static str, en: &'static str) -> &'static str {
     match lang {
         Lang::Da => da,
@@ -142,15 +137,15 @@ pub fn section(d: &mut Doc, lang: Lang, r: &FollowUpReport) {
         d.para(match lang {
             Lang::Da => format!(
                 "Samlet fremdrift: {} (befolkningsvægtet {}); {} af {} deltagende kommuner færdige.",
-                percent(lang, p.progress.plain_bp),
-                percent(lang, p.progress.weighted_bp),
+                locale::basis_points(lang, p.progress.plain_bp),
+                locale::basis_points(lang, p.progress.weighted_bp),
                 p.progress.done,
                 p.progress.members
             ),
             Lang::En => format!(
                 "Overall progress: {} (weighted by population {}); {} of {} members taking part done.",
-                percent(lang, p.progress.plain_bp),
-                percent(lang, p.progress.weighted_bp),
+                locale::basis_points(lang, p.progress.plain_bp),
+                locale::basis_points(lang, p.progress.weighted_bp),
                 p.progress.done,
                 p.progress.members
             ),
@@ -217,7 +212,7 @@ pub fn section(d: &mut Doc, lang: Lang, r: &FollowUpReport) {
                     member(&m.record.municipality, &m.member_name),
                     part,
                     status(lang, m.record.status).to_string(),
-                    percent(lang, m.record.progress_percent * 100),
+                    locale::basis_points(lang, m.record.progress_percent * 100),
                     if milestones.is_empty() {
                         "–".into()
                     } else {
@@ -339,8 +334,8 @@ fn change(lang: Lang, c: &ChangeDetail) -> String {
                 parts.push(format!(
                     "{} {} → {}",
                     da_en(lang, "fremdrift", "progress"),
-                    percent(lang, b * 100),
-                    percent(lang, a * 100)
+                    locale::basis_points(lang, b * 100),
+                    locale::basis_points(lang, a * 100)
                 ));
             }
             for m in milestones {

@@ -491,32 +491,9 @@ pub fn record_sha256(record: &MinutesRecord) -> String {
     hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&json))
 }
 
-/// `part` of `whole` as a percentage with two decimals, in integers.
-pub fn percent(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        return "—".into();
-    }
-    let hundredths = (u128::from(part) * 10_000 + u128::from(whole) / 2) / u128::from(whole);
-    format!("{}.{:02}%", hundredths / 100, hundredths % 100)
-}
-
 /// A moment in UTC, for messages (`2026-11-29 11:26 UTC`).
 pub fn time(micros: Micros) -> String {
     chrono::DateTime::from_timestamp_micros(micros)
         .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percentages_round_in_integers() {
-        assert_eq!(percent(1, 3), "33.33%");
-        assert_eq!(percent(2, 3), "66.67%");
-        assert_eq!(percent(5000, 10_000), "50.00%");
-        assert_eq!(percent(0, 0), "—");
-        assert_eq!(percent(u64::MAX, u64::MAX), "100.00%");
-    }
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::Lang;
 use super::doc::{Doc, Table, line};
-use super::text::{self, Texts, n, percent, texts};
+use super::text::{self, Texts, n, texts};
 use crate::domain::locale;
 use crate::domain::model::minutes::{
     BallotLine, CandidateOutcome, MinutesApproval, MinutesRecord, NoteRecord, Outcome, Person, Presence, Provenance,
@@ -451,7 +451,7 @@ fn round(d: &mut Doc, lang: Lang, t: &Texts, r: &RoundRecord) {
             "Beslutningsdygtigt: {} af {} kommuner stemte med {} af vægten ({} af {}).",
             voters,
             members,
-            percent(lang, res.cast_weight, res.total_weight),
+            locale::share(lang, res.cast_weight, res.total_weight),
             n(lang, res.cast_weight),
             n(lang, res.total_weight)
         ),
@@ -459,7 +459,7 @@ fn round(d: &mut Doc, lang: Lang, t: &Texts, r: &RoundRecord) {
             "Ikke beslutningsdygtigt: {} af {} kommuner stemte med {} af vægten ({} af {}); der kræves {}. Afstemningen afgjorde intet.",
             voters,
             members,
-            percent(lang, res.cast_weight, res.total_weight),
+            locale::share(lang, res.cast_weight, res.total_weight),
             n(lang, res.cast_weight),
             n(lang, res.total_weight),
             locale::basis_points(lang, r.quorum_bp)
@@ -468,7 +468,7 @@ fn round(d: &mut Doc, lang: Lang, t: &Texts, r: &RoundRecord) {
             "Quorum met: {} of {} members voted, with {} of the weight ({} of {}).",
             voters,
             members,
-            percent(lang, res.cast_weight, res.total_weight),
+            locale::share(lang, res.cast_weight, res.total_weight),
             n(lang, res.cast_weight),
             n(lang, res.total_weight)
         ),
@@ -476,7 +476,7 @@ fn round(d: &mut Doc, lang: Lang, t: &Texts, r: &RoundRecord) {
             "Quorum not met: {} of {} members voted, with {} of the weight ({} of {}); {} is required. The vote decided nothing.",
             voters,
             members,
-            percent(lang, res.cast_weight, res.total_weight),
+            locale::share(lang, res.cast_weight, res.total_weight),
             n(lang, res.cast_weight),
             n(lang, res.total_weight),
             locale::basis_points(lang, r.quorum_bp)
@@ -686,7 +686,7 @@ fn decisions(d: &mut Doc, lang: Lang, m: &MinutesRecord) {
         if r.method == Method::YesNo {
             for c in &res.candidates {
                 let verdict = capitalised(outcome(t, c.outcome));
-                let share = percent(lang, c.yes_weight, c.yes_weight + c.no_weight);
+                let share = locale::share(lang, c.yes_weight, c.yes_weight + c.no_weight);
                 lines.push(match lang {
                     Lang::Da => format!(
                         "{}: {verdict} ({} {}). Stemmer: {}. Vægtet ({weight}): {} for, {} imod, {} undlod; {share} af for- og imod-vægten er for.",
