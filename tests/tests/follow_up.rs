@@ -808,16 +808,26 @@ async fn a_follow_up_sessions_minutes_carry_the_report(app: TestApp) {
         "| 0147 Frederiksberg | Deltager | I gang | 40 % | Go-live (frist ",
         "Leverandør valgt |",
         "| 0147 Frederiksberg | Udskudt til 01.06.2099 | Ikke startet | 0 % | – | aldrig |",
-        "- 0101 København: Fravalgt. Begrundelse: Vi har netop indført en lokal løsning og afventer evaluering \
+        "- 0101 København: Fravalgt. Begrundelse: Vi har netop indført en lokal løsning og afventer evaluering. \
          Beslutning: Direktionsmøde 2026-11-12, pkt. 4.",
-        "i afstemningen »Vedtagelse af fælles prioriteter« på mødet »Styregruppemøde 1«",
+        "i afstemningen »Vedtagelse af fælles prioriteter« på mødet »Styregruppemøde 1«: vedtaget ved ja/nej-afstemning, \
+         simpelt flertal med vægten ",
         "### Overskredet\n\nIntet.",
         "Dette er den første opfølgning.",
     ] {
         assert!(minutes.contains(expected), "{expected:?} missing from:\n{minutes}");
     }
     // People read words, never the API's enum names.
-    for raw in ["OPT_OUT", "OPT\\_OUT", "DEFER", "IN_PROGRESS", "IN\\_PROGRESS"] {
+    for raw in [
+        "OPT_OUT",
+        "OPT\\_OUT",
+        "DEFER",
+        "IN_PROGRESS",
+        "IN\\_PROGRESS",
+        "YES ",
+        "ABSTAIN",
+        "adopted:",
+    ] {
         assert!(!minutes.contains(raw), "{raw:?} in:\n{minutes}");
     }
     // The same section in English, and in the HTML the console shows.
@@ -837,6 +847,7 @@ async fn a_follow_up_sessions_minutes_carry_the_report(app: TestApp) {
         "Overall progress: 8% (weighted by population 4.80%); 0 of 5 members taking part done.",
         "| 0147 Frederiksberg | Deferred until 2099-06-01 | Not started | 0% | – | never |",
         "- 0101 København: Opted out. Justification: ",
+        "at the meeting “Styregruppemøde 1”: adopted by yes/no vote, simple majority with a weight of ",
     ] {
         assert!(en.contains(expected), "{expected:?} missing from:\n{en}");
     }

@@ -5,10 +5,11 @@
 //! everything about how the report reads on paper is here.
 
 use super::Participation;
-use super::report::{ChangeDetail, FollowUpReport, MilestoneChange};
+use super::report::{ChangeDetail, Decision, FollowUpReport, MilestoneChange};
 use crate::domain::locale::{self, Lang};
-use crate::domain::model::{Change, ImplementationStatus, Micros, OverrideKind};
+use crate::domain::model::{Change, ImplementationStatus, Method, Micros, OverrideKind};
 use crate::domain::sessions::minutes::doc::{Doc, Table, line};
+use crate::domain::sessions::minutes::text;
 
 fn time(lang: Lang, micros: Micros) -> String {
     locale::time(lang, micros)
@@ -79,6 +80,16 @@ fn capitalised(s: &str) -> String {
     }
 }
 
+/// Text on one line ending as a sentence does.
+fn sentence(s: &str) -> String {
+    let s = line(s);
+    if s.ends_with(['.', '!', '?']) {
+        s
+    } else {
+        format!("{s}.")
+    }
+}
+
 /// A member as the report names it: `0147 Frederiksberg`.
 fn member(code: &str, name: &str) -> String {
     format!("{code} {}", line(name))
@@ -122,14 +133,14 @@ pub fn section(d: &mut Doc, lang: Lang, r: &FollowUpReport) {
                 time(lang, dec.decide_time),
                 line(&dec.round_title),
                 line(&dec.session_title),
-                dec.summary
+                decision(lang, dec)
             ),
             (Some(dec), Lang::En) => format!(
                 "Decided on {} in the vote “{}” at the meeting “{}”: {}.",
                 time(lang, dec.decide_time),
                 line(&dec.round_title),
                 line(&dec.session_title),
-                dec.summary
+                decision(lang, dec)
             ),
             (None, Lang::Da) => format!("Prioritet fra {}.", date(lang, &p.adopted_on)),
             (None, Lang::En) => format!("A priority since {}.", date(lang, &p.adopted_on)),
@@ -231,13 +242,13 @@ pub fn section(d: &mut Doc, lang: Lang, r: &FollowUpReport) {
                     .iter()
                     .map(|dev| {
                         format!(
-                            "{}: {}. {}: {} {}: {}.",
+                            "{}: {}. {}: {} {}: {}",
                             member(&dev.municipality, &dev.member_name),
                             capitalised(&effect(lang, dev.kind, dev.defer_until.as_deref(), dev.local_rank)),
                             da_en(lang, "Begrundelse", "Justification"),
-                            line(&dev.justification),
+                            sentence(&dev.justification),
                             da_en(lang, "Beslutning", "Resolution"),
-                            line(&dev.board_resolution)
+                            sentence(&dev.board_resolution)
                         )
                     })
                     .collect(),
@@ -310,6 +321,54 @@ pub fn section(d: &mut Doc, lang: Lang, r: &FollowUpReport) {
             "This is the first follow-up.",
         )),
     }
+}
+
+/// How a round adopted a priority, from its result: "vedtaget ved
+/// ja/nej-afstemning, simpelt flertal med vægten 4 for, 1 imod og 0 undlod
+/// af 5 (lige vægt: én kommune, én stemme)".
+fn decision(lang: Lang, d: &Decision) -> String {
+    let method = text::method_name(lang, d.method, d.threshold);
+    let weight = text::weighting(lang, d.weighting, None);
+    let n = |v: u64| text::n(lang, v);
+    let Some(c) = &d.result else {
+        return match lang {
+            Lang::Da => format!("vedtaget ved {method}"),
+            Lang::En => format!("adopted by {method}"),
+        };
+    };
+    let mut s = match (lang, d.method) {
+        (Lang::Da, Method::YesNo) => format!(
+            "vedtaget ved {method} med vægten {} for, {} imod og {} undlod af {} ({weight})",
+            n(c.yes_weight),
+            n(c.no_weight),
+            n(c.abstain_weight),
+            n(d.total_weight)
+        ),
+        (Lang::En, Method::YesNo) => format!(
+            "adopted by {method} with a weight of {} yes, {} no and {} abstaining of {} ({weight})",
+            n(c.yes_weight),
+            n(c.no_weight),
+            n(c.abstain_weight),
+            n(d.total_weight)
+        ),
+        (Lang::Da, _) => format!(
+            "vedtaget som nr. {} ved {method} med {} vægtede point ({weight})",
+            c.position,
+            n(c.score)
+        ),
+        (Lang::En, _) => format!(
+            "adopted at position {} by {method} with {} weighted points ({weight})",
+            c.position,
+            n(c.score)
+        ),
+    };
+    if let Some(b) = d.budget_dkk {
+        s.push_str(&match lang {
+            Lang::Da => format!(" inden for et budget på {}", locale::kroner(lang, b)),
+            Lang::En => format!(" within a budget of {}", locale::kroner(lang, b)),
+        });
+    }
+    s
 }
 
 /// A change between two reports in words: "status Ikke startet → I gang;
@@ -387,14 +446,14 @@ fn change(lang: Lang, c: &ChangeDetail) -> String {
             board_resolution,
             justification,
         } => format!(
-            "{} ({}) {}. {}: {} {}: {}.",
+            "{} ({}) {}. {}: {} {}: {}",
             da_en(lang, "afvigelse", "deviation"),
             effect(lang, *kind, defer_until.as_deref(), *local_rank),
             change_word(lang, *change),
             da_en(lang, "Begrundelse", "Justification"),
-            line(justification),
+            sentence(justification),
             da_en(lang, "Beslutning", "Resolution"),
-            line(board_resolution)
+            sentence(board_resolution)
         ),
         ChangeDetail::ListRevision { revision, priorities } => match lang {
             Lang::Da => {

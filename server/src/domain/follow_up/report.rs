@@ -270,6 +270,14 @@ pub async fn build(
             session_id: r.session_id.clone(),
             session_title: session_titles.get(&r.session_id).cloned().unwrap_or_default(),
             method: r.method,
+            threshold: r.threshold,
+            weighting: r.weighting,
+            total_weight: r.total_weight,
+            budget_dkk: r.budget_dkk,
+            result: r
+                .result
+                .as_ref()
+                .and_then(|res| res.candidates.iter().find(|c| c.proposal_id == pid).cloned()),
             decide_time: r.close_time.unwrap_or_default(),
             summary: summary(r, pid),
         })

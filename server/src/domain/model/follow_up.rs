@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Actor, Change, ImplementationStatus, Method, Micros, OverrideKind};
+use super::{Actor, CandidateResult, Change, ImplementationStatus, Method, Micros, OverrideKind, Threshold, Weighting};
 
 /// A step of an implementation with its due date, and the date it was done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,8 +131,16 @@ pub struct Decision {
     pub session_id: String,
     pub session_title: String,
     pub method: Method,
+    pub threshold: Option<Threshold>,
+    pub weighting: Weighting,
+    pub total_weight: u64,
+    pub budget_dkk: Option<i64>,
+    /// The proposal's line of the round's result: its weights (`YES_NO`) or
+    /// its position and score.
+    pub result: Option<CandidateResult>,
     pub decide_time: Micros,
-    /// The result in a few words, e.g. "adopted: YES 4, NO 1, ABSTAIN 0 (weight)".
+    /// The result in a few words for the API, e.g. "adopted: YES 4, NO 1,
+    /// ABSTAIN 0 of weight 5 (EQUAL)"; people read it from `result`.
     pub summary: String,
 }
 

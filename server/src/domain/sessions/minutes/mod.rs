@@ -12,7 +12,7 @@ pub mod csv;
 pub mod doc;
 pub mod pdf;
 pub mod render;
-mod text;
+pub mod text;
 
 use std::collections::{HashMap, HashSet};
 
