@@ -82,6 +82,7 @@ struct Spec {
     personal_data: bool,
     one_time: i64,
     yearly: i64,
+    linked_systems: Vec<String>,
 }
 
 async fn proposal(app: &TestApp, p: Spec) -> pb::Proposal {
@@ -100,7 +101,7 @@ async fn proposal(app: &TestApp, p: Spec) -> pb::Proposal {
                 }),
                 one_time_cost_dkk: p.one_time,
                 yearly_cost_dkk: p.yearly,
-                linked_systems: vec![],
+                linked_systems: p.linked_systems,
             }),
             request_id: String::new(),
         })
@@ -296,6 +297,30 @@ fn golden(name: &str, actual: &str) {
 async fn minutes_of_a_session_with_every_method(app: TestApp) {
     use pb::Choice::{Abstain, No, Yes};
     seed(&app).await;
+    // The ESDH proposal links København's SBSYS, which Frederiksberg also
+    // runs, and names other systems in free text.
+    let mut sbsys = String::new();
+    for code in ["0147", "0101"] {
+        sbsys = app
+            .as_(code, &["digital_lead"])
+            .portfolio()
+            .create_system(pb::CreateSystemRequest {
+                cooperation_id: COOP.into(),
+                municipality: code.into(),
+                system: Some(pb::SystemFields {
+                    name: "SBSYS".into(),
+                    vendor: "Netcompany".into(),
+                    function: "ESDH".into(),
+                    lifecycle: pb::Lifecycle::Operational as i32,
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .expect("create system")
+            .into_inner()
+            .id;
+    }
     let esdh = proposal(
         &app,
         Spec {
@@ -307,6 +332,7 @@ async fn minutes_of_a_session_with_every_method(app: TestApp) {
             personal_data: true,
             one_time: 2_500_000,
             yearly: 400_000,
+            linked_systems: vec![format!("0101:{sbsys}"), "Fagsystemer i øvrigt".into()],
         },
     )
     .await;
@@ -321,6 +347,7 @@ async fn minutes_of_a_session_with_every_method(app: TestApp) {
             personal_data: false,
             one_time: 800_000,
             yearly: 150_000,
+            linked_systems: vec![],
         },
     )
     .await;
@@ -335,6 +362,7 @@ async fn minutes_of_a_session_with_every_method(app: TestApp) {
             personal_data: false,
             one_time: 600_000,
             yearly: 90_000,
+            linked_systems: vec![],
         },
     )
     .await;
@@ -349,6 +377,7 @@ async fn minutes_of_a_session_with_every_method(app: TestApp) {
             personal_data: false,
             one_time: 1_200_000,
             yearly: 200_000,
+            linked_systems: vec![],
         },
     )
     .await;
@@ -721,6 +750,7 @@ async fn only_the_chair_names_the_minute_taker_and_notes_stay_on_the_agenda(app:
             personal_data: false,
             one_time: 1,
             yearly: 0,
+            linked_systems: vec![],
         },
     )
     .await;

@@ -11,8 +11,8 @@ use super::doc::{Doc, Table, line};
 use super::text::{self, Texts, n, texts};
 use crate::domain::locale;
 use crate::domain::model::minutes::{
-    BallotLine, CandidateOutcome, MinutesApproval, MinutesRecord, NoteRecord, Outcome, Person, Presence, Provenance,
-    RoundRecord,
+    AgendaItem, BallotLine, CandidateOutcome, MinutesApproval, MinutesRecord, NoteRecord, Outcome, Person, Presence,
+    Provenance, RoundRecord,
 };
 use crate::domain::model::{BallotContent, Choice, DecisionLevel, Method, RoundState};
 
@@ -246,7 +246,7 @@ fn agenda(d: &mut Doc, lang: Lang, m: &MinutesRecord) {
             facts.push((t.summary.to_string(), line(&a.summary)));
         }
         if !a.linked_systems.is_empty() {
-            facts.push((t.linked_systems.to_string(), a.linked_systems.join(", ")));
+            facts.push((t.linked_systems.to_string(), linked_systems(lang, a)));
         }
         facts.push((
             t.voted_in.to_string(),
@@ -843,4 +843,36 @@ fn override_kind(lang: Lang, o: &crate::domain::model::minutes::OverrideLine) ->
         Some(c) => format!("{kind} ({c})"),
         None => kind,
     }
+}
+
+/// An agenda item's linked systems by name: "SBSYS (Netcompany) hos
+/// København, kører også hos Frederiksberg". A system deleted from the
+/// portfolio, or free text, shows as written.
+fn linked_systems(lang: Lang, a: &AgendaItem) -> String {
+    a.linked_systems
+        .iter()
+        .map(|entry| match a.systems.iter().find(|s| &s.reference == entry) {
+            Some(s) => {
+                let mut out = line(&s.name);
+                if !s.vendor.trim().is_empty() {
+                    out = format!("{out} ({})", line(&s.vendor));
+                }
+                let owner = member_name(&s.owner.code, &s.owner.name);
+                out = match lang {
+                    Lang::Da => format!("{out} hos {owner}"),
+                    Lang::En => format!("{out} at {owner}"),
+                };
+                if !s.also_run_by.is_empty() {
+                    let others: Vec<String> = s.also_run_by.iter().map(|m| member_name(&m.code, &m.name)).collect();
+                    out = match lang {
+                        Lang::Da => format!("{out}, kører også hos {}", others.join(", ")),
+                        Lang::En => format!("{out}, also run by {}", others.join(", ")),
+                    };
+                }
+                out
+            }
+            None => line(entry),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
