@@ -806,3 +806,50 @@ e2e!(only_the_chair_names_the_minute_taker_and_notes_stay_on_the_agenda);
 fn uuid_not_on_agenda() -> String {
     "0190f5a2-0000-7000-8000-000000000000".into()
 }
+
+/// Minutes are approved once: a second approval, at the same or a later
+/// session, is refused as a failed precondition naming the session that
+/// approved them, records no event, and leaves the first approval as it was.
+async fn approved_minutes_cannot_be_approved_again(app: TestApp) {
+    seed(&app).await;
+    let mut c = chair(&app).sessions();
+    let first = session(&app, "Styregruppemøde 1", 1_796_112_000, &[]).await;
+    c.close_session(pb::CloseSessionRequest {
+        id: first.id.clone(),
+        request_id: String::new(),
+    })
+    .await
+    .expect("close the first session");
+    let second = session(&app, "Styregruppemøde 2", 1_800_000_000, &[]).await;
+    let approve = |at: &str| pb::ApproveMinutesRequest {
+        session_id: first.id.clone(),
+        approving_session_id: at.to_string(),
+        request_id: String::new(),
+    };
+    c.approve_minutes(approve(&second.id))
+        .await
+        .expect("the second session approves the first one's minutes");
+    let third = session(&app, "Styregruppemøde 3", 1_803_000_000, &[]).await;
+    let events = app.event_count().await;
+    for at in [&second.id, &third.id] {
+        let err = c
+            .approve_minutes(approve(at))
+            .await
+            .expect_err("minutes are approved once");
+        assert_eq!(err.code(), tonic::Code::FailedPrecondition, "{err:?}");
+        assert!(
+            err.message().contains(&second.id),
+            "names the approving session: {err:?}"
+        );
+    }
+    assert_eq!(app.event_count().await, events, "a refused approval records nothing");
+    let m = minutes(&app, &first.id, "da", pb::MinutesFormat::Markdown).await;
+    assert_eq!(m.approval.map(|a| a.session_id), Some(second.id.clone()));
+    assert!(
+        m.markdown
+            .contains("Referatet er godkendt på mødet »Styregruppemøde 2«"),
+        "{}",
+        m.markdown
+    );
+}
+e2e!(approved_minutes_cannot_be_approved_again);
