@@ -432,6 +432,27 @@ async fn minutes_of_a_session_with_every_method(app: TestApp) {
     vote(&app, "0153", &r1, yes_no(&[(&esdh, No), (&chatbot, Abstain)])).await;
     vote(&app, "0155", &r1, yes_no(&[(&esdh, Yes)])).await;
     close(&app, &r1).await;
+    // Brøndby, outvoted on ESDH, files a deferral while the session is open:
+    // the minutes list it with its justification and board resolution.
+    board(&app, "0153")
+        .priorities()
+        .set_override(pb::SetOverrideRequest {
+            cooperation_id: COOP.into(),
+            spec: Some(pb::OverrideSpec {
+                proposal_id: esdh.id.clone(),
+                kind: pb::OverrideKind::Defer as i32,
+                defer_until: "2027-07-01".into(),
+                justification:
+                    "Brøndbys nuværende ESDH-kontrakt løber til 30. juni 2027; vi tilslutter os, når den udløber."
+                        .into(),
+                board_resolution: "Økonomiudvalget 24. november 2026, pkt. 6".into(),
+                ..Default::default()
+            }),
+            etag: String::new(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("Brøndby defers ESDH");
 
     let r2 = round(
         &app,
@@ -565,6 +586,16 @@ async fn minutes_of_a_session_with_every_method(app: TestApp) {
     assert!(
         da.markdown
             .contains("Referatet er godkendt på mødet »Styregruppemøde 15. januar 2027«"),
+        "{}",
+        da.markdown
+    );
+    // The override filed during the session, in words, with its reasons.
+    assert!(
+        da.markdown.contains(
+            "| Brøndby | Fælles ESDH-løsning | udskudt til 01.07.2027 | Brøndbys nuværende ESDH-kontrakt \
+             løber til 30. juni 2027; vi tilslutter os, når den udløber. | Økonomiudvalget 24. november 2026, \
+             pkt. 6 | Jens Ølgaard (direktion, Brøndby) |"
+        ) && !da.markdown.contains("DEFER"),
         "{}",
         da.markdown
     );
