@@ -49,7 +49,7 @@ async fn quickstart_through_the_cli() {
     }
     let members = stdout(&samprio(&app, &observer, &["member", "list", COOP]).await);
     assert!(
-        members.contains("Frederiksberg") && members.contains("660000"),
+        members.contains("Frederiksberg") && members.contains("660.000"),
         "{members}"
     );
 

@@ -39,7 +39,7 @@ async fn cooperation_and_members_from_the_register() {
         .await,
     );
     let added = stdout(&samprio(&app, &secretariat, &["member", "add", COOP, "0153"]).await);
-    assert!(added.contains("Brøndby") && added.contains("40990"), "{added}");
+    assert!(added.contains("Brøndby") && added.contains("40.990"), "{added}");
     let members = stdout(&samprio(&app, &observer, &["member", "list", COOP]).await);
     for name in ["København", "Frederiksberg", "Ballerup", "Brøndby", "2026-01-01"] {
         assert!(members.contains(name), "{name} missing:\n{members}");

@@ -82,6 +82,7 @@ struct Spec {
     personal_data: bool,
     one_time: i64,
     yearly: i64,
+    linked_systems: Vec<String>,
 }
 
 async fn proposal(app: &TestApp, p: Spec) -> pb::Proposal {
@@ -100,7 +101,7 @@ async fn proposal(app: &TestApp, p: Spec) -> pb::Proposal {
                 }),
                 one_time_cost_dkk: p.one_time,
                 yearly_cost_dkk: p.yearly,
-                linked_systems: vec![],
+                linked_systems: p.linked_systems,
             }),
             request_id: String::new(),
         })
@@ -296,6 +297,30 @@ fn golden(name: &str, actual: &str) {
 async fn minutes_of_a_session_with_every_method(app: TestApp) {
     use pb::Choice::{Abstain, No, Yes};
     seed(&app).await;
+    // The ESDH proposal links København's SBSYS, which Frederiksberg also
+    // runs, and names other systems in free text.
+    let mut sbsys = String::new();
+    for code in ["0147", "0101"] {
+        sbsys = app
+            .as_(code, &["digital_lead"])
+            .portfolio()
+            .create_system(pb::CreateSystemRequest {
+                cooperation_id: COOP.into(),
+                municipality: code.into(),
+                system: Some(pb::SystemFields {
+                    name: "SBSYS".into(),
+                    vendor: "Netcompany".into(),
+                    function: "ESDH".into(),
+                    lifecycle: pb::Lifecycle::Operational as i32,
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .expect("create system")
+            .into_inner()
+            .id;
+    }
     let esdh = proposal(
         &app,
         Spec {
@@ -307,6 +332,7 @@ async fn minutes_of_a_session_with_every_method(app: TestApp) {
             personal_data: true,
             one_time: 2_500_000,
             yearly: 400_000,
+            linked_systems: vec![format!("0101:{sbsys}"), "Fagsystemer i øvrigt".into()],
         },
     )
     .await;
@@ -321,6 +347,7 @@ async fn minutes_of_a_session_with_every_method(app: TestApp) {
             personal_data: false,
             one_time: 800_000,
             yearly: 150_000,
+            linked_systems: vec![],
         },
     )
     .await;
@@ -335,6 +362,7 @@ async fn minutes_of_a_session_with_every_method(app: TestApp) {
             personal_data: false,
             one_time: 600_000,
             yearly: 90_000,
+            linked_systems: vec![],
         },
     )
     .await;
@@ -349,6 +377,7 @@ async fn minutes_of_a_session_with_every_method(app: TestApp) {
             personal_data: false,
             one_time: 1_200_000,
             yearly: 200_000,
+            linked_systems: vec![],
         },
     )
     .await;
@@ -403,6 +432,27 @@ async fn minutes_of_a_session_with_every_method(app: TestApp) {
     vote(&app, "0153", &r1, yes_no(&[(&esdh, No), (&chatbot, Abstain)])).await;
     vote(&app, "0155", &r1, yes_no(&[(&esdh, Yes)])).await;
     close(&app, &r1).await;
+    // Brøndby, outvoted on ESDH, files a deferral while the session is open:
+    // the minutes list it with its justification and board resolution.
+    board(&app, "0153")
+        .priorities()
+        .set_override(pb::SetOverrideRequest {
+            cooperation_id: COOP.into(),
+            spec: Some(pb::OverrideSpec {
+                proposal_id: esdh.id.clone(),
+                kind: pb::OverrideKind::Defer as i32,
+                defer_until: "2027-07-01".into(),
+                justification:
+                    "Brøndbys nuværende ESDH-kontrakt løber til 30. juni 2027; vi tilslutter os, når den udløber."
+                        .into(),
+                board_resolution: "Økonomiudvalget 24. november 2026, pkt. 6".into(),
+                ..Default::default()
+            }),
+            etag: String::new(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("Brøndby defers ESDH");
 
     let r2 = round(
         &app,
@@ -536,6 +586,16 @@ async fn minutes_of_a_session_with_every_method(app: TestApp) {
     assert!(
         da.markdown
             .contains("Referatet er godkendt på mødet »Styregruppemøde 15. januar 2027«"),
+        "{}",
+        da.markdown
+    );
+    // The override filed during the session, in words, with its reasons.
+    assert!(
+        da.markdown.contains(
+            "| Brøndby | Fælles ESDH-løsning | udskudt til 01.07.2027 | Brøndbys nuværende ESDH-kontrakt \
+             løber til 30. juni 2027; vi tilslutter os, når den udløber. | Økonomiudvalget 24. november 2026, \
+             pkt. 6 | Jens Ølgaard (direktion, Brøndby) |"
+        ) && !da.markdown.contains("DEFER"),
         "{}",
         da.markdown
     );
@@ -721,6 +781,7 @@ async fn only_the_chair_names_the_minute_taker_and_notes_stay_on_the_agenda(app:
             personal_data: false,
             one_time: 1,
             yearly: 0,
+            linked_systems: vec![],
         },
     )
     .await;
@@ -776,3 +837,50 @@ e2e!(only_the_chair_names_the_minute_taker_and_notes_stay_on_the_agenda);
 fn uuid_not_on_agenda() -> String {
     "0190f5a2-0000-7000-8000-000000000000".into()
 }
+
+/// Minutes are approved once: a second approval, at the same or a later
+/// session, is refused as a failed precondition naming the session that
+/// approved them, records no event, and leaves the first approval as it was.
+async fn approved_minutes_cannot_be_approved_again(app: TestApp) {
+    seed(&app).await;
+    let mut c = chair(&app).sessions();
+    let first = session(&app, "Styregruppemøde 1", 1_796_112_000, &[]).await;
+    c.close_session(pb::CloseSessionRequest {
+        id: first.id.clone(),
+        request_id: String::new(),
+    })
+    .await
+    .expect("close the first session");
+    let second = session(&app, "Styregruppemøde 2", 1_800_000_000, &[]).await;
+    let approve = |at: &str| pb::ApproveMinutesRequest {
+        session_id: first.id.clone(),
+        approving_session_id: at.to_string(),
+        request_id: String::new(),
+    };
+    c.approve_minutes(approve(&second.id))
+        .await
+        .expect("the second session approves the first one's minutes");
+    let third = session(&app, "Styregruppemøde 3", 1_803_000_000, &[]).await;
+    let events = app.event_count().await;
+    for at in [&second.id, &third.id] {
+        let err = c
+            .approve_minutes(approve(at))
+            .await
+            .expect_err("minutes are approved once");
+        assert_eq!(err.code(), tonic::Code::FailedPrecondition, "{err:?}");
+        assert!(
+            err.message().contains(&second.id),
+            "names the approving session: {err:?}"
+        );
+    }
+    assert_eq!(app.event_count().await, events, "a refused approval records nothing");
+    let m = minutes(&app, &first.id, "da", pb::MinutesFormat::Markdown).await;
+    assert_eq!(m.approval.map(|a| a.session_id), Some(second.id.clone()));
+    assert!(
+        m.markdown
+            .contains("Referatet er godkendt på mødet »Styregruppemøde 2«"),
+        "{}",
+        m.markdown
+    );
+}
+e2e!(approved_minutes_cannot_be_approved_again);

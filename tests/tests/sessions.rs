@@ -447,7 +447,7 @@ async fn full_session_with_every_method_and_weighting(app: TestApp) {
     assert_eq!((res.cast_weight, res.total_weight), (206_000, 866_000));
     assert_eq!(
         res.note,
-        "Quorum not met: 206000 of 866000 weight cast (23.79%), 60.00% required. Nothing was decided."
+        "Quorum not met: 206000 of 866000 weight cast (23.79%), 60% required. Nothing was decided."
     );
     assert!(res.adopted.is_empty() && res.list_revision == 0);
     assert_eq!(status_of(&app, &g).await, pb::ProposalStatus::Submitted);

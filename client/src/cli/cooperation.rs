@@ -1,7 +1,7 @@
 use clap::{Args, Subcommand, ValueEnum};
 use samprio_client::pb;
 
-use super::output::{enum_name, fields, next_page, table, time};
+use super::output::{enum_name, fields, next_page, signed, table, time};
 use super::{Env, parse_quorum};
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -197,7 +197,7 @@ fn show_member(m: &pb::Member) {
         ("cooperation", m.cooperation_id.clone()),
         ("code", m.code.clone()),
         ("name", m.name.clone()),
-        ("population", m.population.to_string()),
+        ("population", signed(m.population)),
         ("counted", or_dash(&m.population_date)),
         (
             "custom weight",
@@ -357,9 +357,9 @@ pub async fn run_member(env: &Env, cmd: MemberCmd) -> anyhow::Result<()> {
                             vec![
                                 m.code.clone(),
                                 m.name.clone(),
-                                m.population.to_string(),
+                                signed(m.population),
                                 m.population_date.clone(),
-                                m.custom_weight.map(|w| w.to_string()).unwrap_or_default(),
+                                m.custom_weight.map(signed).unwrap_or_default(),
                                 m.joined_on.clone(),
                                 m.left_on.clone(),
                             ]

@@ -6,6 +6,7 @@ use clap::{Subcommand, ValueEnum};
 use samprio_client::pb;
 
 use super::Env;
+use super::lookup::titles;
 use super::output::{enum_name, fields, table, time};
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -176,9 +177,18 @@ pub async fn run(env: &Env, cmd: FollowUpCmd) -> anyhow::Result<()> {
                 municipality,
                 as_of,
             };
-            env.out.show(&c.list_implementations(req).await?.into_inner(), |r| {
+            let r = c.list_implementations(req).await?.into_inner();
+            let ids: Vec<String> = r.implementations.iter().map(|i| i.proposal_id.clone()).collect();
+            let titles = titles(env, &ids).await;
+            env.out.show(&r, |r| {
                 println!("as of {}", r.as_of);
-                table(&MEMBER_HEADER, r.implementations.iter().map(member_row).collect());
+                table(
+                    &MEMBER_HEADER,
+                    r.implementations
+                        .iter()
+                        .map(|i| member_row(i, titles.get(&i.proposal_id).unwrap_or(&i.proposal_id)))
+                        .collect(),
+                );
             })
         }
         FollowUpCmd::Report {
@@ -261,26 +271,29 @@ fn show(i: &pb::Implementation) {
     ]);
 }
 
-const MEMBER_HEADER: [&str; 8] = [
-    "proposal",
+const MEMBER_HEADER: [&str; 7] = [
+    "title",
     "member",
     "taking part",
     "status",
     "progress",
     "overdue",
-    "stale",
-    "last update",
+    "updated",
 ];
 
-fn member_row(i: &pb::Implementation) -> Vec<String> {
+/// A member's implementation of a priority, under the priority's `title`.
+fn member_row(i: &pb::Implementation, title: &str) -> Vec<String> {
     vec![
-        i.proposal_id.clone(),
+        title.to_string(),
         format!("{} {}", i.municipality, i.member_name),
         participation(i),
-        status_name(i.status()),
+        if i.stale {
+            format!("{} (stale)", status_name(i.status()))
+        } else {
+            status_name(i.status())
+        },
         format!("{} %", i.progress_percent),
         i.overdue_milestones.to_string(),
-        if i.stale { "yes".into() } else { String::new() },
         i.last_update_on.clone(),
     ]
 }
@@ -316,7 +329,7 @@ fn show_report(r: &pb::FollowUpReport) {
         }
         table(
             &MEMBER_HEADER[1..],
-            p.members.iter().map(|m| member_row(m)[1..].to_vec()).collect(),
+            p.members.iter().map(|m| member_row(m, "")[1..].to_vec()).collect(),
         );
         for d in &p.deviations {
             println!(

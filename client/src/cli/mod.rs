@@ -5,6 +5,7 @@ pub mod cooperation;
 pub mod events;
 pub mod follow_up;
 pub mod login;
+pub mod lookup;
 pub mod output;
 pub mod overrides;
 pub mod priorities;

@@ -3,7 +3,10 @@
 use clap::{Args, Subcommand, ValueEnum};
 use samprio_client::pb;
 
+use std::collections::HashMap;
+
 use super::Env;
+use super::lookup::{member, member_names, titles};
 use super::output::{enum_name, fields, next_page, table, time};
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -325,14 +328,13 @@ pub async fn effective(env: &Env, cooperation: String, municipality: String, as_
             l.cooperation_id, l.municipality, l.as_of, l.revision
         );
         table(
-            &["local", "shared", "proposal", "title", "override"],
+            &["local", "shared", "title", "override"],
             l.items
                 .iter()
                 .map(|i| {
                     vec![
                         i.local_rank.to_string(),
                         rank(i.shared_rank),
-                        i.proposal_id.clone(),
                         i.title.clone(),
                         i.r#override.as_ref().map(what).unwrap_or_default(),
                     ]
@@ -342,13 +344,12 @@ pub async fn effective(env: &Env, cooperation: String, municipality: String, as_
         if !l.set_apart.is_empty() {
             println!("\nSet apart:");
             table(
-                &["shared", "proposal", "title", "override", "justification"],
+                &["shared", "title", "override", "justification"],
                 l.set_apart
                     .iter()
                     .map(|s| {
                         vec![
                             s.shared_rank.to_string(),
-                            s.proposal_id.clone(),
                             s.title.clone(),
                             s.r#override.as_ref().map(what).unwrap_or_else(|| kind_name(s.kind())),
                             s.justification.clone(),
@@ -376,13 +377,12 @@ async fn accountability(env: &Env, a: AccountabilityArgs) -> anyhow::Result<()> 
             );
             let join = |xs: &[String]| xs.join(" ");
             table(
-                &["shared", "proposal", "title", "opt out", "defer", "rerank", "delivered"],
+                &["shared", "title", "opt out", "defer", "rerank", "delivered"],
                 v.items
                     .iter()
                     .map(|i| {
                         vec![
                             i.shared_rank.to_string(),
-                            i.proposal_id.clone(),
                             i.title.clone(),
                             join(&i.opt_out),
                             join(&i.defer),
@@ -395,10 +395,10 @@ async fn accountability(env: &Env, a: AccountabilityArgs) -> anyhow::Result<()> 
             if !v.adopted_locally.is_empty() {
                 println!("\nAdopted locally:");
                 table(
-                    &["proposal", "title", "members"],
+                    &["title", "members"],
                     v.adopted_locally
                         .iter()
-                        .map(|i| vec![i.proposal_id.clone(), i.title.clone(), join(&i.adopt_local)])
+                        .map(|i| vec![i.title.clone(), join(&i.adopt_local)])
                         .collect(),
                 );
             }
@@ -411,34 +411,50 @@ async fn accountability(env: &Env, a: AccountabilityArgs) -> anyhow::Result<()> 
         })
         .await?
         .into_inner();
+    let names = ReportNames::look_up(env, &r).await;
     env.out.show(&r, |r| {
-        println!("{} — accountability of {}", r.cooperation_id, r.municipality);
+        println!(
+            "{} — accountability of {}",
+            r.cooperation_id,
+            member(&names.members, &r.municipality)
+        );
         println!("\nNamed votes:");
         table(
-            &["round", "session", "method", "cast by", "ballot"],
+            &["session", "round", "method", "cast by", "ballot"],
             r.votes
                 .iter()
                 .map(|v| {
                     let b = v.ballot.as_ref();
+                    let round = names.rounds.get(&v.round_id);
+                    let candidates = round.map_or(&[][..], |r| &r.candidates[..]);
                     vec![
-                        v.round_id.clone(),
-                        v.session_id.clone(),
+                        names.sessions.get(&v.session_id).unwrap_or(&v.session_id).clone(),
+                        round.map_or_else(|| v.round_id.clone(), |r| r.title.clone()),
                         enum_name(v.method().as_str_name(), "METHOD_"),
-                        b.map(|b| format!("{} ({})", b.cast_by, b.role)).unwrap_or_default(),
-                        b.and_then(|b| b.content.as_ref()).map(ballot).unwrap_or_default(),
+                        b.map(|b| {
+                            let who = if b.cast_by_name.is_empty() {
+                                &b.cast_by
+                            } else {
+                                &b.cast_by_name
+                            };
+                            format!("{who} ({})", b.role)
+                        })
+                        .unwrap_or_default(),
+                        b.and_then(|b| b.content.as_ref())
+                            .map(|c| ballot(c, candidates))
+                            .unwrap_or_default(),
                     ]
                 })
                 .collect(),
         );
         println!("\nOverrides:");
         table(
-            &["id", "proposal", "override", "state", "justification", "resolution"],
+            &["title", "override", "state", "justification", "resolution"],
             r.overrides
                 .iter()
                 .map(|o| {
                     vec![
-                        o.id.clone(),
-                        o.proposal_id.clone(),
+                        names.titles.get(&o.proposal_id).unwrap_or(&o.proposal_id).clone(),
                         what(o),
                         state(o),
                         o.justification.clone(),
@@ -490,42 +506,90 @@ async fn accountability(env: &Env, a: AccountabilityArgs) -> anyhow::Result<()> 
     })
 }
 
-/// A ballot in one line: "a: YES, b: NO", "1. a 2. b", "a=5 b=3", "[a b] > [c]".
-fn ballot(c: &pb::BallotContent) -> String {
+/// A ballot in one line, candidates by their number in the round:
+/// "#1 yes, #2 no", "approved #1 #3", "#1=5 #2=3", "1. #2 2. #1", "[#1 #2] > [#3]".
+fn ballot(c: &pb::BallotContent, candidates: &[String]) -> String {
     use pb::ballot_content::Kind;
+    let n = |id: &String| match candidates.iter().position(|c| c == id) {
+        Some(i) => format!("#{}", i + 1),
+        None => id.clone(),
+    };
+    let all = |ids: &[String]| ids.iter().map(n).collect::<Vec<_>>().join(" ");
     match &c.kind {
         Some(Kind::YesNo(b)) => b
             .choices
             .iter()
             .map(|ch| {
                 format!(
-                    "{}: {}",
-                    ch.candidate_id,
+                    "{} {}",
+                    n(&ch.candidate_id),
                     enum_name(ch.choice().as_str_name(), "CHOICE_")
                 )
             })
             .collect::<Vec<_>>()
             .join(", "),
-        Some(Kind::Approval(b)) => format!("approved {}", b.approved.join(" ")),
+        Some(Kind::Approval(b)) => format!("approved {}", all(&b.approved)),
         Some(Kind::Score(b)) => b
             .scores
             .iter()
-            .map(|s| format!("{}={}", s.candidate_id, s.score))
+            .map(|s| format!("{}={}", n(&s.candidate_id), s.score))
             .collect::<Vec<_>>()
             .join(" "),
         Some(Kind::Ranking(b)) => b
             .ranking
             .iter()
             .enumerate()
-            .map(|(i, id)| format!("{}. {id}", i + 1))
+            .map(|(i, id)| format!("{}. {}", i + 1, n(id)))
             .collect::<Vec<_>>()
             .join(" "),
         Some(Kind::Tiers(b)) => b
             .tiers
             .iter()
-            .map(|t| format!("[{}]", t.candidate_ids.join(" ")))
+            .map(|t| format!("[{}]", all(&t.candidate_ids)))
             .collect::<Vec<_>>()
             .join(" > "),
         None => String::new(),
+    }
+}
+
+/// What the accountability report prints in place of ids.
+struct ReportNames {
+    members: HashMap<String, String>,
+    sessions: HashMap<String, String>,
+    rounds: HashMap<String, pb::Round>,
+    titles: HashMap<String, String>,
+}
+
+impl ReportNames {
+    async fn look_up(env: &Env, r: &pb::AccountabilityReport) -> Self {
+        let mut names = ReportNames {
+            members: member_names(env, &r.cooperation_id).await,
+            sessions: HashMap::new(),
+            rounds: HashMap::new(),
+            titles: HashMap::new(),
+        };
+        if env.out.json {
+            return names;
+        }
+        let mut c = env.client.sessions();
+        for v in &r.votes {
+            if !names.sessions.contains_key(&v.session_id)
+                && let Ok(s) = c
+                    .get_session(pb::GetSessionRequest {
+                        id: v.session_id.clone(),
+                    })
+                    .await
+            {
+                names.sessions.insert(v.session_id.clone(), s.into_inner().title);
+            }
+            if !names.rounds.contains_key(&v.round_id)
+                && let Ok(x) = c.get_round(pb::GetRoundRequest { id: v.round_id.clone() }).await
+            {
+                names.rounds.insert(v.round_id.clone(), x.into_inner());
+            }
+        }
+        let proposals: Vec<String> = r.overrides.iter().map(|o| o.proposal_id.clone()).collect();
+        names.titles = titles(env, &proposals).await;
+        names
     }
 }

@@ -2,7 +2,7 @@ use clap::Args;
 use samprio_client::pb;
 
 use super::Env;
-use super::output::{enum_name, table, time};
+use super::output::{enum_name, signed, table, time};
 
 #[derive(Args)]
 pub struct PrioritiesArgs {
@@ -56,8 +56,8 @@ pub async fn show(env: &Env, a: PrioritiesArgs) -> anyhow::Result<()> {
                         i.proposal_id.clone(),
                         i.title.clone(),
                         enum_name(i.decision_level().as_str_name(), "DECISION_LEVEL_"),
-                        i.one_time_cost_dkk.to_string(),
-                        i.yearly_cost_dkk.to_string(),
+                        signed(i.one_time_cost_dkk),
+                        signed(i.yearly_cost_dkk),
                     ]
                 })
                 .collect(),

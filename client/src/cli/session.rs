@@ -5,7 +5,8 @@ use samprio_client::{Timestamp, pb};
 
 use super::ballot::{self, BallotArgs};
 use super::cooperation::WeightingArg;
-use super::output::{enum_name, fields, next_page, number, table, time};
+use super::lookup::{member, member_names, titles};
+use super::output::{enum_name, fields, kroner, next_page, number, table, time};
 use super::{Env, parse_quorum};
 
 #[derive(Subcommand)]
@@ -250,7 +251,21 @@ fn parse_duration(s: &str) -> Result<i64, String> {
     n.checked_mul(unit).ok_or_else(|| format!("{s:?} is too long"))
 }
 
-fn show_session(s: &pb::Session) {
+/// What `show_session` prints in place of ids.
+struct SessionNames {
+    titles: HashMap<String, String>,
+    members: HashMap<String, String>,
+}
+
+async fn print_session(env: &Env, s: pb::Session) -> anyhow::Result<()> {
+    let names = SessionNames {
+        titles: titles(env, &s.agenda).await,
+        members: member_names(env, &s.cooperation_id).await,
+    };
+    env.out.show(&s, |s| show_session(s, &names))
+}
+
+fn show_session(s: &pb::Session, names: &SessionNames) {
     fields(&[
         ("id", s.id.clone()),
         ("title", s.title.clone()),
@@ -263,10 +278,15 @@ fn show_session(s: &pb::Session) {
         ("etag", s.etag.clone()),
     ]);
     if !s.agenda.is_empty() {
-        println!("\nAgenda:");
-        for (i, id) in s.agenda.iter().enumerate() {
-            println!("  {}. {id}", i + 1);
-        }
+        println!();
+        table(
+            &["#", "title"],
+            s.agenda
+                .iter()
+                .enumerate()
+                .map(|(i, id)| vec![format!("#{}", i + 1), names.titles.get(id).unwrap_or(id).clone()])
+                .collect(),
+        );
     }
     if !s.attendance.is_empty() {
         println!();
@@ -274,7 +294,19 @@ fn show_session(s: &pb::Session) {
             &["present", "checked in by", "at"],
             s.attendance
                 .iter()
-                .map(|a| vec![a.municipality.clone(), a.checked_in_by.clone(), time(&a.check_in_time)])
+                .map(|a| {
+                    vec![
+                        member(&names.members, &a.municipality),
+                        if a.by_voting {
+                            "(took part by voting)".into()
+                        } else if a.checked_in_by_name.is_empty() {
+                            a.checked_in_by.clone()
+                        } else {
+                            a.checked_in_by_name.clone()
+                        },
+                        time(&a.check_in_time),
+                    ]
+                })
                 .collect(),
         );
     }
@@ -287,23 +319,15 @@ fn percent(part: u64, whole: u64) -> String {
     format!("{:.2}%", part as f64 * 100.0 / whole as f64)
 }
 
-/// Titles of proposals, for printing rounds; ids stand in for any that
-/// cannot be read.
-async fn titles(env: &Env, ids: &[String]) -> HashMap<String, String> {
-    let mut c = env.client.proposals();
-    let mut out = HashMap::new();
-    if env.out.json {
-        return out;
-    }
-    for id in ids {
-        if let Ok(p) = c.get_proposal(pb::GetProposalRequest { id: id.clone() }).await {
-            out.insert(id.clone(), p.into_inner().title);
-        }
-    }
-    out
+/// What `show_round` prints in place of ids, and each voter's weight.
+struct RoundNames {
+    titles: HashMap<String, String>,
+    members: HashMap<String, String>,
+    /// Current ballots' municipality and weight, in the order cast.
+    weights: Vec<(String, u64)>,
 }
 
-fn show_round(r: &pb::Round, titles: &HashMap<String, String>) {
+fn show_round(r: &pb::Round, names: &RoundNames) {
     let method = match r.method() {
         pb::Method::YesNo => format!("yes-no ({})", enum_name(r.threshold().as_str_name(), "THRESHOLD_")),
         m => enum_name(m.as_str_name(), "METHOD_"),
@@ -326,7 +350,7 @@ fn show_round(r: &pb::Round, titles: &HashMap<String, String>) {
         rows.push(("deadline", time(&r.deadline)));
     }
     if let Some(b) = r.budget_dkk {
-        rows.push(("budget", format!("{b} DKK")));
+        rows.push(("budget", kroner(b)));
     }
     if r.close_time.is_some() {
         rows.push(("closed", time(&r.close_time)));
@@ -337,60 +361,71 @@ fn show_round(r: &pb::Round, titles: &HashMap<String, String>) {
     rows.push((
         "turnout",
         format!(
-            "weight {} of {} ({}): {}",
-            r.voted_weight,
-            r.total_weight,
+            "weight {} of {} ({})",
+            number(r.voted_weight),
+            number(r.total_weight),
             percent(r.voted_weight, r.total_weight),
-            if r.voted.is_empty() {
-                "-".into()
-            } else {
-                r.voted.join(", ")
-            }
         ),
     ));
     fields(&rows);
 
-    let number: HashMap<&str, usize> = r
+    println!();
+    if names.weights.is_empty() {
+        // The ballots could not be read: the codes of who voted.
+        let voted: Vec<String> = r.voted.iter().map(|c| member(&names.members, c)).collect();
+        println!(
+            "voted: {}",
+            if voted.is_empty() { "-".into() } else { voted.join(", ") }
+        );
+    } else {
+        table(
+            &["voted", "weight"],
+            names
+                .weights
+                .iter()
+                .map(|(code, w)| vec![member(&names.members, code), number(*w)])
+                .collect(),
+        );
+    }
+
+    let number_of: HashMap<&str, usize> = r
         .candidates
         .iter()
         .enumerate()
         .map(|(i, c)| (c.as_str(), i + 1))
         .collect();
-    let title = |id: &str| titles.get(id).cloned().unwrap_or_default();
+    let n = |id: &str| {
+        number_of
+            .get(id)
+            .map(|n| format!("#{n}"))
+            .unwrap_or_else(|| id.to_string())
+    };
+    let title = |id: &str| names.titles.get(id).cloned().unwrap_or_default();
     println!();
     match &r.result {
         None => table(
-            &["#", "candidate", "title"],
-            r.candidates
-                .iter()
-                .enumerate()
-                .map(|(i, c)| vec![(i + 1).to_string(), c.clone(), title(c)])
-                .collect(),
+            &["#", "title"],
+            r.candidates.iter().map(|c| vec![n(c), title(c)]).collect(),
         ),
         Some(res) => {
             let yes_no = r.method() == pb::Method::YesNo;
             let header: &[&str] = if yes_no {
-                &["#", "candidate", "title", "yes", "no", "abstain", "adopted"]
+                &["#", "title", "yes", "no", "abstain", "adopted"]
             } else {
-                &["pos", "#", "candidate", "title", "score", "outcome"]
+                &["pos", "#", "title", "score", "outcome"]
             };
             table(
                 header,
                 res.candidates
                     .iter()
                     .map(|c| {
-                        let n = number
-                            .get(c.proposal_id.as_str())
-                            .map(|n| n.to_string())
-                            .unwrap_or_default();
                         if yes_no {
                             vec![
-                                n,
-                                c.proposal_id.clone(),
+                                n(&c.proposal_id),
                                 title(&c.proposal_id),
-                                c.yes_weight.to_string(),
-                                c.no_weight.to_string(),
-                                c.abstain_weight.to_string(),
+                                number(c.yes_weight),
+                                number(c.no_weight),
+                                number(c.abstain_weight),
                                 if c.adopted { "yes" } else { "no" }.into(),
                             ]
                         } else {
@@ -403,10 +438,9 @@ fn show_round(r: &pb::Round, titles: &HashMap<String, String>) {
                             };
                             vec![
                                 c.position.to_string(),
-                                n,
-                                c.proposal_id.clone(),
+                                n(&c.proposal_id),
                                 title(&c.proposal_id),
-                                c.score.to_string(),
+                                number(c.score),
                                 outcome.into(),
                             ]
                         }
@@ -416,21 +450,12 @@ fn show_round(r: &pb::Round, titles: &HashMap<String, String>) {
             println!(
                 "quorum {}: weight {} of {} cast ({})",
                 if res.quorum_met { "met" } else { "NOT met" },
-                res.cast_weight,
-                res.total_weight,
+                number(res.cast_weight),
+                number(res.total_weight),
                 percent(res.cast_weight, res.total_weight)
             );
             for t in &res.tie_breaks {
-                let order: Vec<String> = t
-                    .proposal_ids
-                    .iter()
-                    .map(|id| {
-                        number
-                            .get(id.as_str())
-                            .map(|n| format!("#{n}"))
-                            .unwrap_or_else(|| id.clone())
-                    })
-                    .collect();
+                let order: Vec<String> = t.proposal_ids.iter().map(|id| n(id)).collect();
                 println!("tie-break: {} — {}", order.join(" before "), t.reason);
             }
             if res.list_revision > 0 {
@@ -523,8 +548,31 @@ fn ballot_text(c: &pb::BallotContent, candidates: &[String]) -> String {
 }
 
 async fn print_round(env: &Env, r: pb::Round) -> anyhow::Result<()> {
-    let titles = titles(env, &r.candidates).await;
-    env.out.show(&r, |r| show_round(r, &titles))
+    let mut weights = vec![];
+    if !env.out.json
+        && let Ok(b) = env
+            .client
+            .sessions()
+            .list_ballots(pb::ListBallotsRequest {
+                round_id: r.id.clone(),
+                include_history: false,
+            })
+            .await
+    {
+        weights = b
+            .into_inner()
+            .ballots
+            .into_iter()
+            .filter(|b| b.current)
+            .map(|b| (b.municipality, b.weight))
+            .collect();
+    }
+    let names = RoundNames {
+        titles: titles(env, &r.candidates).await,
+        members: member_names(env, &r.cooperation_id).await,
+        weights,
+    };
+    env.out.show(&r, |r| show_round(r, &names))
 }
 
 pub async fn run_session(env: &Env, cmd: SessionCmd) -> anyhow::Result<()> {
@@ -550,7 +598,7 @@ pub async fn run_session(env: &Env, cmd: SessionCmd) -> anyhow::Result<()> {
                     request_id: rid,
                 };
                 let s = env.client.follow_up().create_follow_up_session(req).await?.into_inner();
-                return env.out.show(&s, show_session);
+                return print_session(env, s).await;
             }
             let req = pb::CreateSessionRequest {
                 cooperation_id: cooperation,
@@ -559,12 +607,11 @@ pub async fn run_session(env: &Env, cmd: SessionCmd) -> anyhow::Result<()> {
                 agenda,
                 request_id: rid,
             };
-            env.out.show(&c.create_session(req).await?.into_inner(), show_session)
+            print_session(env, c.create_session(req).await?.into_inner()).await
         }
-        SessionCmd::Get { id } => env.out.show(
-            &c.get_session(pb::GetSessionRequest { id }).await?.into_inner(),
-            show_session,
-        ),
+        SessionCmd::Get { id } => {
+            print_session(env, c.get_session(pb::GetSessionRequest { id }).await?.into_inner()).await
+        }
         SessionCmd::List {
             cooperation,
             page_size,
@@ -580,12 +627,13 @@ pub async fn run_session(env: &Env, cmd: SessionCmd) -> anyhow::Result<()> {
                 .into_inner();
             env.out.show(&r, |r| {
                 table(
-                    &["id", "title", "state", "scheduled", "present"],
+                    &["#", "title", "state", "scheduled", "present"],
                     r.sessions
                         .iter()
-                        .map(|s| {
+                        .enumerate()
+                        .map(|(i, s)| {
                             vec![
-                                s.id.clone(),
+                                format!("#{}", i + 1),
                                 s.title.clone(),
                                 enum_name(s.state().as_str_name(), "SESSION_STATE_"),
                                 time(&s.scheduled_time),
@@ -604,26 +652,35 @@ pub async fn run_session(env: &Env, cmd: SessionCmd) -> anyhow::Result<()> {
                 etag,
                 request_id: rid,
             };
-            env.out.show(&c.set_agenda(req).await?.into_inner(), show_session)
+            print_session(env, c.set_agenda(req).await?.into_inner()).await
         }
-        SessionCmd::Open { id } => env.out.show(
-            &c.open_session(pb::OpenSessionRequest { id, request_id: rid })
-                .await?
-                .into_inner(),
-            show_session,
-        ),
-        SessionCmd::CheckIn { id } => env.out.show(
-            &c.check_in(pb::CheckInRequest { id, request_id: rid })
-                .await?
-                .into_inner(),
-            show_session,
-        ),
-        SessionCmd::Close { id } => env.out.show(
-            &c.close_session(pb::CloseSessionRequest { id, request_id: rid })
-                .await?
-                .into_inner(),
-            show_session,
-        ),
+        SessionCmd::Open { id } => {
+            print_session(
+                env,
+                c.open_session(pb::OpenSessionRequest { id, request_id: rid })
+                    .await?
+                    .into_inner(),
+            )
+            .await
+        }
+        SessionCmd::CheckIn { id } => {
+            print_session(
+                env,
+                c.check_in(pb::CheckInRequest { id, request_id: rid })
+                    .await?
+                    .into_inner(),
+            )
+            .await
+        }
+        SessionCmd::Close { id } => {
+            print_session(
+                env,
+                c.close_session(pb::CloseSessionRequest { id, request_id: rid })
+                    .await?
+                    .into_inner(),
+            )
+            .await
+        }
         SessionCmd::Minutes {
             id,
             lang,
@@ -655,27 +712,33 @@ pub async fn run_session(env: &Env, cmd: SessionCmd) -> anyhow::Result<()> {
                 let _ = std::io::stdout().write_all(&m.content);
             })
         }
-        SessionCmd::MinuteTaker { id, name } => env.out.show(
-            &c.set_minute_taker(pb::SetMinuteTakerRequest {
-                id,
-                name,
-                request_id: rid,
-            })
-            .await?
-            .into_inner(),
-            show_session,
-        ),
-        SessionCmd::Note { id, proposal, text } => env.out.show(
-            &c.set_decision_note(pb::SetDecisionNoteRequest {
-                id,
-                proposal_id: proposal.unwrap_or_default(),
-                note: text,
-                request_id: rid,
-            })
-            .await?
-            .into_inner(),
-            show_session,
-        ),
+        SessionCmd::MinuteTaker { id, name } => {
+            print_session(
+                env,
+                c.set_minute_taker(pb::SetMinuteTakerRequest {
+                    id,
+                    name,
+                    request_id: rid,
+                })
+                .await?
+                .into_inner(),
+            )
+            .await
+        }
+        SessionCmd::Note { id, proposal, text } => {
+            print_session(
+                env,
+                c.set_decision_note(pb::SetDecisionNoteRequest {
+                    id,
+                    proposal_id: proposal.unwrap_or_default(),
+                    note: text,
+                    request_id: rid,
+                })
+                .await?
+                .into_inner(),
+            )
+            .await
+        }
         SessionCmd::ApproveMinutes { id, at } => env.out.show(
             &c.approve_minutes(pb::ApproveMinutesRequest {
                 session_id: id,
@@ -750,12 +813,13 @@ pub async fn run_round(env: &Env, cmd: RoundCmd) -> anyhow::Result<()> {
                 .into_inner();
             env.out.show(&r, |r| {
                 table(
-                    &["id", "title", "method", "state", "candidates", "turnout"],
+                    &["#", "title", "method", "state", "candidates", "turnout"],
                     r.rounds
                         .iter()
-                        .map(|x| {
+                        .enumerate()
+                        .map(|(i, x)| {
                             vec![
-                                x.id.clone(),
+                                format!("#{}", i + 1),
                                 x.title.clone(),
                                 enum_name(x.method().as_str_name(), "METHOD_"),
                                 enum_name(x.state().as_str_name(), "ROUND_STATE_"),

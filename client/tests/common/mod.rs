@@ -24,3 +24,17 @@ pub fn stdout(o: &Output) -> String {
     );
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
+
+/// The words of `text` appear in `out` in this order, though a table cell
+/// wrapped to fit 100 columns may have put other columns' text between them.
+#[allow(dead_code)]
+pub fn has_words(out: &str, text: &str) -> bool {
+    let mut rest = out;
+    text.split_whitespace().all(|w| match rest.find(w) {
+        Some(i) => {
+            rest = &rest[i + w.len()..];
+            true
+        }
+        None => false,
+    })
+}

@@ -19,10 +19,10 @@ mod reads;
 pub mod report;
 mod writes;
 
-use serde::{Deserialize, Serialize};
-
 use super::error::{Result, Violations};
-use super::model::{Implementation, ImplementationStatus, Milestone};
+use super::model::{ImplementationStatus, Milestone};
+
+pub use super::model::follow_up::ImplementationView;
 use super::validate as v;
 
 pub use self::participation::Participation;
@@ -37,31 +37,6 @@ pub const NOTES_MAX: usize = 4000;
 /// Members that have not updated in this many days are flagged, unless the
 /// server's configuration says otherwise.
 pub const DEFAULT_STALE_AFTER_DAYS: u32 = 30;
-
-/// A member's record as read: the stored version (or version 0) and what it
-/// means on the day it is read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImplementationView {
-    pub record: Implementation,
-    pub member_name: String,
-    pub population: i64,
-    pub participation: Participation,
-    /// The date from which the member is expected to work on it: the
-    /// priority's adoption, or the end of its deferral.
-    pub starts_on: Option<String>,
-    /// Not updated for longer than the configured number of days.
-    pub stale: bool,
-    /// The date of its last update, or of its start when it never reported.
-    pub last_update_on: Option<String>,
-    pub days_since_update: Option<u32>,
-    pub as_of: String,
-}
-
-impl ImplementationView {
-    pub fn overdue(&self) -> impl Iterator<Item = &Milestone> {
-        self.record.overdue(&self.as_of)
-    }
-}
 
 /// An `UpdateImplementation` request as the domain sees it: the whole new
 /// state of the record.

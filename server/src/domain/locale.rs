@@ -121,6 +121,26 @@ pub fn basis_points(lang: Lang, bp: u32) -> String {
     }
 }
 
+/// `part` of `whole` in basis points, rounded half up; `None` when `whole`
+/// is 0. The state a figure stands beside (a quorum met, a candidate
+/// adopted) is decided on the exact weights, never on the rounded figure.
+pub fn share_bp(part: u64, whole: u64) -> Option<u32> {
+    if whole == 0 {
+        return None;
+    }
+    let bp = (u128::from(part) * 10_000 + u128::from(whole) / 2) / u128::from(whole);
+    Some(u32::try_from(bp).unwrap_or(u32::MAX))
+}
+
+/// `part` of `whole` as a percentage (`66,67 %` / `66.67%`); `—` when
+/// `whole` is 0.
+pub fn share(lang: Lang, part: u64, whole: u64) -> String {
+    match share_bp(part, whole) {
+        Some(bp) => basis_points(lang, bp),
+        None => "—".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +182,12 @@ mod tests {
         assert_eq!(basis_points(Lang::Da, 5000), "50 %");
         assert_eq!(basis_points(Lang::Da, 6667), "66,67 %");
         assert_eq!(basis_points(Lang::En, 6667), "66.67%");
+        assert_eq!(basis_points(Lang::Da, 800), "8 %");
+        assert_eq!(basis_points(Lang::Da, 480), "4,80 %");
+        assert_eq!(share(Lang::Da, 2, 3), "66,67 %");
+        assert_eq!(share(Lang::En, 1, 3), "33.33%");
+        assert_eq!(share(Lang::Da, 5, 5), "100 %");
+        assert_eq!(share(Lang::Da, 0, 0), "—");
+        assert_eq!(share_bp(u64::MAX, u64::MAX), Some(10_000));
     }
 }

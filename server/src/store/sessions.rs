@@ -126,6 +126,14 @@ struct MinutesDoc {
     provenance: Option<Provenance>,
 }
 
+/// Minutes of follow-up sessions closed before their records kept the
+/// report itself kept it as Danish Markdown; such minutes are served as
+/// they were stored, like minutes stored before records were kept.
+fn has_markdown_follow_up(doc: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(doc)
+        .is_ok_and(|v| v.pointer("/record/follow_up").is_some_and(serde_json::Value::is_string))
+}
+
 #[async_trait]
 impl SessionTx for Tx {
     #[tracing::instrument(skip_all, fields(id = %s.id))]
@@ -335,7 +343,7 @@ impl SessionTx for Tx {
         let row: Option<MinutesRow> =
             on_engine!(self, c => sqlx::query_as(GET_MINUTES).bind(session).fetch_optional(c).await?);
         let Some(r) = row else { return Ok(None) };
-        let (record, provenance) = if r.doc.is_empty() {
+        let (record, provenance) = if r.doc.is_empty() || has_markdown_follow_up(&r.doc) {
             (None, None)
         } else {
             let d: MinutesDoc = from_doc(&r.doc)?;

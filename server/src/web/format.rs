@@ -44,6 +44,11 @@ pub fn basis_points(lang: Lang, bp: u32) -> String {
     locale::basis_points(lang.into(), bp)
 }
 
+/// `part` of `whole` as a percentage: `66,67 %` / `66.67%`.
+pub fn share(lang: Lang, part: u64, whole: u64) -> String {
+    locale::share(lang.into(), part, whole)
+}
+
 /// A percentage typed into a form (`50`, `66,67`, `66.67 %`) as basis
 /// points; `None` unless it is a number from 0 to 100 with at most two
 /// decimals.

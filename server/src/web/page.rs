@@ -217,6 +217,16 @@ impl Page {
         format::basis_points(self.lang, *bp)
     }
 
+    /// `part` of `whole` as a percentage, like every percentage people read.
+    pub fn share(&self, part: u64, whole: u64) -> String {
+        format::share(self.lang, part, whole)
+    }
+
+    /// A whole percent (0–100), such as a member's progress.
+    pub fn percent(&self, p: &u32) -> String {
+        format::basis_points(self.lang, p.saturating_mul(100))
+    }
+
     /// A municipality's name from the register; its code if unknown.
     pub fn municipality(&self, code: &str) -> String {
         register::by_code(code)

@@ -1,125 +1,186 @@
 //! The follow-up report as a section of a follow-up session's minutes
-//! (DESIGN.md §13): Markdown, in Danish, times in Europe/Copenhagen. The
-//! minutes call [`section`] once; everything about how the report reads on
-//! paper is here.
-
-use std::fmt::Write as _;
+//! (DESIGN.md §13), in the minutes' language, times in Europe/Copenhagen.
+//! The minutes call [`section`] once, with the document they are writing,
+//! so Markdown, HTML, PDF and text all show it from this one place;
+//! everything about how the report reads on paper is here.
 
 use super::Participation;
-use super::report::FollowUpReport;
-use crate::domain::locale;
-use crate::domain::model::{ImplementationStatus, Micros, OverrideKind};
+use super::report::{ChangeDetail, Decision, FollowUpReport, MilestoneChange};
+use crate::domain::locale::{self, Lang};
+use crate::domain::model::{Change, ImplementationStatus, Method, Micros, OverrideKind};
+use crate::domain::sessions::minutes::doc::{Doc, Table, line};
+use crate::domain::sessions::minutes::text;
 
-/// `29.11.2026 kl. 12:26`, Copenhagen time.
-fn time(micros: Micros) -> String {
-    locale::time(locale::Lang::Da, micros)
+fn time(lang: Lang, micros: Micros) -> String {
+    locale::time(lang, micros)
 }
 
-/// `2026-03-01` → `01.03.2026`.
-fn date(iso: &str) -> String {
-    locale::date(locale::Lang::Da, iso)
+fn date(lang: Lang, iso: &str) -> String {
+    locale::date(lang, iso)
 }
 
-/// Basis points of a percent, the Danish way: `4250` → `42,50 %`.
-pub fn percent(bp: u32) -> String {
-    format!("{},{:02} %", bp / 100, bp % 100)
+fn da_en(lang: Lang, da: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Da => da,
+        Lang::En => en,
+    }
 }
 
-pub fn status_da(s: ImplementationStatus) -> &'static str {
+pub fn status(lang: Lang, s: ImplementationStatus) -> &'static str {
     match s {
-        ImplementationStatus::NotStarted => "Ikke startet",
-        ImplementationStatus::InProgress => "I gang",
-        ImplementationStatus::Done => "Færdig",
-        ImplementationStatus::Blocked => "Blokeret",
-        ImplementationStatus::Cancelled => "Annulleret",
+        ImplementationStatus::NotStarted => da_en(lang, "Ikke startet", "Not started"),
+        ImplementationStatus::InProgress => da_en(lang, "I gang", "In progress"),
+        ImplementationStatus::Done => da_en(lang, "Færdig", "Done"),
+        ImplementationStatus::Blocked => da_en(lang, "Blokeret", "Blocked"),
+        ImplementationStatus::Cancelled => da_en(lang, "Annulleret", "Cancelled"),
     }
 }
 
-fn kind_da(k: OverrideKind) -> &'static str {
-    match k {
-        OverrideKind::OptOut => "Fravalgt",
-        OverrideKind::Defer => "Udskudt",
-        OverrideKind::Rerank => "Omprioriteret lokalt",
-        OverrideKind::AdoptLocal => "Vedtaget lokalt",
+/// What an override does, in words: "fravalgt", "udskudt til 01.06.2099",
+/// "omprioriteret lokalt til plads 2".
+fn effect(lang: Lang, kind: OverrideKind, defer_until: Option<&str>, local_rank: Option<u32>) -> String {
+    match (lang, kind) {
+        (Lang::Da, OverrideKind::OptOut) => "fravalgt".into(),
+        (Lang::En, OverrideKind::OptOut) => "opted out".into(),
+        (_, OverrideKind::Defer) => match defer_until {
+            Some(d) => format!("{} {}", da_en(lang, "udskudt til", "deferred until"), date(lang, d)),
+            None => da_en(lang, "udskudt", "deferred").into(),
+        },
+        (_, OverrideKind::Rerank) => match local_rank {
+            Some(r) => format!(
+                "{} {r}",
+                da_en(lang, "omprioriteret lokalt til plads", "re-ranked locally to position")
+            ),
+            None => da_en(lang, "omprioriteret lokalt", "re-ranked locally").into(),
+        },
+        (_, OverrideKind::AdoptLocal) => match local_rank {
+            Some(r) => format!(
+                "{} {r}",
+                da_en(lang, "vedtaget lokalt på plads", "adopted locally at position")
+            ),
+            None => da_en(lang, "vedtaget lokalt", "adopted locally").into(),
+        },
     }
 }
 
-/// Text on one line, safe in a table cell.
-fn cell(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ").replace('|', "\\|")
+fn change_word(lang: Lang, c: Change) -> &'static str {
+    match c {
+        Change::Set => da_en(lang, "sat", "set"),
+        Change::Changed => da_en(lang, "ændret", "changed"),
+        Change::Reconfirmed => da_en(lang, "bekræftet igen", "reconfirmed"),
+        Change::Revoked => da_en(lang, "tilbagekaldt", "revoked"),
+    }
 }
 
-fn row(md: &mut String, cells: &[String]) {
-    let _ = writeln!(md, "| {} |", cells.join(" | "));
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
-fn head(md: &mut String, cells: &[&str]) {
-    let _ = writeln!(md, "| {} |", cells.join(" | "));
-    let _ = writeln!(md, "|{}", "---|".repeat(cells.len()));
+/// Text on one line ending as a sentence does.
+fn sentence(s: &str) -> String {
+    let s = line(s);
+    if s.ends_with(['.', '!', '?']) {
+        s
+    } else {
+        format!("{s}.")
+    }
 }
 
-/// The report as it stood when the session closed.
-pub fn section(r: &FollowUpReport) -> String {
-    let mut md = String::new();
-    let _ = writeln!(md, "\n## Opfølgning pr. {}\n", date(&r.as_of));
-    let _ = writeln!(
-        md,
-        "Fælles prioriteringsliste, revision {}. Fremdrift vises ligeligt pr. kommune og vægtet efter \
-         befolkningstal. Kommuner uden opdatering i mere end {} dage er markeret.",
-        r.list_revision, r.stale_after_days
-    );
+/// A member as the report names it: `0147 Frederiksberg`.
+fn member(code: &str, name: &str) -> String {
+    format!("{code} {}", line(name))
+}
+
+/// The report as it stood when the session closed, written into `d`.
+pub fn section(d: &mut Doc, lang: Lang, r: &FollowUpReport) {
+    d.heading(format!(
+        "{} {}",
+        da_en(lang, "Opfølgning pr.", "Follow-up as of"),
+        date(lang, &r.as_of)
+    ));
+    d.para(match lang {
+        Lang::Da => format!(
+            "Fælles prioriteringsliste, revision {}. Fremdrift vises ligeligt pr. kommune og vægtet efter \
+             befolkningstal. Kommuner uden opdatering i mere end {} dage er markeret.",
+            r.list_revision, r.stale_after_days
+        ),
+        Lang::En => format!(
+            "Shared priority list, revision {}. Progress is shown with each member alike and weighted by \
+             population. Members without an update for more than {} days are marked.",
+            r.list_revision, r.stale_after_days
+        ),
+    });
     if r.priorities.is_empty() {
-        let _ = writeln!(md, "\nIngen vedtagne prioriteter at følge op på.");
+        d.para(da_en(
+            lang,
+            "Ingen vedtagne prioriteter at følge op på.",
+            "No adopted priorities to follow up.",
+        ));
     }
     for p in &r.priorities {
         let rank = match p.shared_rank {
             Some(n) => format!("{n}."),
-            None => "Lokal:".into(),
+            None => da_en(lang, "Lokal:", "Local:").into(),
         };
-        let _ = writeln!(md, "\n### {rank} {}\n", cell(&p.title));
-        match &p.decision {
-            Some(d) => {
-                let _ = writeln!(
-                    md,
-                    "Besluttet {} i afstemningen \u{201c}{}\u{201d} på mødet \u{201c}{}\u{201d}: {}.",
-                    time(d.decide_time),
-                    cell(&d.round_title),
-                    cell(&d.session_title),
-                    d.summary
-                );
-            }
-            None => {
-                let _ = writeln!(md, "Prioritet fra {}.", date(&p.adopted_on));
-            }
-        }
-        let _ = writeln!(
-            md,
-            "\nSamlet fremdrift: **{}** (befolkningsvægtet **{}**); {} af {} deltagende kommuner færdige.\n",
-            percent(p.progress.plain_bp),
-            percent(p.progress.weighted_bp),
-            p.progress.done,
-            p.progress.members
-        );
+        d.subheading(format!("{rank} {}", line(&p.title)));
+        d.para(match (&p.decision, lang) {
+            (Some(dec), Lang::Da) => format!(
+                "Besluttet {} i afstemningen »{}« på mødet »{}«: {}.",
+                time(lang, dec.decide_time),
+                line(&dec.round_title),
+                line(&dec.session_title),
+                decision(lang, dec)
+            ),
+            (Some(dec), Lang::En) => format!(
+                "Decided on {} in the vote “{}” at the meeting “{}”: {}.",
+                time(lang, dec.decide_time),
+                line(&dec.round_title),
+                line(&dec.session_title),
+                decision(lang, dec)
+            ),
+            (None, Lang::Da) => format!("Prioritet fra {}.", date(lang, &p.adopted_on)),
+            (None, Lang::En) => format!("A priority since {}.", date(lang, &p.adopted_on)),
+        });
+        d.para(match lang {
+            Lang::Da => format!(
+                "Samlet fremdrift: {} (befolkningsvægtet {}); {} af {} deltagende kommuner færdige.",
+                locale::basis_points(lang, p.progress.plain_bp),
+                locale::basis_points(lang, p.progress.weighted_bp),
+                p.progress.done,
+                p.progress.members
+            ),
+            Lang::En => format!(
+                "Overall progress: {} (weighted by population {}); {} of {} members taking part done.",
+                locale::basis_points(lang, p.progress.plain_bp),
+                locale::basis_points(lang, p.progress.weighted_bp),
+                p.progress.done,
+                p.progress.members
+            ),
+        });
         if !p.members.is_empty() {
-            head(
-                &mut md,
-                &[
-                    "Kommune",
-                    "Deltagelse",
-                    "Status",
-                    "Fremdrift",
-                    "Milepæle",
-                    "Seneste opdatering",
-                    "Noter",
-                ],
-            );
+            let mut table = Table::new(&[
+                da_en(lang, "Kommune", "Member"),
+                da_en(lang, "Deltagelse", "Taking part"),
+                da_en(lang, "Status", "Status"),
+                da_en(lang, "Fremdrift", "Progress"),
+                da_en(lang, "Milepæle", "Milestones"),
+                da_en(lang, "Seneste opdatering", "Last update"),
+                da_en(lang, "Noter", "Notes"),
+            ])
+            .numeric(&[3]);
             for m in &p.members {
                 let part = match m.participation {
-                    Participation::TakingPart => "Deltager".to_string(),
-                    Participation::Deferred => {
-                        format!("Udskudt til {}", date(m.starts_on.as_deref().unwrap_or_default()))
-                    }
-                    Participation::LocalAdoption => "Lokal vedtagelse".to_string(),
+                    Participation::TakingPart => da_en(lang, "Deltager", "Taking part").to_string(),
+                    Participation::Deferred => format!(
+                        "{} {}",
+                        da_en(lang, "Udskudt til", "Deferred until"),
+                        date(lang, m.starts_on.as_deref().unwrap_or_default())
+                    ),
+                    Participation::LocalAdoption => da_en(lang, "Lokal vedtagelse", "Local adoption").to_string(),
                 };
                 let milestones = m
                     .record
@@ -127,113 +188,278 @@ pub fn section(r: &FollowUpReport) -> String {
                     .iter()
                     .map(|ms| {
                         let state = match &ms.done_on {
-                            Some(d) => format!("nået {}", date(d)),
-                            None if ms.is_overdue(&m.as_of) => "**OVERSKREDET**".into(),
-                            None => "åben".into(),
+                            Some(d) => format!("{} {}", da_en(lang, "nået", "reached"), date(lang, d)),
+                            None if ms.is_overdue(&m.as_of) => da_en(lang, "OVERSKREDET", "OVERDUE").into(),
+                            None => da_en(lang, "åben", "open").into(),
                         };
-                        format!("{} (frist {}, {state})", cell(&ms.title), date(&ms.due_on))
+                        format!(
+                            "{} ({} {}, {state})",
+                            line(&ms.title),
+                            da_en(lang, "frist", "due"),
+                            date(lang, &ms.due_on)
+                        )
                     })
                     .collect::<Vec<_>>()
                     .join("; ");
-                let last = match (m.record.version, &m.last_update_on) {
-                    (0, _) => "aldrig".to_string(),
-                    _ => time(m.record.update_time),
+                let last = match m.record.version {
+                    0 => da_en(lang, "aldrig", "never").to_string(),
+                    _ => time(lang, m.record.update_time),
                 };
                 let last = if m.stale {
-                    format!(
-                        "{last} **(ingen opdatering i {} dage)**",
-                        m.days_since_update.unwrap_or_default()
-                    )
+                    match lang {
+                        Lang::Da => format!(
+                            "{last} (ingen opdatering i {} dage)",
+                            m.days_since_update.unwrap_or_default()
+                        ),
+                        Lang::En => format!(
+                            "{last} (no update for {} days)",
+                            m.days_since_update.unwrap_or_default()
+                        ),
+                    }
                 } else {
                     last
                 };
-                row(
-                    &mut md,
-                    &[
-                        format!("{} {}", m.record.municipality, cell(&m.member_name)),
-                        part,
-                        status_da(m.record.status).to_string(),
-                        format!("{} %", m.record.progress_percent),
-                        if milestones.is_empty() {
-                            "–".into()
-                        } else {
-                            milestones
-                        },
-                        last,
-                        cell(&m.record.notes),
-                    ],
-                );
+                table.row(vec![
+                    member(&m.record.municipality, &m.member_name),
+                    part,
+                    status(lang, m.record.status).to_string(),
+                    locale::basis_points(lang, m.record.progress_percent * 100),
+                    if milestones.is_empty() {
+                        "–".into()
+                    } else {
+                        milestones
+                    },
+                    last,
+                    line(&m.record.notes),
+                ]);
             }
+            d.table(table);
         }
         if !p.deviations.is_empty() {
-            let _ = writeln!(md, "\nAfvigelser:\n");
-            for d in &p.deviations {
-                let _ = writeln!(
-                    md,
-                    "- {} {}: {} ({}). Begrundelse: {} Beslutning: {}.",
-                    d.municipality,
-                    cell(&d.member_name),
-                    kind_da(d.kind),
-                    cell(&d.effect),
-                    cell(&d.justification),
-                    cell(&d.board_resolution)
-                );
-            }
-        }
-    }
-
-    let _ = writeln!(md, "\n### Overskredet\n");
-    if r.overdue.is_empty() {
-        let _ = writeln!(md, "Intet.");
-    } else {
-        head(&mut md, &["Prioritet", "Kommune", "Hvad"]);
-        for o in &r.overdue {
-            let what = match &o.milestone {
-                Some(m) => format!(
-                    "Milepæl \u{201c}{}\u{201d} med frist {}",
-                    cell(&m.title),
-                    date(&m.due_on)
-                ),
-                None => format!(
-                    "Ingen opdatering i {} dage (siden {})",
-                    o.days_since_update.unwrap_or_default(),
-                    date(o.last_update_on.as_deref().unwrap_or_default())
-                ),
-            };
-            row(
-                &mut md,
-                &[
-                    cell(&o.title),
-                    format!("{} {}", o.municipality, cell(&o.member_name)),
-                    what,
-                ],
+            d.para(format!("{}:", da_en(lang, "Afvigelser", "Deviations")));
+            d.bullets(
+                p.deviations
+                    .iter()
+                    .map(|dev| {
+                        format!(
+                            "{}: {}. {}: {} {}: {}",
+                            member(&dev.municipality, &dev.member_name),
+                            capitalised(&effect(lang, dev.kind, dev.defer_until.as_deref(), dev.local_rank)),
+                            da_en(lang, "Begrundelse", "Justification"),
+                            sentence(&dev.justification),
+                            da_en(lang, "Beslutning", "Resolution"),
+                            sentence(&dev.board_resolution)
+                        )
+                    })
+                    .collect(),
             );
         }
     }
 
+    d.subheading(da_en(lang, "Overskredet", "Overdue"));
+    if r.overdue.is_empty() {
+        d.para(da_en(lang, "Intet.", "Nothing."));
+    } else {
+        let mut table = Table::new(&[
+            da_en(lang, "Prioritet", "Priority"),
+            da_en(lang, "Kommune", "Member"),
+            da_en(lang, "Hvad", "What"),
+        ]);
+        for o in &r.overdue {
+            let what = match (&o.milestone, lang) {
+                (Some(m), Lang::Da) => format!("Milepæl »{}« med frist {}", line(&m.title), date(lang, &m.due_on)),
+                (Some(m), Lang::En) => format!("Milestone “{}” due {}", line(&m.title), date(lang, &m.due_on)),
+                (None, Lang::Da) => format!(
+                    "Ingen opdatering i {} dage (siden {})",
+                    o.days_since_update.unwrap_or_default(),
+                    date(lang, o.last_update_on.as_deref().unwrap_or_default())
+                ),
+                (None, Lang::En) => format!(
+                    "No update for {} days (since {})",
+                    o.days_since_update.unwrap_or_default(),
+                    date(lang, o.last_update_on.as_deref().unwrap_or_default())
+                ),
+            };
+            table.row(vec![line(&o.title), member(&o.municipality, &o.member_name), what]);
+        }
+        d.table(table);
+    }
+
     match &r.since {
         Some(since) => {
-            let _ = writeln!(md, "\n### Ændringer siden {}\n", date(since));
+            d.subheading(format!(
+                "{} {}",
+                da_en(lang, "Ændringer siden", "Changes since"),
+                date(lang, since)
+            ));
             if r.changes.is_empty() {
-                let _ = writeln!(md, "Ingen.");
-            }
-            for c in &r.changes {
-                let who = if c.municipality.is_empty() {
-                    String::new()
-                } else {
-                    format!("{} {}, ", c.municipality, cell(&c.member_name))
-                };
-                let what = if c.title.is_empty() {
-                    String::new()
-                } else {
-                    format!("{}: ", cell(&c.title))
-                };
-                let _ = writeln!(md, "- {} — {who}{what}{}", time(c.time), cell(&c.description));
+                d.para(da_en(lang, "Ingen.", "None."));
+            } else {
+                d.bullets(
+                    r.changes
+                        .iter()
+                        .map(|c| {
+                            let who = if c.municipality.is_empty() {
+                                String::new()
+                            } else {
+                                format!("{}, ", member(&c.municipality, &c.member_name))
+                            };
+                            let what = if c.title.is_empty() {
+                                String::new()
+                            } else {
+                                format!("{}: ", line(&c.title))
+                            };
+                            format!("{} — {who}{what}{}", time(lang, c.time), change(lang, &c.detail))
+                        })
+                        .collect(),
+                );
             }
         }
-        None => {
-            let _ = writeln!(md, "\nDette er den første opfølgning.");
-        }
+        None => d.para(da_en(
+            lang,
+            "Dette er den første opfølgning.",
+            "This is the first follow-up.",
+        )),
     }
-    md
+}
+
+/// How a round adopted a priority, from its result: "vedtaget ved
+/// ja/nej-afstemning, simpelt flertal med vægten 4 for, 1 imod og 0 undlod
+/// af 5 (lige vægt: én kommune, én stemme)".
+fn decision(lang: Lang, d: &Decision) -> String {
+    let method = text::method_name(lang, d.method, d.threshold);
+    let weight = text::weighting(lang, d.weighting, None);
+    let n = |v: u64| text::n(lang, v);
+    let Some(c) = &d.result else {
+        return match lang {
+            Lang::Da => format!("vedtaget ved {method}"),
+            Lang::En => format!("adopted by {method}"),
+        };
+    };
+    let mut s = match (lang, d.method) {
+        (Lang::Da, Method::YesNo) => format!(
+            "vedtaget ved {method} med vægten {} for, {} imod og {} undlod af {} ({weight})",
+            n(c.yes_weight),
+            n(c.no_weight),
+            n(c.abstain_weight),
+            n(d.total_weight)
+        ),
+        (Lang::En, Method::YesNo) => format!(
+            "adopted by {method} with a weight of {} yes, {} no and {} abstaining of {} ({weight})",
+            n(c.yes_weight),
+            n(c.no_weight),
+            n(c.abstain_weight),
+            n(d.total_weight)
+        ),
+        (Lang::Da, _) => format!(
+            "vedtaget som nr. {} ved {method} med {} vægtede point ({weight})",
+            c.position,
+            n(c.score)
+        ),
+        (Lang::En, _) => format!(
+            "adopted at position {} by {method} with {} weighted points ({weight})",
+            c.position,
+            n(c.score)
+        ),
+    };
+    if let Some(b) = d.budget_dkk {
+        s.push_str(&match lang {
+            Lang::Da => format!(" inden for et budget på {}", locale::kroner(lang, b)),
+            Lang::En => format!(" within a budget of {}", locale::kroner(lang, b)),
+        });
+    }
+    s
+}
+
+/// A change between two reports in words: "status Ikke startet → I gang;
+/// fremdrift 0 % → 40 %".
+fn change(lang: Lang, c: &ChangeDetail) -> String {
+    match c {
+        ChangeDetail::Record {
+            status: st,
+            progress,
+            milestones,
+            notes_changed,
+        } => {
+            let mut parts = Vec::new();
+            if let Some((b, a)) = st {
+                parts.push(format!(
+                    "status {} → {}",
+                    status(lang, *b).to_lowercase(),
+                    status(lang, *a).to_lowercase()
+                ));
+            }
+            if let Some((b, a)) = progress {
+                parts.push(format!(
+                    "{} {} → {}",
+                    da_en(lang, "fremdrift", "progress"),
+                    locale::basis_points(lang, b * 100),
+                    locale::basis_points(lang, a * 100)
+                ));
+            }
+            for m in milestones {
+                parts.push(match (m, lang) {
+                    (MilestoneChange::Added { title, due_on }, Lang::Da) => {
+                        format!("milepæl »{}« med frist {} tilføjet", line(title), date(lang, due_on))
+                    }
+                    (MilestoneChange::Added { title, due_on }, Lang::En) => {
+                        format!("milestone “{}” due {} added", line(title), date(lang, due_on))
+                    }
+                    (MilestoneChange::Done { title, done_on }, Lang::Da) => {
+                        format!("milepæl »{}« nået {}", line(title), date(lang, done_on))
+                    }
+                    (MilestoneChange::Done { title, done_on }, Lang::En) => {
+                        format!("milestone “{}” reached {}", line(title), date(lang, done_on))
+                    }
+                    (MilestoneChange::Moved { title, from, to }, Lang::Da) => format!(
+                        "milepæl »{}« flyttet fra {} til {}",
+                        line(title),
+                        date(lang, from),
+                        date(lang, to)
+                    ),
+                    (MilestoneChange::Moved { title, from, to }, Lang::En) => format!(
+                        "milestone “{}” moved from {} to {}",
+                        line(title),
+                        date(lang, from),
+                        date(lang, to)
+                    ),
+                    (MilestoneChange::Removed { title }, Lang::Da) => format!("milepæl »{}« fjernet", line(title)),
+                    (MilestoneChange::Removed { title }, Lang::En) => {
+                        format!("milestone “{}” removed", line(title))
+                    }
+                });
+            }
+            if *notes_changed {
+                parts.push(da_en(lang, "noter opdateret", "notes updated").into());
+            }
+            if parts.is_empty() {
+                da_en(lang, "bekræftet uændret", "confirmed unchanged").into()
+            } else {
+                parts.join("; ")
+            }
+        }
+        ChangeDetail::Override {
+            kind,
+            defer_until,
+            local_rank,
+            change,
+            board_resolution,
+            justification,
+        } => format!(
+            "{} ({}) {}. {}: {} {}: {}",
+            da_en(lang, "afvigelse", "deviation"),
+            effect(lang, *kind, defer_until.as_deref(), *local_rank),
+            change_word(lang, *change),
+            da_en(lang, "Begrundelse", "Justification"),
+            sentence(justification),
+            da_en(lang, "Beslutning", "Resolution"),
+            sentence(board_resolution)
+        ),
+        ChangeDetail::ListRevision { revision, priorities } => match lang {
+            Lang::Da => {
+                format!("den fælles prioriteringsliste blev til revision {revision} ({priorities} prioriteter)")
+            }
+            Lang::En => format!("the shared priority list became revision {revision} ({priorities} priorities)"),
+        },
+    }
 }

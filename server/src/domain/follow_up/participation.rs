@@ -10,30 +10,10 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
-
 use crate::domain::model::{Member, Override, OverrideKind, PriorityList};
 use crate::domain::overrides::effective;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Participation {
-    TakingPart,
-    /// Taking part from `starts_on`, the end of the member's deferral.
-    Deferred,
-    /// The member's own priority (`ADOPT_LOCAL`), not the cooperation's.
-    LocalAdoption,
-}
-
-impl Participation {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Participation::TakingPart => "TAKING_PART",
-            Participation::Deferred => "DEFERRED",
-            Participation::LocalAdoption => "LOCAL_ADOPTION",
-        }
-    }
-}
+pub use crate::domain::model::follow_up::Participation;
 
 /// A member expected to keep a record of a priority.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,20 +2,9 @@
 //! functions of the records and the date they are judged at.
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
 
+pub use crate::domain::model::follow_up::Progress;
 use crate::domain::model::{ImplementationStatus, Micros};
-
-/// Overall progress of a priority, in basis points of a percent (4250 is
-/// 42,50 %), both plain (each member alike) and weighted by population.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Progress {
-    pub plain_bp: u32,
-    pub weighted_bp: u32,
-    /// Members counted: those taking part.
-    pub members: u32,
-    pub done: u32,
-}
 
 /// The progress of members' `(progress_percent, population, status)`,
 /// rounded half up. Populations are bounded (see `cooperations`), so the

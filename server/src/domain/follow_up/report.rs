@@ -5,99 +5,21 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
-
 use super::ImplementationView;
 use super::participation::{self, Followed, Participant, Participation};
-use super::progress::{self, Progress, date_of, end_of_day};
+use super::progress::{self, date_of, end_of_day};
 use crate::domain::cooperations::readable;
 use crate::domain::error::{Error, Result};
 use crate::domain::model::{
-    Actor, Implementation, Member, Method, Micros, Milestone, Override, OverrideKind, PriorityList, Proposal, Round,
-    SessionKind,
+    Change, Implementation, Member, Method, Micros, Override, PriorityList, Proposal, Round, SessionKind,
 };
 use crate::domain::validate as v;
 use crate::domain::write::{Ctx, today};
 use crate::store::{OverrideFilter, Store, StoreTx};
 
-/// The decision that put a priority on the shared list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Decision {
-    pub round_id: String,
-    pub round_title: String,
-    pub session_id: String,
-    pub session_title: String,
-    pub method: Method,
-    pub decide_time: Micros,
-    /// The result in a few words, e.g. "adopted: YES 4, NO 1, ABSTAIN 0 (weight)".
-    pub summary: String,
-}
-
-/// A member deviating from a priority, with the board's reasons.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeviationNote {
-    pub municipality: String,
-    pub member_name: String,
-    pub kind: OverrideKind,
-    pub effect: String,
-    pub justification: String,
-    pub board_resolution: String,
-    pub override_id: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PriorityFollowUp {
-    pub proposal_id: String,
-    pub title: String,
-    /// `None` for a proposal only adopted locally.
-    pub shared_rank: Option<u32>,
-    pub decision: Option<Decision>,
-    /// The date it became a priority: on the shared list, or adopted locally.
-    pub adopted_on: String,
-    pub progress: Progress,
-    /// The members taking part, in code order.
-    pub members: Vec<ImplementationView>,
-    pub deviations: Vec<DeviationNote>,
-}
-
-/// Something late: a milestone past due, or a member silent too long.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OverdueItem {
-    pub proposal_id: String,
-    pub title: String,
-    pub municipality: String,
-    pub member_name: String,
-    /// The milestone past due; `None` when the member is silent.
-    pub milestone: Option<Milestone>,
-    pub last_update_on: Option<String>,
-    pub days_since_update: Option<u32>,
-}
-
-/// A change recorded between the previous report and this one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReportChange {
-    pub time: Micros,
-    pub municipality: String,
-    pub member_name: String,
-    pub proposal_id: String,
-    pub title: String,
-    pub description: String,
-    pub actor: Option<Actor>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FollowUpReport {
-    pub cooperation_id: String,
-    pub cooperation_name: String,
-    pub as_of: String,
-    /// The date of the previous report; changes are those after it.
-    pub since: Option<String>,
-    pub stale_after_days: u32,
-    pub list_revision: u64,
-    pub priorities: Vec<PriorityFollowUp>,
-    pub overdue: Vec<OverdueItem>,
-    pub changes: Vec<ReportChange>,
-}
+pub use crate::domain::model::follow_up::{
+    ChangeDetail, Decision, DeviationNote, FollowUpReport, MilestoneChange, OverdueItem, PriorityFollowUp, ReportChange,
+};
 
 /// Everything a report or a member's record is computed from, as it stood
 /// at the end of `as_of`.
@@ -348,6 +270,14 @@ pub async fn build(
             session_id: r.session_id.clone(),
             session_title: session_titles.get(&r.session_id).cloned().unwrap_or_default(),
             method: r.method,
+            threshold: r.threshold,
+            weighting: r.weighting,
+            total_weight: r.total_weight,
+            budget_dkk: r.budget_dkk,
+            result: r
+                .result
+                .as_ref()
+                .and_then(|res| res.candidates.iter().find(|c| c.proposal_id == pid).cloned()),
             decide_time: r.close_time.unwrap_or_default(),
             summary: summary(r, pid),
         })
@@ -409,6 +339,8 @@ pub async fn build(
                     municipality: o.municipality.clone(),
                     member_name: name(&o.municipality),
                     kind: o.kind,
+                    defer_until: o.defer_until.clone(),
+                    local_rank: o.local_rank,
                     effect: o.effect(),
                     justification: o.justification.clone(),
                     board_resolution: o.board_resolution.clone(),
@@ -471,102 +403,167 @@ async fn changes_between(
     let until = end_of_day(&inputs.as_of);
     let mut out = Vec::new();
     let mut previous: HashMap<(&str, &str), &Implementation> = HashMap::new();
+    let change = |time, municipality: &str, proposal_id: &str, detail: ChangeDetail, actor| ReportChange {
+        time,
+        municipality: municipality.to_string(),
+        member_name: if municipality.is_empty() {
+            String::new()
+        } else {
+            name(municipality)
+        },
+        proposal_id: proposal_id.to_string(),
+        title: if proposal_id.is_empty() {
+            String::new()
+        } else {
+            title(proposal_id)
+        },
+        description: describe(&detail),
+        detail,
+        actor,
+    };
     for i in &inputs.versions {
         let key = (i.proposal_id.as_str(), i.municipality.as_str());
         if i.update_time >= from {
-            out.push(ReportChange {
-                time: i.update_time,
-                municipality: i.municipality.clone(),
-                member_name: name(&i.municipality),
-                proposal_id: i.proposal_id.clone(),
-                title: title(&i.proposal_id),
-                description: describe_update(previous.get(&key).copied(), i),
-                actor: i.updated_by.clone(),
-            });
+            let detail = record_change(previous.get(&key).copied(), i);
+            out.push(change(
+                i.update_time,
+                &i.municipality,
+                &i.proposal_id,
+                detail,
+                i.updated_by.clone(),
+            ));
         }
         previous.insert(key, i);
     }
     for o in tx.override_versions_between(cooperation_id, from, until - 1).await? {
-        let what = match o.change {
-            crate::domain::model::Change::Set => "set",
-            crate::domain::model::Change::Changed => "changed",
-            crate::domain::model::Change::Reconfirmed => "reconfirmed",
-            crate::domain::model::Change::Revoked => "revoked",
+        let detail = ChangeDetail::Override {
+            kind: o.kind,
+            defer_until: o.defer_until.clone(),
+            local_rank: o.local_rank,
+            change: o.change,
+            board_resolution: o.board_resolution.clone(),
+            justification: o.justification.clone(),
         };
-        out.push(ReportChange {
-            time: o.set_time,
-            municipality: o.municipality.clone(),
-            member_name: name(&o.municipality),
-            proposal_id: o.proposal_id.clone(),
-            title: title(&o.proposal_id),
-            description: format!(
-                "override {} {what} ({}): {}",
-                o.effect(),
-                o.board_resolution,
-                o.justification
-            ),
-            actor: Some(o.set_by.clone()),
-        });
+        out.push(change(
+            o.set_time,
+            &o.municipality,
+            &o.proposal_id,
+            detail,
+            Some(o.set_by.clone()),
+        ));
     }
     for l in inputs
         .revisions
         .iter()
         .filter(|l| l.update_time >= from && l.update_time < until)
     {
-        out.push(ReportChange {
-            time: l.update_time,
-            municipality: String::new(),
-            member_name: String::new(),
-            proposal_id: String::new(),
-            title: String::new(),
-            description: format!("shared list revision {} ({} priorities)", l.revision, l.items.len()),
-            actor: None,
-        });
+        let detail = ChangeDetail::ListRevision {
+            revision: l.revision,
+            priorities: l.items.len() as u32,
+        };
+        out.push(change(l.update_time, "", "", detail, None));
     }
     out.sort_by_key(|c| c.time);
     Ok(out)
 }
 
-/// What an update changed, e.g. "status NOT_STARTED → IN_PROGRESS; progress 0 % → 40 %".
-fn describe_update(before: Option<&Implementation>, after: &Implementation) -> String {
+/// What an update of a record changed.
+fn record_change(before: Option<&Implementation>, after: &Implementation) -> ChangeDetail {
     let none = Implementation::not_started(&after.cooperation_id, &after.proposal_id, &after.municipality);
     let b = before.unwrap_or(&none);
-    let mut parts = Vec::new();
-    if b.status != after.status {
-        parts.push(format!("status {} → {}", b.status, after.status));
-    }
-    if b.progress_percent != after.progress_percent {
-        parts.push(format!(
-            "progress {} % → {} %",
-            b.progress_percent, after.progress_percent
-        ));
-    }
+    let mut milestones = Vec::new();
     for m in &after.milestones {
         match b.milestones.iter().find(|x| x.title == m.title) {
-            None => parts.push(format!("milestone \u{201c}{}\u{201d} due {} added", m.title, m.due_on)),
-            Some(x) if x.done_on.is_none() && m.done_on.is_some() => parts.push(format!(
-                "milestone \u{201c}{}\u{201d} done {}",
-                m.title,
-                m.done_on.as_deref().unwrap_or_default()
-            )),
-            Some(x) if x.due_on != m.due_on => parts.push(format!(
-                "milestone \u{201c}{}\u{201d} moved from {} to {}",
-                m.title, x.due_on, m.due_on
-            )),
+            None => milestones.push(MilestoneChange::Added {
+                title: m.title.clone(),
+                due_on: m.due_on.clone(),
+            }),
+            Some(x) if x.done_on.is_none() && m.done_on.is_some() => milestones.push(MilestoneChange::Done {
+                title: m.title.clone(),
+                done_on: m.done_on.clone().unwrap_or_default(),
+            }),
+            Some(x) if x.due_on != m.due_on => milestones.push(MilestoneChange::Moved {
+                title: m.title.clone(),
+                from: x.due_on.clone(),
+                to: m.due_on.clone(),
+            }),
             _ => {}
         }
     }
     for x in &b.milestones {
         if !after.milestones.iter().any(|m| m.title == x.title) {
-            parts.push(format!("milestone \u{201c}{}\u{201d} removed", x.title));
+            milestones.push(MilestoneChange::Removed { title: x.title.clone() });
         }
     }
-    if b.notes != after.notes {
-        parts.push("notes updated".into());
+    ChangeDetail::Record {
+        status: (b.status != after.status).then_some((b.status, after.status)),
+        progress: (b.progress_percent != after.progress_percent)
+            .then_some((b.progress_percent, after.progress_percent)),
+        milestones,
+        notes_changed: b.notes != after.notes,
     }
-    if parts.is_empty() {
-        "confirmed unchanged".into()
-    } else {
-        parts.join("; ")
+}
+
+/// A change in a few words for the API, e.g. "status NOT_STARTED →
+/// IN_PROGRESS; progress 0 % → 40 %". People read it in the minutes, in
+/// their language (`follow_up::minutes`).
+fn describe(detail: &ChangeDetail) -> String {
+    match detail {
+        ChangeDetail::Record {
+            status,
+            progress,
+            milestones,
+            notes_changed,
+        } => {
+            let mut parts = Vec::new();
+            if let Some((b, a)) = status {
+                parts.push(format!("status {b} → {a}"));
+            }
+            if let Some((b, a)) = progress {
+                parts.push(format!("progress {b} % → {a} %"));
+            }
+            for m in milestones {
+                parts.push(match m {
+                    MilestoneChange::Added { title, due_on } => {
+                        format!("milestone \u{201c}{title}\u{201d} due {due_on} added")
+                    }
+                    MilestoneChange::Done { title, done_on } => {
+                        format!("milestone \u{201c}{title}\u{201d} done {done_on}")
+                    }
+                    MilestoneChange::Moved { title, from, to } => {
+                        format!("milestone \u{201c}{title}\u{201d} moved from {from} to {to}")
+                    }
+                    MilestoneChange::Removed { title } => format!("milestone \u{201c}{title}\u{201d} removed"),
+                });
+            }
+            if *notes_changed {
+                parts.push("notes updated".into());
+            }
+            if parts.is_empty() {
+                "confirmed unchanged".into()
+            } else {
+                parts.join("; ")
+            }
+        }
+        ChangeDetail::Override {
+            kind,
+            defer_until,
+            local_rank,
+            change,
+            board_resolution,
+            justification,
+        } => {
+            let what = match change {
+                Change::Set => "set",
+                Change::Changed => "changed",
+                Change::Reconfirmed => "reconfirmed",
+                Change::Revoked => "revoked",
+            };
+            let effect = crate::domain::model::overrides::effect(*kind, defer_until.as_deref(), *local_rank);
+            format!("override {effect} {what} ({board_resolution}): {justification}")
+        }
+        ChangeDetail::ListRevision { revision, priorities } => {
+            format!("shared list revision {revision} ({priorities} priorities)")
+        }
     }
 }

@@ -66,11 +66,30 @@ pub struct AgendaItem {
     pub involves_ai: bool,
     pub personal_data: bool,
     pub linked_systems: Vec<String>,
+    /// The portfolio systems `linked_systems` names, as they stood when the
+    /// session closed; a deleted system or free text has none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub systems: Vec<LinkedSystem>,
     /// The proposal's status when the session closed.
     pub status: ProposalStatus,
     /// Numbers of the rounds it was a candidate in.
     pub rounds: Vec<u32>,
     pub note: Option<NoteRecord>,
+}
+
+/// A portfolio system an agenda item links, by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkedSystem {
+    /// The entry of `linked_systems` it answers: `0101:s-…`.
+    pub reference: String,
+    pub name: String,
+    /// Empty when unknown.
+    pub vendor: String,
+    /// The member whose portfolio it is in.
+    pub owner: MemberRef,
+    /// Other members running the same system (the same KITOS system, or the
+    /// same name and vendor).
+    pub also_run_by: Vec<MemberRef>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -211,9 +230,9 @@ pub struct MinutesRecord {
     pub list_revision: u64,
     pub list: Vec<CandidateRef>,
     /// A follow-up session's report as it stood when the session closed
-    /// (DESIGN.md §13), as Markdown in Danish.
+    /// (DESIGN.md §13).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub follow_up: Option<String>,
+    pub follow_up: Option<super::follow_up::FollowUpReport>,
 }
 
 /// Where in the event log the minutes come from: the session's `closed`

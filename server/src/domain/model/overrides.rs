@@ -62,12 +62,17 @@ impl Override {
     /// What it does, in a few words: `OPT_OUT`, `DEFER until 2027-01-01`,
     /// `RERANK to 3`, `ADOPT_LOCAL at 2`.
     pub fn effect(&self) -> String {
-        match (self.kind, &self.defer_until, self.local_rank) {
-            (OverrideKind::Defer, Some(d), _) => format!("DEFER until {d}"),
-            (OverrideKind::Rerank, _, Some(r)) => format!("RERANK to {r}"),
-            (OverrideKind::AdoptLocal, _, Some(r)) => format!("ADOPT_LOCAL at {r}"),
-            (kind, _, _) => kind.to_string(),
-        }
+        effect(self.kind, self.defer_until.as_deref(), self.local_rank)
+    }
+}
+
+/// What an override does, in a few words for the API: "DEFER until 2027-01-01".
+pub fn effect(kind: OverrideKind, defer_until: Option<&str>, local_rank: Option<u32>) -> String {
+    match (kind, defer_until, local_rank) {
+        (OverrideKind::Defer, Some(d), _) => format!("DEFER until {d}"),
+        (OverrideKind::Rerank, _, Some(r)) => format!("RERANK to {r}"),
+        (OverrideKind::AdoptLocal, _, Some(r)) => format!("ADOPT_LOCAL at {r}"),
+        (kind, _, _) => kind.to_string(),
     }
 }
 

@@ -5,9 +5,9 @@
 
 use std::collections::HashMap;
 
-use super::minutes::percent;
 use super::model::{CandidateResult, Round, RoundResult, TieBreak};
 use crate::domain::error::{Error, Result};
+use crate::domain::locale::{self, Lang};
 use crate::domain::model::{Method, NewEvent, PriorityList, Proposal, ProposalStatus, RoundState};
 use crate::domain::priorities;
 use crate::domain::priority_list::{self, ListChange};
@@ -71,8 +71,8 @@ pub fn decide(
             "Quorum not met: {} of {} weight cast ({}), {} required. Nothing was decided.",
             tallied.cast_weight,
             tallied.total_weight,
-            percent(tallied.cast_weight, tallied.total_weight),
-            percent(u64::from(round.quorum_bp), 10_000)
+            locale::share(Lang::En, tallied.cast_weight, tallied.total_weight),
+            locale::basis_points(Lang::En, round.quorum_bp)
         );
         return Decision {
             result,
@@ -350,7 +350,7 @@ mod tests {
         assert!(d.result.adopted.is_empty() && d.rejected.is_empty() && d.list.is_none());
         assert_eq!(
             d.result.note,
-            "Quorum not met: 1 of 4 weight cast (25.00%), 50.00% required. Nothing was decided."
+            "Quorum not met: 1 of 4 weight cast (25%), 50% required. Nothing was decided."
         );
     }
 

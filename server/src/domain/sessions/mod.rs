@@ -589,6 +589,15 @@ async fn minutes_record(
         .into_iter()
         .map(|p| (p.id.clone(), p))
         .collect();
+    let systems = if s
+        .agenda
+        .iter()
+        .any(|id| proposals.get(id).is_some_and(|p| !p.content.linked_systems.is_empty()))
+    {
+        tx.cooperation_systems(&s.cooperation_id).await?
+    } else {
+        vec![]
+    };
     Ok(minutes::record(&MinutesInput {
         cooperation: &cooperation,
         session: s,
@@ -598,6 +607,7 @@ async fn minutes_record(
         overrides: &overrides,
         list: &list,
         follow_up,
+        systems: &systems,
     }))
 }
 

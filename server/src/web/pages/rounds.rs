@@ -664,8 +664,7 @@ impl RoundLive {
     }
 
     fn voted_share(&self) -> String {
-        self.c
-            .percent_bp(&share_bp(self.v.voted_weight, self.v.round.total_weight))
+        self.c.share(self.v.voted_weight, self.v.round.total_weight)
     }
 
     /// "2 af 3 kommuner har stemt (66,67 % af stemmevægten)"
@@ -683,7 +682,7 @@ impl RoundLive {
 
     fn cast_share(&self) -> String {
         match &self.v.round.result {
-            Some(r) => self.c.percent_bp(&share_bp(r.cast_weight, r.total_weight)),
+            Some(r) => self.c.share(r.cast_weight, r.total_weight),
             None => String::new(),
         }
     }
@@ -700,15 +699,6 @@ impl RoundLive {
             .map(|r| i64::try_from(r.list_revision).unwrap_or(0))
             .unwrap_or(0)
     }
-}
-
-/// `part` of `whole` in basis points, rounded down (so a quorum shown as met
-/// is never rounded up into being met).
-fn share_bp(part: u64, whole: u64) -> u32 {
-    if whole == 0 {
-        return 0;
-    }
-    u32::try_from(u128::from(part) * 10_000 / u128::from(whole)).unwrap_or(10_000)
 }
 
 #[derive(Template)]
@@ -1039,12 +1029,5 @@ mod tests {
         let sc = fields(&[("score-a", "5"), ("score-b", "0"), ("score-c", "seks")]);
         let (_, _, errors) = parse_ballot(Method::Score, &ids(), &names(), &sc, t);
         assert!(errors.has("score-c"));
-    }
-
-    #[test]
-    fn a_share_is_never_rounded_up() {
-        assert_eq!(share_bp(2, 3), 6666);
-        assert_eq!(share_bp(0, 0), 0);
-        assert_eq!(share_bp(5, 5), 10_000);
     }
 }

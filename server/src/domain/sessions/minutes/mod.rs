@@ -12,15 +12,16 @@ pub mod csv;
 pub mod doc;
 pub mod pdf;
 pub mod render;
-mod text;
+pub mod text;
 
 use std::collections::{HashMap, HashSet};
 
 use super::model::{Ballot, BallotContent, Round, Session};
 use crate::domain::model::minutes::{
-    AgendaItem, BallotLine, CandidateOutcome, CandidateRef, MemberRef, MinutesRecord, NoteRecord, OverrideLine,
-    Participant, Person, Presence, ResultRecord, RoundRecord, TieBreakLine,
+    AgendaItem, BallotLine, CandidateOutcome, CandidateRef, LinkedSystem, MemberRef, MinutesRecord, NoteRecord,
+    OverrideLine, Participant, Person, Presence, ResultRecord, RoundRecord, TieBreakLine,
 };
+use crate::domain::model::portfolio::{PortfolioSystem, SystemRef};
 use crate::domain::model::{
     Actor, Choice, Cooperation, Member, Method, Micros, Override, PriorityList, Proposal, RoundState, Weighting,
 };
@@ -44,6 +45,44 @@ pub struct MinutesInput<'a> {
     pub list: &'a PriorityList,
     /// A follow-up session's report as it stood when the session closed.
     pub follow_up: Option<&'a crate::domain::follow_up::FollowUpReport>,
+    /// The portfolio systems of the cooperation's current members.
+    pub systems: &'a [PortfolioSystem],
+}
+
+/// The systems of the portfolio that an agenda item's `linked_systems` name,
+/// with the other members that run the same system.
+fn linked_systems(
+    entries: &[String],
+    systems: &[PortfolioSystem],
+    member: &impl Fn(&str) -> MemberRef,
+) -> Vec<LinkedSystem> {
+    let same = |a: &PortfolioSystem, b: &PortfolioSystem| match (&a.kitos_system_uuid, &b.kitos_system_uuid) {
+        (Some(x), Some(y)) => x == y,
+        _ => a.name.trim().eq_ignore_ascii_case(b.name.trim()) && a.vendor.trim().eq_ignore_ascii_case(b.vendor.trim()),
+    };
+    entries
+        .iter()
+        .filter_map(|entry| {
+            let r = SystemRef::parse(entry)?;
+            let s = systems
+                .iter()
+                .find(|s| s.municipality == r.municipality && s.id == r.system_id)?;
+            let mut also: Vec<&str> = systems
+                .iter()
+                .filter(|o| o.municipality != s.municipality && same(s, o))
+                .map(|o| o.municipality.as_str())
+                .collect();
+            also.sort_unstable();
+            also.dedup();
+            Some(LinkedSystem {
+                reference: entry.clone(),
+                name: s.name.clone(),
+                vendor: s.vendor.clone(),
+                owner: member(&s.municipality),
+                also_run_by: also.into_iter().map(member).collect(),
+            })
+        })
+        .collect()
 }
 
 /// The members that cast a ballot in the session without checking in, each
@@ -193,6 +232,7 @@ pub fn record(input: &MinutesInput<'_>) -> MinutesRecord {
                     involves_ai: p.content.flags.involves_ai,
                     personal_data: p.content.flags.personal_data,
                     linked_systems: p.content.linked_systems.clone(),
+                    systems: linked_systems(&p.content.linked_systems, input.systems, &member),
                     status: p.status,
                     rounds: in_rounds,
                     note: note(id),
@@ -208,6 +248,7 @@ pub fn record(input: &MinutesInput<'_>) -> MinutesRecord {
                     involves_ai: false,
                     personal_data: false,
                     linked_systems: vec![],
+                    systems: vec![],
                     status: crate::domain::model::ProposalStatus::Submitted,
                     rounds: in_rounds,
                     note: note(id),
@@ -264,7 +305,7 @@ pub fn record(input: &MinutesInput<'_>) -> MinutesRecord {
                 title: title(id),
             })
             .collect(),
-        follow_up: input.follow_up.map(crate::domain::follow_up::minutes::section),
+        follow_up: input.follow_up.cloned(),
     }
 }
 
@@ -491,32 +532,9 @@ pub fn record_sha256(record: &MinutesRecord) -> String {
     hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&json))
 }
 
-/// `part` of `whole` as a percentage with two decimals, in integers.
-pub fn percent(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        return "—".into();
-    }
-    let hundredths = (u128::from(part) * 10_000 + u128::from(whole) / 2) / u128::from(whole);
-    format!("{}.{:02}%", hundredths / 100, hundredths % 100)
-}
-
 /// A moment in UTC, for messages (`2026-11-29 11:26 UTC`).
 pub fn time(micros: Micros) -> String {
     chrono::DateTime::from_timestamp_micros(micros)
         .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percentages_round_in_integers() {
-        assert_eq!(percent(1, 3), "33.33%");
-        assert_eq!(percent(2, 3), "66.67%");
-        assert_eq!(percent(5000, 10_000), "50.00%");
-        assert_eq!(percent(0, 0), "—");
-        assert_eq!(percent(u64::MAX, u64::MAX), "100.00%");
-    }
 }

@@ -8,11 +8,11 @@ use std::collections::HashMap;
 
 use super::Lang;
 use super::doc::{Doc, Table, line};
-use super::text::{self, Texts, n, percent, texts};
+use super::text::{self, Texts, n, texts};
 use crate::domain::locale;
 use crate::domain::model::minutes::{
-    BallotLine, CandidateOutcome, MinutesApproval, MinutesRecord, NoteRecord, Outcome, Person, Presence, Provenance,
-    RoundRecord,
+    AgendaItem, BallotLine, CandidateOutcome, MinutesApproval, MinutesRecord, NoteRecord, Outcome, Person, Presence,
+    Provenance, RoundRecord,
 };
 use crate::domain::model::{BallotContent, Choice, DecisionLevel, Method, RoundState};
 
@@ -90,8 +90,8 @@ pub fn document(r: &Rendering<'_>) -> Doc {
         d.numbered(m.list.iter().map(|c| c.title.clone()).collect());
     }
 
-    if let Some(section) = &m.follow_up {
-        follow_up_section(&mut d, section);
+    if let Some(report) = &m.follow_up {
+        crate::domain::follow_up::minutes::section(&mut d, lang, report);
     }
 
     d.heading(t.approval);
@@ -246,7 +246,7 @@ fn agenda(d: &mut Doc, lang: Lang, m: &MinutesRecord) {
             facts.push((t.summary.to_string(), line(&a.summary)));
         }
         if !a.linked_systems.is_empty() {
-            facts.push((t.linked_systems.to_string(), a.linked_systems.join(", ")));
+            facts.push((t.linked_systems.to_string(), linked_systems(lang, a)));
         }
         facts.push((
             t.voted_in.to_string(),
@@ -451,7 +451,7 @@ fn round(d: &mut Doc, lang: Lang, t: &Texts, r: &RoundRecord) {
             "Beslutningsdygtigt: {} af {} kommuner stemte med {} af vægten ({} af {}).",
             voters,
             members,
-            percent(lang, res.cast_weight, res.total_weight),
+            locale::share(lang, res.cast_weight, res.total_weight),
             n(lang, res.cast_weight),
             n(lang, res.total_weight)
         ),
@@ -459,7 +459,7 @@ fn round(d: &mut Doc, lang: Lang, t: &Texts, r: &RoundRecord) {
             "Ikke beslutningsdygtigt: {} af {} kommuner stemte med {} af vægten ({} af {}); der kræves {}. Afstemningen afgjorde intet.",
             voters,
             members,
-            percent(lang, res.cast_weight, res.total_weight),
+            locale::share(lang, res.cast_weight, res.total_weight),
             n(lang, res.cast_weight),
             n(lang, res.total_weight),
             locale::basis_points(lang, r.quorum_bp)
@@ -468,7 +468,7 @@ fn round(d: &mut Doc, lang: Lang, t: &Texts, r: &RoundRecord) {
             "Quorum met: {} of {} members voted, with {} of the weight ({} of {}).",
             voters,
             members,
-            percent(lang, res.cast_weight, res.total_weight),
+            locale::share(lang, res.cast_weight, res.total_weight),
             n(lang, res.cast_weight),
             n(lang, res.total_weight)
         ),
@@ -476,7 +476,7 @@ fn round(d: &mut Doc, lang: Lang, t: &Texts, r: &RoundRecord) {
             "Quorum not met: {} of {} members voted, with {} of the weight ({} of {}); {} is required. The vote decided nothing.",
             voters,
             members,
-            percent(lang, res.cast_weight, res.total_weight),
+            locale::share(lang, res.cast_weight, res.total_weight),
             n(lang, res.cast_weight),
             n(lang, res.total_weight),
             locale::basis_points(lang, r.quorum_bp)
@@ -686,7 +686,7 @@ fn decisions(d: &mut Doc, lang: Lang, m: &MinutesRecord) {
         if r.method == Method::YesNo {
             for c in &res.candidates {
                 let verdict = capitalised(outcome(t, c.outcome));
-                let share = percent(lang, c.yes_weight, c.yes_weight + c.no_weight);
+                let share = locale::share(lang, c.yes_weight, c.yes_weight + c.no_weight);
                 lines.push(match lang {
                     Lang::Da => format!(
                         "{}: {verdict} ({} {}). Stemmer: {}. Vægtet ({weight}): {} for, {} imod, {} undlod; {share} af for- og imod-vægten er for.",
@@ -845,47 +845,34 @@ fn override_kind(lang: Lang, o: &crate::domain::model::minutes::OverrideLine) ->
     }
 }
 
-/// The follow-up report's section (Markdown made by
-/// `domain::follow_up::minutes`) in the document's own blocks, so it reads
-/// alike in Markdown, HTML and PDF: headings, tables and paragraphs.
-fn follow_up_section(d: &mut Doc, markdown: &str) {
-    let mut table: Option<Table> = None;
-    let cells = |line: &str| -> Vec<String> {
-        line.trim()
-            .trim_matches('|')
-            .split(" | ")
-            .map(|c| c.trim().replace("\\|", "|").replace("**", ""))
-            .collect()
-    };
-    for line in markdown.lines().map(str::trim_end) {
-        if line.starts_with('|') {
-            if line.starts_with("|---") {
-                continue;
-            }
-            match table.as_mut() {
-                Some(t) => t.row(cells(line)),
-                None => {
-                    let head = cells(line);
-                    let head: Vec<&str> = head.iter().map(String::as_str).collect();
-                    table = Some(Table::new(&head));
+/// An agenda item's linked systems by name: "SBSYS (Netcompany) hos
+/// København, kører også hos Frederiksberg". A system deleted from the
+/// portfolio, or free text, shows as written.
+fn linked_systems(lang: Lang, a: &AgendaItem) -> String {
+    a.linked_systems
+        .iter()
+        .map(|entry| match a.systems.iter().find(|s| &s.reference == entry) {
+            Some(s) => {
+                let mut out = line(&s.name);
+                if !s.vendor.trim().is_empty() {
+                    out = format!("{out} ({})", line(&s.vendor));
                 }
+                let owner = member_name(&s.owner.code, &s.owner.name);
+                out = match lang {
+                    Lang::Da => format!("{out} hos {owner}"),
+                    Lang::En => format!("{out} at {owner}"),
+                };
+                if !s.also_run_by.is_empty() {
+                    let others: Vec<String> = s.also_run_by.iter().map(|m| member_name(&m.code, &m.name)).collect();
+                    out = match lang {
+                        Lang::Da => format!("{out}, kører også hos {}", others.join(", ")),
+                        Lang::En => format!("{out}, also run by {}", others.join(", ")),
+                    };
+                }
+                out
             }
-            continue;
-        }
-        if let Some(t) = table.take() {
-            d.table(t);
-        }
-        if let Some(h) = line.strip_prefix("## ") {
-            d.heading(h.to_owned());
-        } else if let Some(h) = line.strip_prefix("### ") {
-            d.subheading(h.to_owned());
-        } else if let Some(item) = line.strip_prefix("- ") {
-            d.bullets(vec![item.replace("**", "")]);
-        } else if !line.trim().is_empty() {
-            d.para(line.replace("**", ""));
-        }
-    }
-    if let Some(t) = table.take() {
-        d.table(t);
-    }
+            None => line(entry),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }

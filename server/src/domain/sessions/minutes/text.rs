@@ -519,15 +519,6 @@ pub fn decision_level(lang: Lang, level: DecisionLevel, ai: bool, personal_data:
     }
 }
 
-/// A percentage of two integers with two decimals at most: `66,67 %`.
-pub fn percent(lang: Lang, part: u64, whole: u64) -> String {
-    if whole == 0 {
-        return "—".into();
-    }
-    let bp = (u128::from(part) * 10_000 + u128::from(whole) / 2) / u128::from(whole);
-    locale::basis_points(lang, bp.min(u128::from(u32::MAX)) as u32)
-}
-
 /// A whole number with thousands grouped.
 pub fn n(lang: Lang, v: u64) -> String {
     locale::number(lang, i64::try_from(v).unwrap_or(i64::MAX))
