@@ -65,15 +65,7 @@ async fn a_digital_lead_drafts_edits_and_submits_a_proposal() {
 
     // The detail page: the hostile title is text, nothing was injected.
     assert_eq!(tab.text("h1").await, HOSTILE);
-    let injected = tab
-        .client
-        .execute(
-            "return document.querySelectorAll('main img, main script').length;",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(injected, serde_json::json!(0));
+    assert!(!injected(&tab).await);
     let facts = tab.text(".summary-list").await;
     assert!(
         facts.contains("2.500.000 kr.") && facts.contains("250.000 kr."),
@@ -127,6 +119,17 @@ async fn a_digital_lead_drafts_edits_and_submits_a_proposal() {
         history.contains("Indsendt") && history.contains("Kladde rettet"),
         "{history}"
     );
+
+    // The cooperation's proposal list shows it, its title as text.
+    tab.go(&format!("a[href='/c/{COOP}/proposals']")).await;
+    assert!(tab.text("main table").await.contains("Fælles ESDH"));
+    assert!(!injected(&tab).await);
+    tab.assert_accessible("proposals").await;
+    // A page that does not exist says so, in a page like the others.
+    tab.goto("/findes-ikke").await;
+    tab.find("main h1").await;
+    tab.assert_accessible("not found").await;
+    tab.goto(&format!("/proposals/{id}")).await;
 
     // The English switch keeps the page.
     tab.go("a[hreflang='en']").await;
@@ -492,6 +495,40 @@ async fn three_municipalities_run_a_session_with_a_schulze_round() {
     assert_eq!(chair.text(".badge").await, "Afsluttet");
     assert!(!chair.exists("form[action$='/close']").await);
 
+    // The closed session's minutes, in Danish: the decision and who attended.
+    chair.go(&format!("a[href='{session}/minutes']")).await;
+    assert_eq!(chair.path().await, format!("{session}/minutes"));
+    assert_eq!(chair.text("h1").await, "Referat: Styregruppemøde december");
+    let minutes = chair.text("article.minutes").await;
+    let decision = format!("Afstemning 1 »Prioritering 2027«: rækkefølge 1. {BOOKING}");
+    assert!(minutes.contains(&decision), "{decision:?} in {minutes}");
+    let attendance = chair
+        .client
+        .execute(
+            "return [...document.querySelectorAll('article.minutes h2')]
+                 .find(h => h.textContent.trim() === 'Deltagere')
+                 .nextElementSibling.textContent;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let attendance = attendance.as_str().unwrap_or_default();
+    for present in [
+        "København",
+        "Karen Formand",
+        "Frederiksberg",
+        "Bo Bestyrelse",
+        "mødte (tjekket ind)",
+    ] {
+        assert!(attendance.contains(present), "{present:?} in {attendance}");
+    }
+    assert!(
+        attendance.contains("Ballerup") && attendance.contains("deltog ved at stemme"),
+        "Ballerup voted without checking in: {attendance}"
+    );
+    assert!(minutes.contains("Fravær"), "{minutes}");
+    chair.assert_accessible("minutes").await;
+
     // The cooperation's home lists the session.
     chair.goto(&format!("/c/{COOP}")).await;
     assert!(
@@ -811,6 +848,7 @@ async fn a_board_member_signs_in_through_the_identity_provider() {
     tab.goto("/login/callback?code=forged&state=forged").await;
     assert_eq!(tab.text("h1").await, "Log ind");
     assert!(tab.text("main").await.contains("ikke godkendt"));
+    tab.assert_accessible("sign-in refused").await;
     tab.close().await;
 
     // Behind an https address, the cookies are Secure.
