@@ -806,18 +806,7 @@ async fn a_board_member_signs_in_through_the_identity_provider() {
     assert!(!tab.exists(".dev-banner").await, "not dev mode");
     tab.assert_accessible("sign-in with a provider").await;
     tab.go("#sign-in-provider").await;
-    // The provider's pages: its sign-in form, then its consent.
-    for _ in 0..5 {
-        let url = tab.client.current_url().await.expect("url");
-        if url.as_str().starts_with(&app.web) {
-            break;
-        }
-        if tab.exists("input[name=login]").await {
-            tab.fill("input[name=login]", "aase").await;
-            tab.fill("input[name=password]", "hvad-som-helst").await;
-        }
-        tab.go("button[type=submit]").await;
-    }
+    sign_in_at_provider(&tab, &app.web, "aase").await;
     tab.find(".who").await;
     assert_eq!(
         tab.path().await,
@@ -873,6 +862,214 @@ async fn a_board_member_signs_in_through_the_identity_provider() {
         flow.contains("HttpOnly") && flow.contains("SameSite=Lax") && flow.contains("Secure"),
         "{flow}"
     );
+}
+
+/// The provider's own pages, until the browser is back at `web`: its
+/// sign-in form (any password), then its consent.
+async fn sign_in_at_provider(tab: &Tab, web: &str, login: &str) {
+    for _ in 0..6 {
+        let url = tab.client.current_url().await.expect("url");
+        if url.as_str().starts_with(web) {
+            return;
+        }
+        if tab.exists("input[name=login]").await {
+            tab.fill("input[name=login]", login).await;
+            tab.fill("input[name=password]", "hvad-som-helst").await;
+        }
+        tab.go("button[type=submit]").await;
+    }
+}
+
+/// A provider whose access tokens live `ttl` seconds, with Aarhus' board
+/// member `aase`, and a console signing in through it as `client` (with a
+/// secret: a confidential client) asking for `scope`.
+async fn console_with_provider(
+    secret: Option<&str>,
+    scope: &str,
+    ttl: u64,
+) -> Option<(samprio_e2e::oidc::OidcProvider, TestApp)> {
+    use samprio_e2e::oidc::{OidcProvider, RESOURCE};
+    use samprio_e2e::samprio_server::auth::{Algorithm, ClaimMapping, IssuerConfig};
+    use samprio_e2e::samprio_server::config::ConsoleOidcConfig;
+
+    let mut client = serde_json::json!({ "redirect_uris": ["http://127.0.0.1/login/callback"], "native": true });
+    if let Some(s) = secret {
+        client["secret"] = s.into();
+    }
+    let provider = OidcProvider::start(
+        samprio_e2e::AUDIENCE,
+        serde_json::json!({
+            "clients": { "samprio-console": client },
+            "accounts": { "aase": { "cvr": "55133018", "groups": ["GG-Samprio-Direktion"], "name": "Aase Østergård" } },
+            "access_token_ttl": ttl,
+        }),
+    )
+    .await?;
+    let issuer = IssuerConfig {
+        iss: provider.issuer.clone(),
+        algorithm: Algorithm::RS256,
+        discovery: true,
+        municipalities: vec!["0751".into()],
+        claims: ClaimMapping {
+            cvr: Some("cvr".into()),
+            roles: Some("groups".into()),
+            role_map: [("GG-Samprio-Direktion".to_owned(), vec!["board".to_owned()])]
+                .into_iter()
+                .collect(),
+            ..ClaimMapping::default()
+        },
+        ..IssuerConfig::default()
+    };
+    let console = ConsoleOidcConfig {
+        issuer: provider.issuer.clone(),
+        client_id: "samprio-console".into(),
+        client_secret: secret.map(str::to_owned),
+        scope: scope.into(),
+        resource: Some(RESOURCE.into()),
+    };
+    let app = TestApp::spawn_with(Engine::Sqlite, |c| {
+        c.auth.issuers.push(issuer.clone());
+        // No leeway: an expired token is expired at once.
+        c.auth.leeway_secs = 0;
+        c.console.oidc = Some(console.clone());
+    })
+    .await
+    .expect("sqlite");
+    app.seed_default().await;
+    app.secretariat()
+        .cooperations()
+        .add_member(pb::AddMemberRequest {
+            cooperation_id: COOP.into(),
+            code: "0751".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("Aarhus joins");
+    Some((provider, app))
+}
+
+/// The browser's cookie `name`, HttpOnly ones included.
+async fn cookie(tab: &Tab, name: &str) -> Option<fantoccini::cookies::Cookie<'static>> {
+    let cookies = tab.client.get_all_cookies().await.expect("cookies");
+    cookies.into_iter().find(|c| c.name() == name)
+}
+
+/// Waits until the access token in the session cookie has expired: its
+/// `exp` (whole seconds) is in the past.
+async fn until_the_session_expires(tab: &Tab) {
+    use base64::Engine as _;
+    let token = cookie(tab, "samprio_session").await.expect("a session");
+    let payload = token.value().split('.').nth(1).expect("a JWT");
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .expect("base64url"),
+    )
+    .expect("JSON claims");
+    let exp = claims["exp"].as_i64().expect("exp");
+    while chrono::Utc::now().timestamp() <= exp {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+/// A confidential console client (with a `client_secret`) asks for offline
+/// access; when the short-lived access token expires, the next page is
+/// still signed in, on an access token the refresh token brought.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confidential_console_client_refreshes_an_expired_session() {
+    let Some(browser) = Browser::start() else { return };
+    let Some((_provider, app)) =
+        console_with_provider(Some("hemmelig-konsol"), "openid offline_access samprio", 3).await
+    else {
+        return;
+    };
+    let tab = browser.tab(&app.web).await;
+    tab.goto(&format!("/login?next=/c/{COOP}/board")).await;
+    tab.go("#sign-in-provider").await;
+    sign_in_at_provider(&tab, &app.web, "aase").await;
+    tab.find(".who").await;
+    let first = cookie(&tab, "samprio_session").await.expect("a session");
+    let refresh = cookie(&tab, "samprio_refresh")
+        .await
+        .expect("the provider issued a refresh token");
+    assert_eq!(refresh.http_only(), Some(true));
+    assert_eq!(format!("{:?}", refresh.same_site()), "Some(Lax)");
+
+    until_the_session_expires(&tab).await;
+    tab.goto(&format!("/c/{COOP}/board")).await;
+    assert_eq!(tab.path().await, format!("/c/{COOP}/board"), "not sent to sign in");
+    assert_eq!(tab.text("h1").await, "Direktionens side – Aarhus");
+    let second = cookie(&tab, "samprio_session").await.expect("a session");
+    assert_ne!(first.value(), second.value(), "a new access token");
+    tab.close().await;
+}
+
+/// The ID token must carry the nonce of the sign-in that began here: a
+/// flow cookie with another nonce (a response meant for another sign-in)
+/// is refused. Without a refresh token, an expired session sends the
+/// person to sign in again with a message saying why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_nonce_is_refused_and_an_expired_session_asks_to_sign_in_again() {
+    let Some(browser) = Browser::start() else { return };
+    let Some((_provider, app)) = console_with_provider(None, "openid samprio", 3).await else {
+        return;
+    };
+    let tab = browser.tab(&app.web).await;
+    tab.goto(&format!("/login?next=/c/{COOP}/board")).await;
+    tab.go("#sign-in-provider").await;
+    // At the provider (the same host, so the same cookie jar): the flow
+    // cookie's nonce is swapped for another.
+    let flow = cookie(&tab, "samprio_oidc").await.expect("the flow cookie");
+    let parts: Vec<&str> = flow.value().split('.').collect();
+    assert_eq!(parts.len(), 4, "state, verifier, nonce, next");
+    let forged = format!("{}.{}.{}.{}", parts[0], parts[1], "en-anden-nonce", parts[3]);
+    let mut swapped = flow.clone();
+    swapped.set_value(forged);
+    tab.client.delete_cookie("samprio_oidc").await.expect("delete");
+    tab.client.add_cookie(swapped).await.expect("add");
+    assert!(
+        cookie(&tab, "samprio_oidc")
+            .await
+            .is_some_and(|c| c.value().contains("en-anden-nonce")),
+        "the nonce was swapped"
+    );
+    sign_in_at_provider(&tab, &app.web, "aase").await;
+    assert_eq!(tab.text("h1").await, "Log ind");
+    assert!(
+        tab.text("main").await.contains("ikke godkendt"),
+        "{}",
+        tab.text("main").await
+    );
+    assert!(cookie(&tab, "samprio_session").await.is_none(), "no session");
+
+    // A sign-in of its own goes through.
+    tab.goto(&format!("/login?next=/c/{COOP}/board")).await;
+    tab.go("#sign-in-provider").await;
+    sign_in_at_provider(&tab, &app.web, "aase").await;
+    tab.find(".who").await;
+    assert!(
+        cookie(&tab, "samprio_refresh").await.is_none(),
+        "no offline access asked for"
+    );
+
+    until_the_session_expires(&tab).await;
+    tab.goto(&format!("/c/{COOP}/accountability")).await;
+    assert!(tab.path().await.starts_with("/login"), "{}", tab.path().await);
+    assert_eq!(
+        tab.text("#sign-in-notice").await,
+        "Din session er udløbet. Log ind igen for at fortsætte, hvor du slap."
+    );
+    assert!(
+        cookie(&tab, "samprio_session").await.is_none(),
+        "the expired session is gone"
+    );
+    tab.assert_accessible("sign-in after the session expired").await;
+    // Signing in again comes back to the page asked for.
+    tab.go("#sign-in-provider").await;
+    sign_in_at_provider(&tab, &app.web, "aase").await;
+    tab.find(".who").await;
+    assert_eq!(tab.path().await, format!("/c/{COOP}/accountability"));
+    tab.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -369,6 +369,8 @@ pub struct Texts {
     pub sign_in_with_provider: &'static str,
     pub sign_in_provider_failed: &'static str,
     pub sign_in_refused: &'static str,
+    /// Signed out because the session expired and could not be refreshed.
+    pub session_expired: &'static str,
     // Portfolio (issue 13): the cooperation's portfolios page.
     pub portfolio: &'static str,
     pub portfolio_intro: &'static str,

@@ -130,6 +130,7 @@ pub fn router(web: Web) -> Router {
         .route("/static/minutes.css", get(pages::minutes::stylesheet))
         .route("/static/app.js", get(script))
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(web.clone(), oidc::keep_fresh))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(web)
 }

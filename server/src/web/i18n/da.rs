@@ -437,6 +437,7 @@ pub static TEXTS: Texts = Texts {
     ],
     sign_in_with_provider: "Log ind hos kommunens identitetsudbyder",
     sign_in_provider_failed: "Identitetsudbyderen kunne ikke nås. Prøv igen om lidt.",
+    session_expired: "Din session er udløbet. Log ind igen for at fortsætte, hvor du slap.",
     sign_in_refused: "Login blev ikke godkendt. Start forfra, eller kontakt kommunens IT-afdeling, hvis det sker igen.",
     // Portfolio (issue 13): the cooperation's portfolios page.
     portfolio: "Porteføljer",

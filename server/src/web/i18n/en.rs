@@ -420,6 +420,7 @@ pub static TEXTS: Texts = Texts {
     override_problems: &[],
     sign_in_with_provider: "Sign in with your municipality's identity provider",
     sign_in_provider_failed: "The identity provider could not be reached. Try again shortly.",
+    session_expired: "Your session has expired. Sign in again to carry on where you left off.",
     sign_in_refused: "The sign-in was not accepted. Start again, or contact your municipality's IT department if it happens again.",
     // Portfolio (issue 13): the cooperation's portfolios page.
     portfolio: "Portfolios",
