@@ -1130,6 +1130,62 @@ async fn a_partner_reads_the_portfolios_and_their_opportunities() {
         "{systems}"
     );
     tab.assert_accessible("portfolios filtered").await;
+    assert!(
+        !tab.exists("a[href$='/systems/new']").await,
+        "an observer keeps no portfolio"
+    );
+    tab.close().await;
+
+    // Frederiksberg's digital lead adds a system, then edits and deletes it.
+    let lead = browser.tab(&app.web).await;
+    lead.sign_in("Mette Digital", "0147", &["digital_lead"], None).await;
+    lead.goto(&format!("/c/{COOP}/portfolio")).await;
+    lead.go(&format!("a[href='/c/{COOP}/portfolio/0147/systems/new']"))
+        .await;
+    assert_eq!(lead.text("h1").await, "Tilføj system");
+    lead.assert_accessible("add a system").await;
+    lead.go("main form[method=post] button[type=submit]").await;
+    lead.find(".error-summary a[href='#name']").await;
+    lead.assert_accessible("add a system with errors").await;
+    lead.fill("#name", "Aula").await;
+    lead.fill("#vendor", "Netcompany").await;
+    lead.fill("#yearly_cost", "310000").await;
+    lead.select("#time_class", "INVEST").await;
+    lead.click("#personal_data").await;
+    lead.go("main form[method=post] button[type=submit]").await;
+    assert_eq!(lead.path().await, format!("/c/{COOP}/portfolio?municipality=0147"));
+    let systems = lead.text("#systems").await;
+    assert!(systems.contains("Aula") && systems.contains("310.000 kr."), "{systems}");
+    // Only Frederiksberg's rows have an edit link, named for their system.
+    let links = lead
+        .client
+        .execute(
+            "return [...document.querySelectorAll('#systems a')].map(a => [a.textContent, a.getAttribute('href')]);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let links: Vec<(String, String)> = serde_json::from_value(links).unwrap();
+    assert_eq!(links.len(), 3, "SBSYS, the hostile name and Aula: {links:?}");
+    assert!(
+        links.iter().all(|(_, href)| href.contains("/portfolio/0147/systems/")),
+        "{links:?}"
+    );
+    let (_, aula) = links
+        .iter()
+        .find(|(text, _)| text == "Ret Aula")
+        .expect("Aula's edit link");
+    lead.go(&format!("#systems a[href='{aula}']")).await;
+    assert_eq!(lead.text("h1").await, "Ret system");
+    assert_eq!(
+        lead.find("#name").await.prop("value").await.unwrap().as_deref(),
+        Some("Aula")
+    );
+    lead.assert_accessible("edit a system").await;
+    lead.go("form[action$='/delete'] button").await;
+    assert_eq!(lead.path().await, format!("/c/{COOP}/portfolio?municipality=0147"));
+    assert!(!lead.text("#systems").await.contains("Aula"));
+    lead.close().await;
 }
 
 /// Adopts `id` in a session of its own: every member votes YES.

@@ -85,6 +85,22 @@ pub fn router(web: Web) -> Router {
         )
         .route("/c/{coop}/proposals/new", get(pages::proposals::new_form))
         .route("/c/{coop}/portfolio", get(pages::portfolio::show))
+        .route(
+            "/c/{coop}/portfolio/{municipality}/systems",
+            post(pages::portfolio::create_system),
+        )
+        .route(
+            "/c/{coop}/portfolio/{municipality}/systems/new",
+            get(pages::portfolio::new_system),
+        )
+        .route(
+            "/c/{coop}/portfolio/{municipality}/systems/{id}",
+            get(pages::portfolio::edit_system).post(pages::portfolio::update_system),
+        )
+        .route(
+            "/c/{coop}/portfolio/{municipality}/systems/{id}/delete",
+            post(pages::portfolio::delete_system),
+        )
         .route("/proposals/{id}", get(pages::proposals::detail))
         .route(
             "/proposals/{id}/edit",
