@@ -1001,6 +1001,17 @@ async fn a_confidential_console_client_refreshes_an_expired_session() {
     assert_eq!(tab.text("h1").await, "Direktionens side – Aarhus");
     let second = cookie(&tab, "samprio_session").await.expect("a session");
     assert_ne!(first.value(), second.value(), "a new access token");
+
+    // A form shown before the refresh still posts after it: its CSRF token
+    // was made with the session it replaced.
+    until_the_session_expires(&tab).await;
+    tab.go(".who button").await;
+    assert_eq!(tab.path().await, "/login", "signed out, not refused nor expired");
+    assert!(cookie(&tab, "samprio_session").await.is_none(), "signed out");
+    assert!(
+        cookie(&tab, "samprio_refresh").await.is_none(),
+        "the refresh token is forgotten"
+    );
     tab.close().await;
 }
 

@@ -69,8 +69,9 @@ pub struct OidcClient {
     recent: Recent,
 }
 
-/// Refreshes of the last [`RECENT_REFRESH`], by a hash of the refresh token
-/// they spent. The lock also makes one refresh at a time.
+/// Refreshes of the last [`RECENT_REFRESH`], by a hash of the expired
+/// access token they replaced and the refresh token they spent. The lock
+/// also makes one refresh at a time.
 #[derive(Default)]
 struct Recent(tokio::sync::Mutex<HashMap<String, (Tokens, Instant)>>);
 
@@ -174,10 +175,10 @@ impl OidcClient {
             .map_err(|e| TokenError::Unavailable(format!("token response: {e}")))
     }
 
-    /// A new access token for `refresh_token`, or the one a request a
-    /// moment ago already got for it.
-    async fn refresh(&self, refresh_token: &str) -> Result<Tokens, String> {
-        let key = hex::encode(sha2::Sha256::digest(refresh_token.as_bytes()));
+    /// A new access token for `refresh_token`, in place of the `expired`
+    /// one, or the one a request a moment ago already got in its place.
+    async fn refresh(&self, expired: &str, refresh_token: &str) -> Result<Tokens, String> {
+        let key = hex::encode(sha2::Sha256::digest(format!("{expired} {refresh_token}").as_bytes()));
         let mut recent = self.recent.0.lock().await;
         recent.retain(|_, (_, at)| at.elapsed() < RECENT_REFRESH);
         if let Some((tokens, _)) = recent.get(&key) {
@@ -409,6 +410,12 @@ pub async fn callback(State(web): State<Web>, page: Page, headers: HeaderMap, Qu
     Ok(r)
 }
 
+/// Set on a request whose session [`keep_fresh`] just refreshed: the access
+/// token it replaced, which keyed the CSRF tokens of the forms the browser
+/// still shows.
+#[derive(Clone)]
+pub struct RefreshedFrom(pub String);
+
 /// Middleware: a request whose session holds an expired access token gets
 /// a fresh one by the refresh token, if the provider issued one, and goes
 /// on with it (the browser gets the new cookies with the answer). Without a
@@ -419,20 +426,21 @@ pub async fn keep_fresh(State(web): State<Web>, mut request: Request, next: Next
         return next.run(request).await;
     };
     let path = request.uri().path();
-    if path.starts_with("/static/") || path.starts_with("/login") || path == "/logout" {
+    if path.starts_with("/static/") || path.starts_with("/login") {
         return next.run(request).await;
     }
-    let expired = signin::cookie(request.headers(), SESSION_COOKIE)
-        .is_some_and(|t| !t.is_empty() && matches!(web.verifier.verify(t), Err(AuthError::Expired)));
-    if !expired {
+    let Some(expired) = signin::cookie(request.headers(), SESSION_COOKIE)
+        .filter(|t| !t.is_empty() && matches!(web.verifier.verify(t), Err(AuthError::Expired)))
+        .map(str::to_owned)
+    else {
         return next.run(request).await;
-    }
+    };
     let refresh_token = signin::cookie(request.headers(), REFRESH_COOKIE)
         .filter(|t| !t.is_empty())
         .map(str::to_owned);
     let fresh = match refresh_token {
         None => Err("the provider issued no refresh token".to_owned()),
-        Some(r) => match client.refresh(&r).await {
+        Some(r) => match client.refresh(&expired, &r).await {
             Ok(tokens) => match web.verifier.verify(&tokens.access_token) {
                 Ok(_) => Ok(tokens),
                 Err(e) => Err(format!("the refreshed token is not accepted: {e}")),
@@ -444,13 +452,25 @@ pub async fn keep_fresh(State(web): State<Web>, mut request: Request, next: Next
         Ok(tokens) => {
             let refresh_token = tokens.refresh_token.as_deref();
             replace_cookies(request.headers_mut(), &tokens.access_token, refresh_token);
+            request.extensions_mut().insert(RefreshedFrom(expired));
             let mut response = next.run(request).await;
+            // Unless the answer sets the session itself (signing out).
             let h = response.headers_mut();
-            h.append(
-                header::SET_COOKIE,
-                signin::set_cookie(&web, SESSION_COOKIE, &tokens.access_token, SESSION_HOURS * 3600),
-            );
-            if let Some(t) = refresh_token {
+            let sets = |name: &str| {
+                h.get_all(header::SET_COOKIE)
+                    .iter()
+                    .any(|v| v.as_bytes().starts_with(format!("{name}=").as_bytes()))
+            };
+            let (session_set, refresh_set) = (sets(SESSION_COOKIE), sets(REFRESH_COOKIE));
+            if !session_set {
+                h.append(
+                    header::SET_COOKIE,
+                    signin::set_cookie(&web, SESSION_COOKIE, &tokens.access_token, SESSION_HOURS * 3600),
+                );
+            }
+            if let Some(t) = refresh_token
+                && !refresh_set
+            {
                 h.append(
                     header::SET_COOKIE,
                     signin::set_cookie(&web, REFRESH_COOKIE, t, SESSION_HOURS * 3600),
