@@ -854,6 +854,7 @@ async fn a_board_member_signs_in_through_the_identity_provider() {
     assert!(
         location.starts_with(&provider.issuer)
             && location.contains("code_challenge_method=S256")
+            && location.contains("&nonce=")
             && location.contains("redirect_uri=https%3A%2F%2Fsamprio.example.dk%2Flogin%2Fcallback"),
         "{location}"
     );

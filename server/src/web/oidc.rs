@@ -123,6 +123,12 @@ impl OidcClient {
     /// A client for `cfg`, answering at `public_url` (the console's address
     /// as browsers reach it).
     pub fn new(cfg: &ConsoleOidcConfig, public_url: &str) -> Result<OidcClient, String> {
+        if !cfg.scope.split_whitespace().any(|s| s == "openid") {
+            return Err(format!(
+                "console.oidc.scope {:?} must include \"openid\": the console checks the ID token",
+                cfg.scope
+            ));
+        }
         let http = reqwest::Client::builder()
             .timeout(FETCH_TIMEOUT)
             .connect_timeout(FETCH_TIMEOUT)
@@ -574,6 +580,20 @@ mod tests {
             h.get(header::COOKIE).unwrap(),
             "samprio_lang=en; samprio_refresh=r2; samprio_session=newer"
         );
+    }
+
+    #[test]
+    fn the_scope_must_ask_for_an_id_token() {
+        let cfg = |scope: &str| ConsoleOidcConfig {
+            issuer: "https://login.example.dk".into(),
+            client_id: "samprio-console".into(),
+            client_secret: None,
+            scope: scope.into(),
+            resource: None,
+        };
+        assert!(OidcClient::new(&cfg("openid offline_access"), "http://127.0.0.1:8080").is_ok());
+        let e = OidcClient::new(&cfg("samprio"), "http://127.0.0.1:8080").unwrap_err();
+        assert!(e.contains("openid"), "{e}");
     }
 
     #[test]
