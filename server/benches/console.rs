@@ -5,6 +5,13 @@
 //! of member × priority), every fifth also adopts one proposal locally; the
 //! event log holds one chained event per proposal and override.
 //!
+//! The round pages are measured in a second cooperation of the same 98
+//! members, so the first one's list and log stay as they were: a session
+//! with submitted proposals as candidates (30 a round), one open round per method
+//! (its ballot page, voted by the other 97 members, not yet by København)
+//! and one closed round per method with all 98 named ballots (its results),
+//! created through the domain operations as the console would.
+//!
 //! Each page is requested through the console's router in process (no
 //! socket), signed in as København's board, and timed from request to the
 //! rendered body: a few warm-up requests, then the median and the slowest of
@@ -19,14 +26,17 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use samprio_server::auth::Principal;
 use samprio_server::auth::{AuthConfig, DevKeys, Role, Verifier};
 use samprio_server::domain::audit::{GENESIS_HASH, chain_hash};
 use samprio_server::domain::model::{
-    Actor, Category, Cooperation, Event, Flags, Member, OverrideKind, PriorityList, Proposal, ProposalContent,
-    ProposalStatus, Rules, Weighting,
+    Actor, BallotContent, CandidateScore, Category, Choice, Cooperation, Event, Flags, Member, Method, OverrideKind,
+    PriorityList, Proposal, ProposalContent, ProposalStatus, Rules, SessionKind, Weighting, YesNoChoice,
 };
 use samprio_server::domain::overrides::{Change, Override};
 use samprio_server::domain::register;
+use samprio_server::domain::sessions::{self, NewSession, rounds::NewRound};
+use samprio_server::domain::write::{Ctx, now_micros};
 use samprio_server::store::{SqliteStore, Store};
 use samprio_server::web::{self, SignIn, Web};
 use tower::ServiceExt;
@@ -36,6 +46,20 @@ const PRIORITIES: usize = 300;
 const NOT_SHARED: usize = 10;
 const OVERRIDES_PER_MEMBER: usize = PRIORITIES / 10;
 const WARM_UP: usize = 3;
+/// The cooperation whose session holds the measured rounds.
+const ROUNDS_COOP: &str = "bench-rounds";
+const ROUND_CANDIDATES: usize = 30;
+/// A proposal is a candidate in one open round at a time, and closing a
+/// YES_NO round decides its candidates: one set of candidates per open
+/// round, one for the closed ranking rounds, one for the closed YES_NO.
+const CANDIDATE_SETS: usize = METHODS.len() + 2;
+const METHODS: [Method; 5] = [
+    Method::YesNo,
+    Method::Approval,
+    Method::Score,
+    Method::Borda,
+    Method::Schulze,
+];
 
 /// Knuth's MMIX LCG, so every run measures the same data.
 struct Lcg(u64);
@@ -56,6 +80,10 @@ fn proposal_id(i: usize) -> String {
 
 fn override_id(i: usize) -> String {
     format!("01900000-0000-7000-9000-{i:012}")
+}
+
+fn candidate_id(i: usize) -> String {
+    format!("01900000-0000-7000-a000-{i:012}")
 }
 
 struct Seeded {
@@ -231,7 +259,171 @@ async fn seed(store: &dyn Store, d: &Seeded) {
         tx.insert_event(&e).await.expect("event");
         tx.insert_override(o, s).await.expect("override");
     }
+    let rounds_coop = Cooperation {
+        id: ROUNDS_COOP.into(),
+        name: "Alle kommuner, afstemninger".into(),
+        ..coop
+    };
+    let (s, e) = event(
+        "cooperation.created",
+        format!("cooperations/{ROUNDS_COOP}"),
+        "{}".into(),
+    );
+    tx.insert_event(&e).await.expect("event");
+    tx.insert_cooperation(&rounds_coop, s).await.expect("cooperation");
+    for m in &d.members {
+        tx.insert_member(&Member {
+            cooperation_id: ROUNDS_COOP.into(),
+            ..m.clone()
+        })
+        .await
+        .expect("member");
+    }
+    for i in 0..CANDIDATE_SETS * ROUND_CANDIDATES {
+        let p = Proposal {
+            id: candidate_id(i),
+            cooperation_id: ROUNDS_COOP.into(),
+            status: ProposalStatus::Submitted,
+            decide_time: None,
+            version: 2,
+            ..d.proposals[i].clone()
+        };
+        let payload = serde_json::to_string(&p).expect("json");
+        let (s, e) = event("proposal.submitted", format!("proposals/{}", p.id), payload);
+        tx.insert_event(&e).await.expect("event");
+        tx.insert_proposal(&p, s).await.expect("proposal");
+    }
     tx.commit().await.expect("commit");
+}
+
+/// The measured round pages' ids.
+struct Rounds {
+    session: String,
+    /// Per method: an open round (ballot page) and a closed one (results).
+    open: Vec<(Method, String)>,
+    closed: Vec<(Method, String)>,
+}
+
+fn ctx(municipality: &str, name: &str, roles: Vec<Role>) -> Ctx {
+    Ctx {
+        principal: Principal {
+            sub: format!("bench-{municipality}"),
+            municipality: municipality.into(),
+            roles,
+            issuer: "bench".into(),
+            name: Some(name.into()),
+        },
+        request_id: String::new(),
+        fingerprint: String::new(),
+        now: now_micros(),
+        system: false,
+    }
+}
+
+/// A ballot of `method` over `candidates`, different for every `rng` draw.
+fn ballot(method: Method, candidates: &[String], rng: &mut Lcg) -> BallotContent {
+    let mut shuffled = candidates.to_vec();
+    for i in (1..shuffled.len()).rev() {
+        shuffled.swap(i, rng.below(i + 1));
+    }
+    match method {
+        Method::YesNo => BallotContent::YesNo(
+            candidates
+                .iter()
+                .map(|c| YesNoChoice {
+                    candidate_id: c.clone(),
+                    choice: [Choice::Yes, Choice::Yes, Choice::No, Choice::Abstain][rng.below(4)],
+                })
+                .collect(),
+        ),
+        Method::Approval => BallotContent::Approval(shuffled[..candidates.len() / 3].to_vec()),
+        Method::Score => BallotContent::Score(
+            candidates
+                .iter()
+                .map(|c| CandidateScore {
+                    candidate_id: c.clone(),
+                    score: rng.below(6) as u32,
+                })
+                .collect(),
+        ),
+        Method::Borda => BallotContent::Ranking(shuffled),
+        Method::Schulze => BallotContent::Tiers(shuffled.chunks(2).map(<[String]>::to_vec).collect()),
+    }
+}
+
+/// A session in the second cooperation with an open and a closed round of
+/// every method, through the same domain operations as the console.
+async fn seed_rounds(store: &dyn Store, members: &[Member]) -> Rounds {
+    let chair = ctx(
+        "0101",
+        "Karen Formand",
+        vec![Role::Board, Role::Chair(ROUNDS_COOP.into())],
+    );
+    let set = |k: usize| -> Vec<String> {
+        (k * ROUND_CANDIDATES..(k + 1) * ROUND_CANDIDATES)
+            .map(candidate_id)
+            .collect()
+    };
+    let session = sessions::create(
+        store,
+        &chair,
+        NewSession {
+            cooperation_id: ROUNDS_COOP.into(),
+            title: "Styregruppemøde om prioriteringen".into(),
+            scheduled_time: None,
+            agenda: (0..METHODS.len()).flat_map(set).collect(),
+            kind: SessionKind::Regular,
+        },
+    )
+    .await
+    .expect("session");
+    sessions::open(store, &chair, &session.id).await.expect("open session");
+    let mut rng = Lcg(0x00B4_1107);
+    let mut rounds = Rounds {
+        session: session.id.clone(),
+        open: vec![],
+        closed: vec![],
+    };
+    for closed in [true, false] {
+        for (k, method) in METHODS.into_iter().enumerate() {
+            let candidates = &match (closed, method) {
+                (false, _) => set(k),
+                (true, Method::YesNo) => set(METHODS.len() + 1),
+                (true, _) => set(METHODS.len()),
+            };
+            let round = sessions::rounds::open(
+                store,
+                &chair,
+                NewRound {
+                    session_id: session.id.clone(),
+                    title: format!("Prioritering 2027 ({method})"),
+                    method,
+                    candidates: candidates.to_vec(),
+                    weighting: None,
+                    quorum_bp: None,
+                    threshold: None,
+                    deadline: None,
+                    budget_dkk: None,
+                },
+            )
+            .await
+            .expect("round")
+            .round;
+            for m in members.iter().filter(|m| closed || m.code != "0101") {
+                let board = ctx(&m.code, &format!("Direktionen i {}", m.name), vec![Role::Board]);
+                sessions::rounds::cast(store, &board, &round.id, ballot(method, candidates, &mut rng))
+                    .await
+                    .expect("ballot");
+            }
+            if closed {
+                sessions::rounds::close(store, &chair, &round.id).await.expect("close");
+                rounds.closed.push((method, round.id));
+            } else {
+                rounds.open.push((method, round.id));
+            }
+        }
+    }
+    rounds
 }
 
 fn main() {
@@ -247,10 +439,11 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let d = data();
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let store: Arc<dyn Store> = rt.block_on(async {
+    let (store, rounds) = rt.block_on(async {
         let store = SqliteStore::connect(&url).await.expect("sqlite");
         seed(&store, &d).await;
-        Arc::new(store)
+        let rounds = seed_rounds(&store, &d.members).await;
+        (Arc::new(store) as Arc<dyn Store>, rounds)
     });
     let auth = AuthConfig::default();
     let keys = DevKeys::load_or_create(dir.path(), &auth.audience, vec![]).expect("dev key");
@@ -259,6 +452,12 @@ fn main() {
     let token = keys
         .minter
         .mint("bench-direktion", &me.code, &[Role::Board], Duration::from_secs(3600));
+    let chair_token = keys.minter.mint(
+        "bench-formand",
+        &me.code,
+        &[Role::Board, Role::Chair(ROUNDS_COOP.into())],
+        Duration::from_secs(3600),
+    );
     let router = web::router(Web {
         events: samprio_server::domain::fanout::Fanout::new(store.clone(), |e, redacted| (e, redacted)),
         stopping: tokio::sync::watch::channel(false).1,
@@ -275,7 +474,9 @@ fn main() {
         .iter()
         .find(|o| o.municipality == me.code)
         .expect("an override of København");
-    let pages = [
+    let board = format!("samprio_session={token}");
+    let chair = format!("samprio_session={chair_token}");
+    let mut pages: Vec<(String, String, &str)> = [
         ("cooperation home", format!("/c/{COOP}")),
         ("proposals", format!("/c/{COOP}/proposals")),
         ("proposal with history", format!("/proposals/{}", mine.proposal_id)),
@@ -290,21 +491,35 @@ fn main() {
         ("event log, first page", format!("/c/{COOP}/events")),
         ("event log, last page", format!("/c/{COOP}/events?after=3200")),
         ("chain verification (whole log)", format!("/c/{COOP}/events/verify")),
-    ];
-    let cookie = format!("samprio_session={token}");
+    ]
+    .into_iter()
+    .map(|(name, path)| (name.to_string(), path, board.as_str()))
+    .collect();
+    pages.push((
+        "open-round form (chair)".into(),
+        format!("/sessions/{}/rounds/new", rounds.session),
+        &chair,
+    ));
+    for (method, id) in &rounds.open {
+        pages.push((format!("ballot page, {method}"), format!("/rounds/{id}"), &board));
+    }
+    for (method, id) in &rounds.closed {
+        pages.push((format!("results, {method}"), format!("/rounds/{id}"), &board));
+    }
     println!(
-        "{} members × {PRIORITIES} priorities, {} overrides, {} events; {runs} runs per page",
+        "{} members × {PRIORITIES} priorities, {} overrides, {} events; rounds of {ROUND_CANDIDATES} candidates; \
+         {runs} runs per page",
         d.members.len(),
         d.overrides.len(),
         1 + d.proposals.len() + d.overrides.len()
     );
     println!("{:<34} {:>10} {:>10} {:>9}", "page", "median", "slowest", "bytes");
-    for (name, path) in pages {
+    for (name, path, cookie) in pages {
         let mut times = Vec::with_capacity(runs);
         let mut bytes = 0;
         for i in 0..WARM_UP + runs {
             let request = Request::get(&path)
-                .header(header::COOKIE, &cookie)
+                .header(header::COOKIE, cookie)
                 .body(Body::empty())
                 .expect("request");
             let started = Instant::now();

@@ -75,6 +75,9 @@ pub struct ConsoleOidcConfig {
     /// client relies on PKCE alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
+    /// Must include `openid` (the console checks the ID token's nonce);
+    /// with `offline_access`, the provider's refresh token renews expired
+    /// sessions.
     #[serde(default = "default_console_scope")]
     pub scope: String,
     /// An RFC 8707 resource indicator, for providers that issue an access

@@ -8,7 +8,8 @@
 // CONFIG: { "audience": "samprio-test",
 //           "clients": { "<client_id>": { "secret": "...", "claims": { "cvr": "...", ... } },
 //                        "<cli client>": { "redirect_uris": ["http://127.0.0.1/callback"], "native": true } },
-//           "accounts": { "<login>": { "cvr": "...", "groups": [...], "name": "..." } } }
+//           "accounts": { "<login>": { "cvr": "...", "groups": [...], "name": "..." } },
+//           "access_token_ttl": 600 }   (seconds; short to test refreshing an expired session)
 // Sign-in uses the provider's development login form: any login and password;
 // the account's claims go into its access tokens.
 // Prints `ready <issuer>` on stdout once it listens on 127.0.0.1 (a free port).
@@ -59,7 +60,7 @@ function build(issuer) {
         getResourceServerInfo: () => ({
           scope: 'samprio',
           audience: config.audience,
-          accessTokenTTL: 600,
+          accessTokenTTL: config.access_token_ttl ?? 600,
           accessTokenFormat: 'jwt',
           jwt: { sign: { alg: 'RS256' } },
         }),

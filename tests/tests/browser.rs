@@ -65,15 +65,7 @@ async fn a_digital_lead_drafts_edits_and_submits_a_proposal() {
 
     // The detail page: the hostile title is text, nothing was injected.
     assert_eq!(tab.text("h1").await, HOSTILE);
-    let injected = tab
-        .client
-        .execute(
-            "return document.querySelectorAll('main img, main script').length;",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(injected, serde_json::json!(0));
+    assert!(!injected(&tab).await);
     let facts = tab.text(".summary-list").await;
     assert!(
         facts.contains("2.500.000 kr.") && facts.contains("250.000 kr."),
@@ -127,6 +119,17 @@ async fn a_digital_lead_drafts_edits_and_submits_a_proposal() {
         history.contains("Indsendt") && history.contains("Kladde rettet"),
         "{history}"
     );
+
+    // The cooperation's proposal list shows it, its title as text.
+    tab.go(&format!("a[href='/c/{COOP}/proposals']")).await;
+    assert!(tab.text("main table").await.contains("Fælles ESDH"));
+    assert!(!injected(&tab).await);
+    tab.assert_accessible("proposals").await;
+    // A page that does not exist says so, in a page like the others.
+    tab.goto("/findes-ikke").await;
+    tab.find("main h1").await;
+    tab.assert_accessible("not found").await;
+    tab.goto(&format!("/proposals/{id}")).await;
 
     // The English switch keeps the page.
     tab.go("a[hreflang='en']").await;
@@ -492,6 +495,40 @@ async fn three_municipalities_run_a_session_with_a_schulze_round() {
     assert_eq!(chair.text(".badge").await, "Afsluttet");
     assert!(!chair.exists("form[action$='/close']").await);
 
+    // The closed session's minutes, in Danish: the decision and who attended.
+    chair.go(&format!("a[href='{session}/minutes']")).await;
+    assert_eq!(chair.path().await, format!("{session}/minutes"));
+    assert_eq!(chair.text("h1").await, "Referat: Styregruppemøde december");
+    let minutes = chair.text("article.minutes").await;
+    let decision = format!("Afstemning 1 »Prioritering 2027«: rækkefølge 1. {BOOKING}");
+    assert!(minutes.contains(&decision), "{decision:?} in {minutes}");
+    let attendance = chair
+        .client
+        .execute(
+            "return [...document.querySelectorAll('article.minutes h2')]
+                 .find(h => h.textContent.trim() === 'Deltagere')
+                 .nextElementSibling.textContent;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let attendance = attendance.as_str().unwrap_or_default();
+    for present in [
+        "København",
+        "Karen Formand",
+        "Frederiksberg",
+        "Bo Bestyrelse",
+        "mødte (tjekket ind)",
+    ] {
+        assert!(attendance.contains(present), "{present:?} in {attendance}");
+    }
+    assert!(
+        attendance.contains("Ballerup") && attendance.contains("deltog ved at stemme"),
+        "Ballerup voted without checking in: {attendance}"
+    );
+    assert!(minutes.contains("Fravær"), "{minutes}");
+    chair.assert_accessible("minutes").await;
+
     // The cooperation's home lists the session.
     chair.goto(&format!("/c/{COOP}")).await;
     assert!(
@@ -769,18 +806,7 @@ async fn a_board_member_signs_in_through_the_identity_provider() {
     assert!(!tab.exists(".dev-banner").await, "not dev mode");
     tab.assert_accessible("sign-in with a provider").await;
     tab.go("#sign-in-provider").await;
-    // The provider's pages: its sign-in form, then its consent.
-    for _ in 0..5 {
-        let url = tab.client.current_url().await.expect("url");
-        if url.as_str().starts_with(&app.web) {
-            break;
-        }
-        if tab.exists("input[name=login]").await {
-            tab.fill("input[name=login]", "aase").await;
-            tab.fill("input[name=password]", "hvad-som-helst").await;
-        }
-        tab.go("button[type=submit]").await;
-    }
+    sign_in_at_provider(&tab, &app.web, "aase").await;
     tab.find(".who").await;
     assert_eq!(
         tab.path().await,
@@ -811,6 +837,7 @@ async fn a_board_member_signs_in_through_the_identity_provider() {
     tab.goto("/login/callback?code=forged&state=forged").await;
     assert_eq!(tab.text("h1").await, "Log ind");
     assert!(tab.text("main").await.contains("ikke godkendt"));
+    tab.assert_accessible("sign-in refused").await;
     tab.close().await;
 
     // Behind an https address, the cookies are Secure.
@@ -827,6 +854,7 @@ async fn a_board_member_signs_in_through_the_identity_provider() {
     assert!(
         location.starts_with(&provider.issuer)
             && location.contains("code_challenge_method=S256")
+            && location.contains("&nonce=")
             && location.contains("redirect_uri=https%3A%2F%2Fsamprio.example.dk%2Flogin%2Fcallback"),
         "{location}"
     );
@@ -835,6 +863,225 @@ async fn a_board_member_signs_in_through_the_identity_provider() {
         flow.contains("HttpOnly") && flow.contains("SameSite=Lax") && flow.contains("Secure"),
         "{flow}"
     );
+}
+
+/// The provider's own pages, until the browser is back at `web`: its
+/// sign-in form (any password), then its consent.
+async fn sign_in_at_provider(tab: &Tab, web: &str, login: &str) {
+    for _ in 0..6 {
+        let url = tab.client.current_url().await.expect("url");
+        if url.as_str().starts_with(web) {
+            return;
+        }
+        if tab.exists("input[name=login]").await {
+            tab.fill("input[name=login]", login).await;
+            tab.fill("input[name=password]", "hvad-som-helst").await;
+        }
+        tab.go("button[type=submit]").await;
+    }
+}
+
+/// A provider whose access tokens live `ttl` seconds, with Aarhus' board
+/// member `aase`, and a console signing in through it as `client` (with a
+/// secret: a confidential client) asking for `scope`.
+async fn console_with_provider(
+    secret: Option<&str>,
+    scope: &str,
+    ttl: u64,
+) -> Option<(samprio_e2e::oidc::OidcProvider, TestApp)> {
+    use samprio_e2e::oidc::{OidcProvider, RESOURCE};
+    use samprio_e2e::samprio_server::auth::{Algorithm, ClaimMapping, IssuerConfig};
+    use samprio_e2e::samprio_server::config::ConsoleOidcConfig;
+
+    let mut client = serde_json::json!({ "redirect_uris": ["http://127.0.0.1/login/callback"], "native": true });
+    if let Some(s) = secret {
+        client["secret"] = s.into();
+    }
+    let provider = OidcProvider::start(
+        samprio_e2e::AUDIENCE,
+        serde_json::json!({
+            "clients": { "samprio-console": client },
+            "accounts": { "aase": { "cvr": "55133018", "groups": ["GG-Samprio-Direktion"], "name": "Aase Østergård" } },
+            "access_token_ttl": ttl,
+        }),
+    )
+    .await?;
+    let issuer = IssuerConfig {
+        iss: provider.issuer.clone(),
+        algorithm: Algorithm::RS256,
+        discovery: true,
+        municipalities: vec!["0751".into()],
+        claims: ClaimMapping {
+            cvr: Some("cvr".into()),
+            roles: Some("groups".into()),
+            role_map: [("GG-Samprio-Direktion".to_owned(), vec!["board".to_owned()])]
+                .into_iter()
+                .collect(),
+            ..ClaimMapping::default()
+        },
+        ..IssuerConfig::default()
+    };
+    let console = ConsoleOidcConfig {
+        issuer: provider.issuer.clone(),
+        client_id: "samprio-console".into(),
+        client_secret: secret.map(str::to_owned),
+        scope: scope.into(),
+        resource: Some(RESOURCE.into()),
+    };
+    let app = TestApp::spawn_with(Engine::Sqlite, |c| {
+        c.auth.issuers.push(issuer.clone());
+        // No leeway: an expired token is expired at once.
+        c.auth.leeway_secs = 0;
+        c.console.oidc = Some(console.clone());
+    })
+    .await
+    .expect("sqlite");
+    app.seed_default().await;
+    app.secretariat()
+        .cooperations()
+        .add_member(pb::AddMemberRequest {
+            cooperation_id: COOP.into(),
+            code: "0751".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("Aarhus joins");
+    Some((provider, app))
+}
+
+/// The browser's cookie `name`, HttpOnly ones included.
+async fn cookie(tab: &Tab, name: &str) -> Option<fantoccini::cookies::Cookie<'static>> {
+    let cookies = tab.client.get_all_cookies().await.expect("cookies");
+    cookies.into_iter().find(|c| c.name() == name)
+}
+
+/// Waits until the access token in the session cookie has expired: its
+/// `exp` (whole seconds) is in the past.
+async fn until_the_session_expires(tab: &Tab) {
+    use base64::Engine as _;
+    let token = cookie(tab, "samprio_session").await.expect("a session");
+    let payload = token.value().split('.').nth(1).expect("a JWT");
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .expect("base64url"),
+    )
+    .expect("JSON claims");
+    let exp = claims["exp"].as_i64().expect("exp");
+    while chrono::Utc::now().timestamp() <= exp {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+/// A confidential console client (with a `client_secret`) asks for offline
+/// access; when the short-lived access token expires, the next page is
+/// still signed in, on an access token the refresh token brought.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confidential_console_client_refreshes_an_expired_session() {
+    let Some(browser) = Browser::start() else { return };
+    let Some((_provider, app)) =
+        console_with_provider(Some("hemmelig-konsol"), "openid offline_access samprio", 3).await
+    else {
+        return;
+    };
+    let tab = browser.tab(&app.web).await;
+    tab.goto(&format!("/login?next=/c/{COOP}/board")).await;
+    tab.go("#sign-in-provider").await;
+    sign_in_at_provider(&tab, &app.web, "aase").await;
+    tab.find(".who").await;
+    let first = cookie(&tab, "samprio_session").await.expect("a session");
+    let refresh = cookie(&tab, "samprio_refresh")
+        .await
+        .expect("the provider issued a refresh token");
+    assert_eq!(refresh.http_only(), Some(true));
+    assert_eq!(format!("{:?}", refresh.same_site()), "Some(Lax)");
+
+    until_the_session_expires(&tab).await;
+    tab.goto(&format!("/c/{COOP}/board")).await;
+    assert_eq!(tab.path().await, format!("/c/{COOP}/board"), "not sent to sign in");
+    assert_eq!(tab.text("h1").await, "Direktionens side – Aarhus");
+    let second = cookie(&tab, "samprio_session").await.expect("a session");
+    assert_ne!(first.value(), second.value(), "a new access token");
+
+    // A form shown before the refresh still posts after it: its CSRF token
+    // was made with the session it replaced.
+    until_the_session_expires(&tab).await;
+    tab.go(".who button").await;
+    assert_eq!(tab.path().await, "/login", "signed out, not refused nor expired");
+    assert!(cookie(&tab, "samprio_session").await.is_none(), "signed out");
+    assert!(
+        cookie(&tab, "samprio_refresh").await.is_none(),
+        "the refresh token is forgotten"
+    );
+    tab.close().await;
+}
+
+/// The ID token must carry the nonce of the sign-in that began here: a
+/// flow cookie with another nonce (a response meant for another sign-in)
+/// is refused. Without a refresh token, an expired session sends the
+/// person to sign in again with a message saying why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_nonce_is_refused_and_an_expired_session_asks_to_sign_in_again() {
+    let Some(browser) = Browser::start() else { return };
+    let Some((_provider, app)) = console_with_provider(None, "openid samprio", 3).await else {
+        return;
+    };
+    let tab = browser.tab(&app.web).await;
+    tab.goto(&format!("/login?next=/c/{COOP}/board")).await;
+    tab.go("#sign-in-provider").await;
+    // At the provider (the same host, so the same cookie jar): the flow
+    // cookie's nonce is swapped for another.
+    let flow = cookie(&tab, "samprio_oidc").await.expect("the flow cookie");
+    let parts: Vec<&str> = flow.value().split('.').collect();
+    assert_eq!(parts.len(), 4, "state, verifier, nonce, next");
+    let forged = format!("{}.{}.{}.{}", parts[0], parts[1], "en-anden-nonce", parts[3]);
+    let mut swapped = flow.clone();
+    swapped.set_value(forged);
+    tab.client.delete_cookie("samprio_oidc").await.expect("delete");
+    tab.client.add_cookie(swapped).await.expect("add");
+    assert!(
+        cookie(&tab, "samprio_oidc")
+            .await
+            .is_some_and(|c| c.value().contains("en-anden-nonce")),
+        "the nonce was swapped"
+    );
+    sign_in_at_provider(&tab, &app.web, "aase").await;
+    assert_eq!(tab.text("h1").await, "Log ind");
+    assert!(
+        tab.text("main").await.contains("ikke godkendt"),
+        "{}",
+        tab.text("main").await
+    );
+    assert!(cookie(&tab, "samprio_session").await.is_none(), "no session");
+
+    // A sign-in of its own goes through.
+    tab.goto(&format!("/login?next=/c/{COOP}/board")).await;
+    tab.go("#sign-in-provider").await;
+    sign_in_at_provider(&tab, &app.web, "aase").await;
+    tab.find(".who").await;
+    assert!(
+        cookie(&tab, "samprio_refresh").await.is_none(),
+        "no offline access asked for"
+    );
+
+    until_the_session_expires(&tab).await;
+    tab.goto(&format!("/c/{COOP}/accountability")).await;
+    assert!(tab.path().await.starts_with("/login"), "{}", tab.path().await);
+    assert_eq!(
+        tab.text("#sign-in-notice").await,
+        "Din session er udløbet. Log ind igen for at fortsætte, hvor du slap."
+    );
+    assert!(
+        cookie(&tab, "samprio_session").await.is_none(),
+        "the expired session is gone"
+    );
+    tab.assert_accessible("sign-in after the session expired").await;
+    // Signing in again comes back to the page asked for.
+    tab.go("#sign-in-provider").await;
+    sign_in_at_provider(&tab, &app.web, "aase").await;
+    tab.find(".who").await;
+    assert_eq!(tab.path().await, format!("/c/{COOP}/accountability"));
+    tab.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -895,6 +1142,62 @@ async fn a_partner_reads_the_portfolios_and_their_opportunities() {
         "{systems}"
     );
     tab.assert_accessible("portfolios filtered").await;
+    assert!(
+        !tab.exists("a[href$='/systems/new']").await,
+        "an observer keeps no portfolio"
+    );
+    tab.close().await;
+
+    // Frederiksberg's digital lead adds a system, then edits and deletes it.
+    let lead = browser.tab(&app.web).await;
+    lead.sign_in("Mette Digital", "0147", &["digital_lead"], None).await;
+    lead.goto(&format!("/c/{COOP}/portfolio")).await;
+    lead.go(&format!("a[href='/c/{COOP}/portfolio/0147/systems/new']"))
+        .await;
+    assert_eq!(lead.text("h1").await, "Tilføj system");
+    lead.assert_accessible("add a system").await;
+    lead.go("main form[method=post] button[type=submit]").await;
+    lead.find(".error-summary a[href='#name']").await;
+    lead.assert_accessible("add a system with errors").await;
+    lead.fill("#name", "Aula").await;
+    lead.fill("#vendor", "Netcompany").await;
+    lead.fill("#yearly_cost", "310000").await;
+    lead.select("#time_class", "INVEST").await;
+    lead.click("#personal_data").await;
+    lead.go("main form[method=post] button[type=submit]").await;
+    assert_eq!(lead.path().await, format!("/c/{COOP}/portfolio?municipality=0147"));
+    let systems = lead.text("#systems").await;
+    assert!(systems.contains("Aula") && systems.contains("310.000 kr."), "{systems}");
+    // Only Frederiksberg's rows have an edit link, named for their system.
+    let links = lead
+        .client
+        .execute(
+            "return [...document.querySelectorAll('#systems a')].map(a => [a.textContent, a.getAttribute('href')]);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let links: Vec<(String, String)> = serde_json::from_value(links).unwrap();
+    assert_eq!(links.len(), 3, "SBSYS, the hostile name and Aula: {links:?}");
+    assert!(
+        links.iter().all(|(_, href)| href.contains("/portfolio/0147/systems/")),
+        "{links:?}"
+    );
+    let (_, aula) = links
+        .iter()
+        .find(|(text, _)| text == "Ret Aula")
+        .expect("Aula's edit link");
+    lead.go(&format!("#systems a[href='{aula}']")).await;
+    assert_eq!(lead.text("h1").await, "Ret system");
+    assert_eq!(
+        lead.find("#name").await.prop("value").await.unwrap().as_deref(),
+        Some("Aula")
+    );
+    lead.assert_accessible("edit a system").await;
+    lead.go("form[action$='/delete'] button").await;
+    assert_eq!(lead.path().await, format!("/c/{COOP}/portfolio?municipality=0147"));
+    assert!(!lead.text("#systems").await.contains("Aula"));
+    lead.close().await;
 }
 
 /// Adopts `id` in a session of its own: every member votes YES.

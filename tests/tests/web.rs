@@ -703,3 +703,192 @@ async fn a_board_defers_and_revokes_an_override(app: TestApp) {
 }
 
 e2e!(a_board_defers_and_revokes_an_override);
+
+/// 0147's systems, as the API lists them.
+async fn systems_of(app: &TestApp, municipality: &str) -> Vec<pb::PortfolioSystem> {
+    app.as_("0151", &["observer"])
+        .portfolio()
+        .list_systems(pb::ListSystemsRequest {
+            cooperation_id: COOP.into(),
+            municipality: municipality.into(),
+            page_size: 100,
+            ..Default::default()
+        })
+        .await
+        .expect("list systems")
+        .into_inner()
+        .systems
+}
+
+/// A member's own digital lead adds, edits (with the etag: a concurrent
+/// edit gives the etag message) and deletes a system through plain forms;
+/// others see no such links and are refused if they post anyway.
+async fn a_digital_lead_keeps_the_portfolio_through_forms(app: TestApp) {
+    app.seed_default().await;
+    let lead = session(&app.token("0147", &["digital_lead"]));
+    let page = http::get(&app.web, &format!("/c/{COOP}/portfolio"), Some(&lead)).await;
+    let new = format!("/c/{COOP}/portfolio/0147/systems/new");
+    assert!(page.body.contains(&format!("href=\"{new}\"")), "{}", page.body);
+    let form = http::get(&app.web, &new, Some(&lead)).await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("<h1>Tilføj system</h1>"), "{}", form.body);
+    let csrf = hidden(&form.body, "csrf").expect("a csrf field");
+    let create = format!("/c/{COOP}/portfolio/0147/systems");
+
+    // What does not parse or does not validate comes back, linked to its field.
+    let r = http::post(
+        &app.web,
+        &create,
+        Some(&lead),
+        &format!("csrf={csrf}&name=&yearly_cost=mange&contract_end=31-12-2027&lifecycle=OPERATIONAL&ai=NO"),
+    )
+    .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    for field in ["name", "yearly_cost", "contract_end"] {
+        assert!(r.body.contains(&format!("href=\"#{field}\"")), "{field}: {}", r.body);
+    }
+    assert!(r.body.contains("value=\"31-12-2027\""), "what was typed is kept");
+    assert!(systems_of(&app, "0147").await.is_empty());
+
+    // Without the form's token: refused.
+    let fields = format!(
+        "name={}&vendor={}&function=ESDH&lifecycle=OPERATIONAL&contract_end=2027-12-31&yearly_cost={}&ai=NO&personal_data=on&time_class=MIGRATE",
+        enc(HOSTILE),
+        enc("Fujitsu A/S"),
+        enc("1.250.000")
+    );
+    assert_eq!(http::post(&app.web, &create, Some(&lead), &fields).await.status, 403);
+    let r = http::post(&app.web, &create, Some(&lead), &format!("csrf={csrf}&{fields}")).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/c/{COOP}/portfolio?municipality=0147#systems-heading").as_str())
+    );
+    let systems = systems_of(&app, "0147").await;
+    assert_eq!(systems.len(), 1);
+    let s = &systems[0];
+    let f = s.fields.as_ref().expect("fields");
+    assert_eq!(f.name, HOSTILE);
+    assert_eq!(f.yearly_cost_dkk, Some(1_250_000));
+    assert_eq!(f.contract_end, "2027-12-31");
+    assert!(f.personal_data);
+    assert_eq!(f.time_class, pb::TimeClass::Migrate as i32);
+    assert_eq!(f.ai, pb::AiUse::No as i32);
+    let page = http::get(&app.web, &format!("/c/{COOP}/portfolio"), Some(&lead)).await;
+    assert!(page.body.contains("1.250.000 kr."), "{}", page.body);
+    assert!(!page.body.contains(HOSTILE), "the name is escaped");
+    let edit = format!("/c/{COOP}/portfolio/0147/systems/{}", s.id);
+    assert!(page.body.contains(&format!("href=\"{edit}\"")), "an edit link");
+
+    // Others: no links to 0147's forms, and refused when they post anyway.
+    let observer = session(&app.token("0147", &["observer"]));
+    let other_lead = session(&app.token("0151", &["digital_lead"]));
+    for (who, cookie) in [("0147's observer", &observer), ("0151's lead", &other_lead)] {
+        let page = http::get(&app.web, &format!("/c/{COOP}/portfolio"), Some(cookie)).await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("1.250.000 kr."), "{who} reads the portfolio");
+        assert!(!page.body.contains("/portfolio/0147/systems"), "{who}: {}", page.body);
+        assert_eq!(http::get(&app.web, &edit, Some(cookie)).await.status, 403, "{who}");
+        let their_csrf = hidden(&page.body, "csrf").expect("the sign-out form's token");
+        for (path, form) in [
+            (create.clone(), format!("csrf={their_csrf}&name=Sneaky")),
+            (edit.clone(), format!("csrf={their_csrf}&name=Sneaky&etag=")),
+            (format!("{edit}/delete"), format!("csrf={their_csrf}&etag=")),
+        ] {
+            assert_eq!(
+                http::post(&app.web, &path, Some(cookie), &form).await.status,
+                403,
+                "{who}: {path}"
+            );
+        }
+    }
+    let observer_page = http::get(&app.web, &format!("/c/{COOP}/portfolio"), Some(&observer)).await;
+    assert!(
+        !observer_page.body.contains("/systems/new"),
+        "an observer keeps no portfolio"
+    );
+    assert_eq!(systems_of(&app, "0147").await.len(), 1);
+
+    // Edit, while someone else saves first: the etag message, nothing lost.
+    let form = http::get(&app.web, &edit, Some(&lead)).await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("value=\"1250000\""), "{}", form.body);
+    let etag = http_unescape(&hidden(&form.body, "etag").expect("an etag"));
+    assert_eq!(etag, s.etag);
+    app.as_("0147", &["board"])
+        .portfolio()
+        .update_system(pb::UpdateSystemRequest {
+            cooperation_id: COOP.into(),
+            municipality: "0147".into(),
+            id: s.id.clone(),
+            system: Some(pb::SystemFields {
+                name: "SBSYS".into(),
+                vendor: "Fujitsu A/S".into(),
+                ..Default::default()
+            }),
+            etag: s.etag.clone(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("the board's edit");
+    let mine = |etag: &str| {
+        format!(
+            "csrf={csrf}&etag={}&name=SBSYS+4&vendor={}&lifecycle=PHASING_OUT&contract_end=2028-06-30&yearly_cost=900000&ai=UNDECIDED&time_class=ELIMINATE",
+            enc(etag),
+            enc("Fujitsu A/S")
+        )
+    };
+    let r = http::post(&app.web, &edit, Some(&lead), &mine(&etag)).await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(r.body.contains("ændret af en anden"), "the etag message: {}", r.body);
+    assert!(r.body.contains("value=\"SBSYS 4\""), "what was typed is kept");
+    let theirs = systems_of(&app, "0147").await;
+    assert_eq!(
+        theirs[0].fields.as_ref().unwrap().name,
+        "SBSYS",
+        "nothing was overwritten"
+    );
+
+    // Saving again from the conflict page replaces their version deliberately.
+    let current = http_unescape(&hidden(&r.body, "etag").expect("the current etag"));
+    assert_eq!(current, theirs[0].etag);
+    let r = http::post(&app.web, &edit, Some(&lead), &mine(&current)).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let saved = systems_of(&app, "0147").await;
+    let f = saved[0].fields.as_ref().unwrap();
+    assert_eq!(
+        (f.name.as_str(), f.contract_end.as_str(), f.yearly_cost_dkk),
+        ("SBSYS 4", "2028-06-30", Some(900_000))
+    );
+    assert_eq!(f.lifecycle, pb::Lifecycle::PhasingOut as i32);
+    assert_eq!(saved[0].id, s.id, "the id stays");
+
+    // Delete: with a stale etag it is not deleted and the form says why.
+    let r = http::post(
+        &app.web,
+        &format!("{edit}/delete"),
+        Some(&lead),
+        &format!("csrf={csrf}&etag={}", enc(&current)),
+    )
+    .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(r.body.contains("ændret af en anden"), "{}", r.body);
+    assert_eq!(systems_of(&app, "0147").await.len(), 1);
+    let r = http::post(
+        &app.web,
+        &format!("{edit}/delete"),
+        Some(&lead),
+        &format!("csrf={csrf}&etag={}", enc(&saved[0].etag)),
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(systems_of(&app, "0147").await.is_empty());
+    assert_eq!(http::get(&app.web, &edit, Some(&lead)).await.status, 404);
+
+    // The board of the member keeps it too.
+    let board = session(&app.token("0147", &["board"]));
+    let page = http::get(&app.web, &format!("/c/{COOP}/portfolio"), Some(&board)).await;
+    assert!(page.body.contains(&format!("href=\"{new}\"")));
+}
+
+e2e!(a_digital_lead_keeps_the_portfolio_through_forms);

@@ -99,6 +99,40 @@ impl Verifier {
 
     /// Verifies a compact JWT (without the `Bearer ` prefix).
     pub fn verify(&self, bearer_token: &str) -> Result<Principal, AuthError> {
+        let (iss, issuer, claims) = self.decode(bearer_token, None)?;
+        let sub = required_str(&claims, "sub")?;
+        if sub.is_empty() {
+            return Err(AuthError::InvalidClaim("sub".into()));
+        }
+        let municipality = issuer.mapping.municipality(&claims)?;
+        let roles = issuer.mapping.roles(&claims)?;
+        if !issuer.vouches_for.contains(&municipality) {
+            return Err(AuthError::MunicipalityNotAllowed(municipality));
+        }
+        Ok(Principal {
+            sub: sub.to_owned(),
+            municipality,
+            roles,
+            issuer: iss,
+            name: issuer.mapping.name(&claims),
+        })
+    }
+
+    /// Verifies an OpenID Connect ID token the console received for
+    /// `client_id`: signed by a trusted issuer's key with its pinned
+    /// algorithm, in date, and for that client (its `aud`), not for samprio's
+    /// API. Returns its claims, for the caller to check the `nonce`.
+    pub fn verify_id_token(&self, id_token: &str, client_id: &str) -> Result<Map<String, Value>, AuthError> {
+        self.decode(id_token, Some(client_id)).map(|(_, _, claims)| claims)
+    }
+
+    /// The issuer and verified claims of a token; `audience` replaces the
+    /// configured audience.
+    fn decode(
+        &self,
+        bearer_token: &str,
+        audience: Option<&str>,
+    ) -> Result<(String, &Issuer, Map<String, Value>), AuthError> {
         if bearer_token.len() > MAX_TOKEN_BYTES {
             return Err(AuthError::TokenTooLarge);
         }
@@ -128,26 +162,20 @@ impl Verifier {
             }
         };
 
-        let claims: Map<String, Value> = jsonwebtoken::decode(bearer_token, key, &issuer.validation)
+        let other;
+        let validation = match audience {
+            Some(aud) => {
+                let mut v = issuer.validation.clone();
+                v.set_audience(&[aud]);
+                other = v;
+                &other
+            }
+            None => &issuer.validation,
+        };
+        let claims: Map<String, Value> = jsonwebtoken::decode(bearer_token, key, validation)
             .map_err(|e| decode_error(iss, e))?
             .claims;
-
-        let sub = required_str(&claims, "sub")?;
-        if sub.is_empty() {
-            return Err(AuthError::InvalidClaim("sub".into()));
-        }
-        let municipality = issuer.mapping.municipality(&claims)?;
-        let roles = issuer.mapping.roles(&claims)?;
-        if !issuer.vouches_for.contains(&municipality) {
-            return Err(AuthError::MunicipalityNotAllowed(municipality));
-        }
-        Ok(Principal {
-            sub: sub.to_owned(),
-            municipality,
-            roles,
-            issuer: iss.to_owned(),
-            name: issuer.mapping.name(&claims),
-        })
+        Ok((iss.to_owned(), issuer, claims))
     }
 
     /// Like [`Verifier::verify`], but a token whose `kid` an OpenID Connect

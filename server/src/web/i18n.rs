@@ -6,7 +6,7 @@ mod da;
 mod en;
 
 use crate::domain::model::ImplementationStatus;
-use crate::domain::model::portfolio::{AiUse, TimeClass};
+use crate::domain::model::portfolio::{AiUse, Lifecycle, TimeClass};
 use crate::domain::model::{Category, Method, ProposalStatus, RoundState, SessionState, Threshold, Weighting};
 use crate::domain::model::{Change, Choice, OverrideKind, OverrideState};
 
@@ -369,6 +369,8 @@ pub struct Texts {
     pub sign_in_with_provider: &'static str,
     pub sign_in_provider_failed: &'static str,
     pub sign_in_refused: &'static str,
+    /// Signed out because the session expired and could not be refreshed.
+    pub session_expired: &'static str,
     // Portfolio (issue 13): the cooperation's portfolios page.
     pub portfolio: &'static str,
     pub portfolio_intro: &'static str,
@@ -394,6 +396,21 @@ pub struct Texts {
     pub no_systems: &'static str,
     pub time_classes: &'static [(TimeClass, &'static str)],
     pub ai_uses: &'static [(AiUse, &'static str)],
+    // Portfolio: a member's own digital lead or board keeps its systems.
+    pub add_system: &'static str,
+    pub edit_system: &'static str,
+    pub edit: &'static str,
+    pub portfolio_of: &'static str,
+    pub lifecycle_label: &'static str,
+    pub lifecycles: &'static [(Lifecycle, &'static str)],
+    pub system_personal_data: &'static str,
+    pub kitos_system_uuid: &'static str,
+    pub kitos_system_uuid_hint: &'static str,
+    pub contract_end_hint: &'static str,
+    pub delete_system: &'static str,
+    pub delete_system_hint: &'static str,
+    pub err_system_etag: &'static str,
+    pub err_system_exists: &'static str,
     // Follow-up (DESIGN.md §13).
     pub follow_up: &'static str,
     pub follow_up_intro: &'static str,
@@ -459,6 +476,10 @@ impl Texts {
 
     pub fn ai_use(&self, a: AiUse) -> &'static str {
         lookup(self.ai_uses, a)
+    }
+
+    pub fn lifecycle(&self, l: Lifecycle) -> &'static str {
+        lookup(self.lifecycles, l)
     }
 
     /// What an event's action means, for the history of a record; the
@@ -554,6 +575,9 @@ mod tests {
                 ImplementationStatus::Cancelled,
             ] {
                 assert!(!t.implementation_status(s).is_empty(), "{lang:?} {s}");
+            }
+            for l in Lifecycle::ALL {
+                assert!(!t.lifecycle(*l).is_empty(), "{lang:?} {l}");
             }
             for s in [SessionState::Scheduled, SessionState::Open, SessionState::Closed] {
                 assert!(!t.session_state(s).is_empty(), "{lang:?} {s}");

@@ -87,6 +87,22 @@ pub fn router(web: Web) -> Router {
         )
         .route("/c/{coop}/proposals/new", get(pages::proposals::new_form))
         .route("/c/{coop}/portfolio", get(pages::portfolio::show))
+        .route(
+            "/c/{coop}/portfolio/{municipality}/systems",
+            post(pages::portfolio::create_system),
+        )
+        .route(
+            "/c/{coop}/portfolio/{municipality}/systems/new",
+            get(pages::portfolio::new_system),
+        )
+        .route(
+            "/c/{coop}/portfolio/{municipality}/systems/{id}",
+            get(pages::portfolio::edit_system).post(pages::portfolio::update_system),
+        )
+        .route(
+            "/c/{coop}/portfolio/{municipality}/systems/{id}/delete",
+            post(pages::portfolio::delete_system),
+        )
         .route("/proposals/{id}", get(pages::proposals::detail))
         .route(
             "/proposals/{id}/edit",
@@ -132,6 +148,7 @@ pub fn router(web: Web) -> Router {
         .route("/static/minutes.css", get(pages::minutes::stylesheet))
         .route("/static/app.js", get(script))
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(web.clone(), oidc::keep_fresh))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(web)
 }

@@ -85,6 +85,7 @@ impl FromRequest<Web> for Posted {
     async fn from_request(req: Request, web: &Web) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let Ok(page) = Page::from_request_parts(&mut parts, web).await;
+        let refreshed_from = parts.extensions.get::<super::oidc::RefreshedFrom>().cloned();
         let req = Request::from_parts(parts, body);
         let fields = match axum::Form::<Vec<(String, String)>>::from_request(req, web).await {
             Ok(axum::Form(pairs)) => Fields(pairs),
@@ -93,7 +94,12 @@ impl FromRequest<Web> for Posted {
         let Some(viewer) = page.viewer.clone() else {
             return Err(page.refuse_form());
         };
-        if !signin::csrf_matches(&viewer.token, fields.get("csrf")) {
+        // A form shown before the session was refreshed carries the token
+        // of the session it replaced: the same browser's, so it counts.
+        let posted = fields.get("csrf");
+        let matches = signin::csrf_matches(&viewer.token, posted)
+            || refreshed_from.is_some_and(|old| signin::csrf_matches(&old.0, posted));
+        if !matches {
             return Err(page.refuse_form());
         }
         Ok(Posted { page, viewer, fields })

@@ -27,6 +27,8 @@ pub(super) const SESSION_COOKIE: &str = "samprio_session";
 /// Before sign-in there is no session to key the CSRF token with: a random
 /// value in this cookie keys the sign-in form's token instead.
 const SIGN_IN_COOKIE: &str = "samprio_signin";
+/// The provider's refresh token, when it issued one (see [`super::oidc`]).
+pub(super) const REFRESH_COOKIE: &str = "samprio_refresh";
 const LANG_COOKIE: &str = "samprio_lang";
 pub(super) const SESSION_HOURS: u64 = 12;
 
@@ -138,6 +140,8 @@ struct SignInPage {
     municipalities: Vec<&'static Municipality>,
     /// With an OpenID Connect provider: where its sign-in starts.
     oidc_href: Option<String>,
+    /// Why the person is here again (an expired session).
+    notice: Option<&'static str>,
     errors: FormErrors,
     chosen: String,
     roles: Vec<String>,
@@ -174,6 +178,7 @@ pub async fn form(
         municipalities: if web.dev_mode() { by_name() } else { vec![] },
         oidc_href: matches!(web.sign_in, SignIn::Oidc(_))
             .then(|| format!("/login/oidc?next={}", encode_next(&safe_next(q.get("next"))))),
+        notice: q.contains_key("expired").then_some(page.t.session_expired),
         errors: FormErrors::default(),
         chosen: String::new(),
         roles: vec![],
@@ -242,6 +247,7 @@ pub async fn submit(
             next: safe_next(Some(&fields.get("next").to_owned())),
             municipalities: by_name(),
             oidc_href: None,
+            notice: None,
             errors,
             chosen: code,
             roles: fields.all("role").into_iter().map(str::to_owned).collect(),
@@ -285,6 +291,8 @@ pub async fn sign_out(State(web): State<Web>, posted: super::page::Posted) -> Re
     let mut r = Redirect::to("/login").into_response();
     r.headers_mut()
         .append(header::SET_COOKIE, set_cookie(&web, SESSION_COOKIE, "", 0));
+    r.headers_mut()
+        .append(header::SET_COOKIE, set_cookie(&web, REFRESH_COOKIE, "", 0));
     r
 }
 

@@ -2,7 +2,7 @@
 
 use super::Texts;
 use crate::domain::model::ImplementationStatus;
-use crate::domain::model::portfolio::{AiUse, TimeClass};
+use crate::domain::model::portfolio::{AiUse, Lifecycle, TimeClass};
 use crate::domain::model::{Category, Method, ProposalStatus, RoundState, SessionState, Threshold, Weighting};
 use crate::domain::model::{Change, Choice, OverrideKind, OverrideState};
 
@@ -437,6 +437,7 @@ pub static TEXTS: Texts = Texts {
     ],
     sign_in_with_provider: "Log ind hos kommunens identitetsudbyder",
     sign_in_provider_failed: "Identitetsudbyderen kunne ikke nås. Prøv igen om lidt.",
+    session_expired: "Din session er udløbet. Log ind igen for at fortsætte, hvor du slap.",
     sign_in_refused: "Login blev ikke godkendt. Start forfra, eller kontakt kommunens IT-afdeling, hvis det sker igen.",
     // Portfolio (issue 13): the cooperation's portfolios page.
     portfolio: "Porteføljer",
@@ -468,6 +469,27 @@ pub static TEXTS: Texts = Texts {
         (TimeClass::Eliminate, "Udfas"),
     ],
     ai_uses: &[(AiUse::Yes, "Ja"), (AiUse::No, "Nej"), (AiUse::Undecided, "Uafklaret")],
+    // Portfolio: a member's own digital lead or board keeps its systems.
+    add_system: "Tilføj system",
+    edit_system: "Ret system",
+    edit: "Ret",
+    portfolio_of: "Portefølje for",
+    lifecycle_label: "Livscyklus",
+    lifecycles: &[
+        (Lifecycle::Undecided, "Uafklaret"),
+        (Lifecycle::PhasingIn, "Under indfasning"),
+        (Lifecycle::Operational, "I drift"),
+        (Lifecycle::PhasingOut, "Under udfasning"),
+        (Lifecycle::NotInUse, "Ikke i brug"),
+    ],
+    system_personal_data: "Behandler personoplysninger",
+    kitos_system_uuid: "KITOS-systemets uuid",
+    kitos_system_uuid_hint: "Hvis systemet findes i KITOS, fx 0f8b4a4e-1c9a-4a57-9d0e-2b6f1f3c8a11.",
+    contract_end_hint: "Datoen, hvor den nuværende kontrakt udløber.",
+    delete_system: "Slet systemet",
+    delete_system_hint: "Systemet fjernes fra kommunens portefølje. Sletningen står i hændelsesloggen.",
+    err_system_etag: "Systemet er blevet ændret af en anden, siden du åbnede det. Dine ændringer er ikke gemt. Gem igen for at erstatte den nyeste udgave med din.",
+    err_system_exists: "Porteføljen har allerede et system med dette navn og denne leverandør. Ret det i stedet.",
     // Follow-up (DESIGN.md §13).
     follow_up: "Opfølgning",
     follow_up_intro: "Hvor står hver kommune med de vedtagne prioriteter? Fremdrift vises ligeligt pr. kommune og vægtet efter befolkningstal.",

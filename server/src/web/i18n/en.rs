@@ -2,7 +2,7 @@
 
 use super::Texts;
 use crate::domain::model::ImplementationStatus;
-use crate::domain::model::portfolio::{AiUse, TimeClass};
+use crate::domain::model::portfolio::{AiUse, Lifecycle, TimeClass};
 use crate::domain::model::{Category, Method, ProposalStatus, RoundState, SessionState, Threshold, Weighting};
 use crate::domain::model::{Change, Choice, OverrideKind, OverrideState};
 
@@ -420,6 +420,7 @@ pub static TEXTS: Texts = Texts {
     override_problems: &[],
     sign_in_with_provider: "Sign in with your municipality's identity provider",
     sign_in_provider_failed: "The identity provider could not be reached. Try again shortly.",
+    session_expired: "Your session has expired. Sign in again to carry on where you left off.",
     sign_in_refused: "The sign-in was not accepted. Start again, or contact your municipality's IT department if it happens again.",
     // Portfolio (issue 13): the cooperation's portfolios page.
     portfolio: "Portfolios",
@@ -451,6 +452,27 @@ pub static TEXTS: Texts = Texts {
         (TimeClass::Eliminate, "Eliminate"),
     ],
     ai_uses: &[(AiUse::Yes, "Yes"), (AiUse::No, "No"), (AiUse::Undecided, "Undecided")],
+    // Portfolio: a member's own digital lead or board keeps its systems.
+    add_system: "Add a system",
+    edit_system: "Edit system",
+    edit: "Edit",
+    portfolio_of: "Portfolio of",
+    lifecycle_label: "Lifecycle",
+    lifecycles: &[
+        (Lifecycle::Undecided, "Undecided"),
+        (Lifecycle::PhasingIn, "Being phased in"),
+        (Lifecycle::Operational, "Operational"),
+        (Lifecycle::PhasingOut, "Being phased out"),
+        (Lifecycle::NotInUse, "Not in use"),
+    ],
+    system_personal_data: "Processes personal data",
+    kitos_system_uuid: "KITOS system uuid",
+    kitos_system_uuid_hint: "If the system is in KITOS, e.g. 0f8b4a4e-1c9a-4a57-9d0e-2b6f1f3c8a11.",
+    contract_end_hint: "The date the current contract ends.",
+    delete_system: "Delete the system",
+    delete_system_hint: "The system is removed from the municipality's portfolio. The deletion is recorded in the event log.",
+    err_system_etag: "Someone else changed the system since you opened it. Your changes are not saved. Save again to replace the latest version with yours.",
+    err_system_exists: "The portfolio already has a system with this name and vendor. Edit that one instead.",
     // Follow-up (DESIGN.md §13).
     follow_up: "Follow-up",
     follow_up_intro: "Where each municipality stands with the adopted priorities. Progress is shown per municipality alike and weighted by population.",
