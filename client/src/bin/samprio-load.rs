@@ -1011,6 +1011,9 @@ impl EchoServer {
     }
 }
 
+/// Connections of the PostgreSQL anchor's pool.
+const ANCHOR_PG_CONNECTIONS: u32 = 64;
+
 /// The storage engine alone, at samprio's durability.
 enum Raw {
     Sqlite(sqlx::SqlitePool),
@@ -1034,8 +1037,10 @@ impl Raw {
     }
 
     async fn postgres(url: &str) -> anyhow::Result<Raw> {
+        // PostgreSQL allows 100 connections by default and the server under
+        // test holds up to 16 of them: 98 writers share these 64.
         let pool = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(100)
+            .max_connections(ANCHOR_PG_CONNECTIONS)
             .connect(url)
             .await?;
         pool.execute(DDL).await?;
