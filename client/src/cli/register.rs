@@ -2,7 +2,7 @@ use clap::Subcommand;
 use samprio_client::pb;
 
 use super::Env;
-use super::output::{fields, table};
+use super::output::{fields, signed, table};
 
 #[derive(Subcommand)]
 pub enum RegisterCmd {
@@ -19,19 +19,6 @@ pub enum RegisterCmd {
         #[arg(long)]
         cvr: bool,
     },
-}
-
-/// `671714` → `671.714`, as Danish writes thousands.
-pub fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
 }
 
 pub async fn run(env: &Env, cmd: RegisterCmd) -> anyhow::Result<()> {
@@ -53,7 +40,7 @@ pub async fn run(env: &Env, cmd: RegisterCmd) -> anyhow::Result<()> {
                                 m.name.clone(),
                                 m.region.clone(),
                                 m.cvr.clone(),
-                                thousands(m.population),
+                                signed(m.population),
                                 m.population_date.clone(),
                             ]
                         })
@@ -63,7 +50,7 @@ pub async fn run(env: &Env, cmd: RegisterCmd) -> anyhow::Result<()> {
                 println!(
                     "{} municipalities, {} residents (Danmarks Statistik, FOLK1A)",
                     l.municipalities.len(),
-                    thousands(total)
+                    signed(total)
                 );
             })
         }
@@ -80,7 +67,7 @@ pub async fn run(env: &Env, cmd: RegisterCmd) -> anyhow::Result<()> {
                     ("name", m.name.clone()),
                     ("region", m.region.clone()),
                     ("cvr", m.cvr.clone()),
-                    ("population", thousands(m.population)),
+                    ("population", signed(m.population)),
                     ("counted", m.population_date.clone()),
                 ])
             })
@@ -92,9 +79,9 @@ pub async fn run(env: &Env, cmd: RegisterCmd) -> anyhow::Result<()> {
 mod tests {
     #[test]
     fn thousands_are_grouped_with_dots() {
-        assert_eq!(super::thousands(671_714), "671.714");
-        assert_eq!(super::thousands(6_025_511), "6.025.511");
-        assert_eq!(super::thousands(999), "999");
-        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::signed(671_714), "671.714");
+        assert_eq!(super::signed(6_025_511), "6.025.511");
+        assert_eq!(super::signed(999), "999");
+        assert_eq!(super::signed(0), "0");
     }
 }

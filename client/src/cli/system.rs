@@ -6,8 +6,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use samprio_client::pb;
 
 use super::Env;
-use super::output::{enum_name, fields, next_page, table};
-use super::register::thousands;
+use super::output::{enum_name, fields, kroner, next_page, table};
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum LifecycleArg {
@@ -283,7 +282,7 @@ fn f(s: &pb::PortfolioSystem) -> pb::SystemFields {
 }
 
 fn cost(c: Option<i64>) -> String {
-    c.map_or("-".into(), |c| format!("{} kr.", thousands(c)))
+    c.map_or("-".into(), kroner)
 }
 
 fn show(s: &pb::PortfolioSystem) {

@@ -221,8 +221,16 @@ impl<'a> Write<'a> {
 
 /// Starts a mutation, or returns early with the replayed result of an
 /// earlier identical request.
+/// `begin_write!(append: …)` begins in a slot without a savepoint
+/// ([`Write::begin_append`]).
 #[macro_export]
 macro_rules! begin_write {
+    (append: $store:expr, $ctx:expr, $method:expr) => {
+        match $crate::domain::write::Write::begin_append($store, $ctx, $method).await? {
+            $crate::domain::write::Begun::Fresh(w) => w,
+            $crate::domain::write::Begun::Replayed(r) => return Ok(r),
+        }
+    };
     ($store:expr, $ctx:expr, $method:expr) => {
         match $crate::domain::write::Write::begin($store, $ctx, $method).await? {
             $crate::domain::write::Begun::Fresh(w) => w,

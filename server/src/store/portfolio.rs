@@ -134,19 +134,28 @@ fn columns(s: &PortfolioSystem) -> StoreResult<Columns> {
     })
 }
 
+/// A statement on `portfolio_systems` with its first seven parameters bound
+/// from the system `s` and its stored columns `c`, as every write of a
+/// system begins.
+macro_rules! bind_system {
+    ($sql:expr, $s:expr, $c:expr) => {
+        sqlx::query($sql)
+            .bind(&$s.municipality)
+            .bind(&$s.id)
+            .bind($c.time_class)
+            .bind($c.ai)
+            .bind(&$c.contract_end)
+            .bind(&$c.vendor_key)
+            .bind(&$c.doc)
+    };
+}
+
 #[async_trait]
 impl PortfolioTx for Tx {
     #[tracing::instrument(skip_all, fields(municipality = %s.municipality, id = %s.id))]
     async fn insert_system(&mut self, s: &PortfolioSystem) -> StoreResult<()> {
         let c = columns(s)?;
-        on_engine!(self, conn => sqlx::query(INSERT_SYSTEM)
-            .bind(&s.municipality)
-            .bind(&s.id)
-            .bind(c.time_class)
-            .bind(c.ai)
-            .bind(&c.contract_end)
-            .bind(&c.vendor_key)
-            .bind(&c.doc)
+        on_engine!(self, conn => bind_system!(INSERT_SYSTEM, s, c)
             .execute(conn)
             .await?
             .rows_affected());
@@ -156,14 +165,7 @@ impl PortfolioTx for Tx {
     #[tracing::instrument(skip_all, fields(municipality = %s.municipality, id = %s.id, version))]
     async fn update_system(&mut self, s: &PortfolioSystem, version: u64) -> StoreResult<()> {
         let c = columns(s)?;
-        let r = on_engine!(self, conn => sqlx::query(UPDATE_SYSTEM)
-            .bind(&s.municipality)
-            .bind(&s.id)
-            .bind(c.time_class)
-            .bind(c.ai)
-            .bind(&c.contract_end)
-            .bind(&c.vendor_key)
-            .bind(&c.doc)
+        let r = on_engine!(self, conn => bind_system!(UPDATE_SYSTEM, s, c)
             .bind(version as i64)
             .bind(version as i64 - 1)
             .execute(conn)
@@ -175,14 +177,7 @@ impl PortfolioTx for Tx {
     #[tracing::instrument(skip_all, fields(municipality = %s.municipality, id = %s.id))]
     async fn replace_system(&mut self, s: &PortfolioSystem) -> StoreResult<()> {
         let c = columns(s)?;
-        let r = on_engine!(self, conn => sqlx::query(REPLACE_SYSTEM)
-            .bind(&s.municipality)
-            .bind(&s.id)
-            .bind(c.time_class)
-            .bind(c.ai)
-            .bind(&c.contract_end)
-            .bind(&c.vendor_key)
-            .bind(&c.doc)
+        let r = on_engine!(self, conn => bind_system!(REPLACE_SYSTEM, s, c)
             .execute(conn)
             .await?
             .rows_affected());

@@ -15,6 +15,7 @@ use super::{PortfolioSystem, SystemRef};
 use crate::begin_write;
 use crate::domain::cooperations::readable;
 use crate::domain::error::{Error, Result};
+use crate::domain::locale::{self, Lang};
 use crate::domain::model::{Category, Flags, Member, Proposal, ProposalContent};
 use crate::domain::proposals::{self, validate_content};
 use crate::domain::read_model::Views;
@@ -129,19 +130,6 @@ pub async fn list_opportunities(
     Ok(found)
 }
 
-/// `2.500.000 kr.`: the draft's summary is Danish, as the minutes are.
-fn kroner(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(d);
-    }
-    format!("{}{out} kr.", if n < 0 { "-" } else { "" })
-}
-
 /// The draft a digital lead makes of an opportunity: titled by its
 /// headline (unless `title` is given), a summary of who runs what and when
 /// their contracts end, every covered system linked, and the flags the
@@ -183,7 +171,7 @@ fn draft_of(o: &Opportunity, found: &Found, systems: &[PortfolioSystem], title: 
             part.municipality,
             names.join(", "),
             end,
-            kroner(part.yearly_cost_dkk)
+            locale::kroner(Lang::Da, part.yearly_cost_dkk)
         ));
     }
     let title = if title.trim().is_empty() {
@@ -364,12 +352,6 @@ mod tests {
             left_on: None,
             version: 1,
         }
-    }
-
-    #[test]
-    fn kroner_are_grouped_the_danish_way() {
-        assert_eq!(kroner(2_500_000), "2.500.000 kr.");
-        assert_eq!(kroner(950), "950 kr.");
     }
 
     #[test]

@@ -364,10 +364,7 @@ fn check_ballot(round: &Round, content: &BallotContent) -> Result<()> {
 #[tracing::instrument(skip_all, fields(round_id = %round_id))]
 pub async fn cast(store: &dyn Store, ctx: &Ctx, round_id: &str, content: BallotContent) -> Result<Ballot> {
     v::id(round_id).map_err(|d| Error::invalid("round_id", d))?;
-    let mut w = match crate::domain::write::Write::begin_append(store, ctx, "CastBallot").await? {
-        crate::domain::write::Begun::Fresh(w) => w,
-        crate::domain::write::Begun::Replayed(r) => return Ok(r),
-    };
+    let mut w = begin_write!(append: store, ctx, "CastBallot");
     let municipality = ctx.principal.municipality.clone();
     let c =
         w.tx.ballot_context(round_id, &municipality)
