@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use samprio_e2e::samprio_server::domain::model::OverrideKind;
+use samprio_e2e::samprio_server::domain::model::portfolio::PortfolioSystem;
 use samprio_e2e::samprio_server::domain::model::{
     Actor, Cooperation, Event, Member, PriorityList, Proposal, ProposalContent, ProposalStatus, Rules, Weighting,
 };
@@ -62,6 +63,7 @@ conformance!(
     overrides_keep_every_version,
     one_active_override_per_member_and_proposal_is_a_schema_constraint,
     override_reads_for_lists_and_reports,
+    portfolio_revisions_move_with_every_system_write,
 );
 
 fn coop(id: &str) -> Cooperation {
@@ -1110,5 +1112,82 @@ async fn override_reads_for_lists_and_reports(engine: Engine, s: Arc<dyn Store>)
             .collect::<Vec<_>>(),
         [("r1", "0101")],
         "{engine:?}: only the ballots of closed rounds are named votes"
+    );
+}
+
+/// A kept portfolio is reused while its revision stands, so every write of a
+/// system must move it, in the same transaction, and a rolled-back write
+/// must not.
+async fn portfolio_revisions_move_with_every_system_write(engine: Engine, s: Arc<dyn Store>) {
+    seed(&*s).await;
+    let revisions = |s: Arc<dyn Store>| async move {
+        let mut tx = s.begin_read().await.unwrap();
+        tx.portfolio_revisions("a").await.unwrap()
+    };
+    let at = |list: &[(String, i64)], code: &str| list.iter().find(|(c, _)| c == code).map(|(_, r)| *r);
+    let before = revisions(s.clone()).await;
+    assert_eq!(
+        before,
+        [
+            ("0101".to_string(), 0),
+            ("0147".to_string(), 0),
+            ("0151".to_string(), 0)
+        ],
+        "current members by code, 0 before any system: {engine:?}"
+    );
+
+    let mut sys = PortfolioSystem::named("0101", "SBSYS");
+    let mut seen = vec![0];
+    let step = |seen: &mut Vec<i64>, what: &str, list: Vec<(String, i64)>| {
+        let r = at(&list, "0101").unwrap();
+        assert!(
+            r > *seen.last().unwrap(),
+            "{what} moves 0101's revision: {seen:?} then {r} ({engine:?})"
+        );
+        assert_eq!(at(&list, "0147"), Some(0), "{what} leaves 0147's alone ({engine:?})");
+        seen.push(r);
+    };
+
+    let mut tx = s.write().await.unwrap();
+    tx.insert_system(&sys).await.unwrap();
+    tx.commit().await.unwrap();
+    step(&mut seen, "an insert", revisions(s.clone()).await);
+
+    sys.vendor = "Netcompany".into();
+    let mut tx = s.write().await.unwrap();
+    tx.update_system(&sys, 2).await.unwrap();
+    tx.commit().await.unwrap();
+    step(&mut seen, "an update", revisions(s.clone()).await);
+
+    sys.yearly_cost_dkk = Some(400_000);
+    let mut tx = s.write().await.unwrap();
+    tx.replace_system(&sys).await.unwrap();
+    tx.commit().await.unwrap();
+    step(&mut seen, "a replace", revisions(s.clone()).await);
+
+    let mut tx = s.write().await.unwrap();
+    tx.delete_system("0101", &sys.id).await.unwrap();
+    drop(tx);
+    assert_eq!(
+        at(&revisions(s.clone()).await, "0101"),
+        seen.last().copied(),
+        "a rolled-back delete leaves the revision ({engine:?})"
+    );
+
+    let mut tx = s.write().await.unwrap();
+    tx.delete_system("0101", &sys.id).await.unwrap();
+    tx.commit().await.unwrap();
+    step(&mut seen, "a delete", revisions(s.clone()).await);
+
+    let mut tx = s.write().await.unwrap();
+    assert!(
+        matches!(tx.update_system(&sys, 9).await, Err(StoreError::Conflict)),
+        "{engine:?}"
+    );
+    drop(tx);
+    assert_eq!(
+        at(&revisions(s.clone()).await, "0101"),
+        seen.last().copied(),
+        "a failed update leaves the revision ({engine:?})"
     );
 }

@@ -15,7 +15,6 @@ use crate::domain::Error;
 use crate::domain::portfolio::kitos_import;
 use crate::domain::portfolio::shared::{self, Search};
 use crate::domain::portfolio::systems::{self as ops, ListFilter};
-use crate::domain::read_model::Views;
 use crate::kitos::{KitosClient, KitosConfig};
 use crate::store::Store;
 
@@ -26,7 +25,7 @@ pub struct Portfolios {
     /// after import until KITOS says it has expired.
     pub clients: Mutex<HashMap<String, Arc<KitosClient>>>,
     /// Opportunities kept while the cooperation's log has not moved.
-    pub opportunities: Views<shared::Found>,
+    pub opportunities: shared::Kept,
 }
 
 type R<T> = Result<Response<T>, Status>;

@@ -47,6 +47,10 @@ pub trait PortfolioTx: Send {
     async fn municipality_systems(&mut self, municipality: &str) -> StoreResult<Vec<PortfolioSystem>>;
     /// Every system of the cooperation's current members, by municipality and id.
     async fn cooperation_systems(&mut self, cooperation: &str) -> StoreResult<Vec<PortfolioSystem>>;
+    /// The portfolio revision of each of the cooperation's current members,
+    /// by code: it moves with every write of one of the member's systems
+    /// (in the same transaction) and never goes back; 0 before the first.
+    async fn portfolio_revisions(&mut self, cooperation: &str) -> StoreResult<Vec<(String, i64)>>;
 
     async fn insert_import(&mut self, i: &PortfolioImport) -> StoreResult<()>;
     /// The municipality's latest import from `source`.
@@ -84,6 +88,12 @@ const MUNICIPALITY_SYSTEMS: &str = "SELECT doc FROM portfolio_systems WHERE muni
 const COOPERATION_SYSTEMS: &str = "SELECT p.doc FROM portfolio_systems p \
      JOIN members m ON m.code = p.municipality \
      WHERE m.cooperation_id = $1 AND NOT m.departed ORDER BY p.municipality, p.id";
+
+const BUMP_REVISION: &str = "INSERT INTO portfolio_revisions (municipality, revision) VALUES ($1, 1) \
+     ON CONFLICT (municipality) DO UPDATE SET revision = portfolio_revisions.revision + 1";
+const MEMBER_REVISIONS: &str = "SELECT m.code, COALESCE(r.revision, 0) AS revision FROM members m \
+     LEFT JOIN portfolio_revisions r ON r.municipality = m.code \
+     WHERE m.cooperation_id = $1 AND NOT m.departed ORDER BY m.code";
 
 const INSERT_IMPORT: &str =
     "INSERT INTO portfolio_imports (id, municipality, source, time, doc) VALUES ($1, $2, $3, $4, $5)";
@@ -150,6 +160,19 @@ macro_rules! bind_system {
     };
 }
 
+impl Tx {
+    /// Moves the municipality's portfolio revision; every write of a system
+    /// ends with it.
+    async fn bump_revision(&mut self, municipality: &str) -> StoreResult<()> {
+        on_engine!(self, conn => sqlx::query(BUMP_REVISION)
+            .bind(municipality)
+            .execute(conn)
+            .await?
+            .rows_affected());
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl PortfolioTx for Tx {
     #[tracing::instrument(skip_all, fields(municipality = %s.municipality, id = %s.id))]
@@ -159,7 +182,7 @@ impl PortfolioTx for Tx {
             .execute(conn)
             .await?
             .rows_affected());
-        Ok(())
+        self.bump_revision(&s.municipality).await
     }
 
     #[tracing::instrument(skip_all, fields(municipality = %s.municipality, id = %s.id, version))]
@@ -171,7 +194,8 @@ impl PortfolioTx for Tx {
             .execute(conn)
             .await?
             .rows_affected());
-        one_row(r)
+        one_row(r)?;
+        self.bump_revision(&s.municipality).await
     }
 
     #[tracing::instrument(skip_all, fields(municipality = %s.municipality, id = %s.id))]
@@ -181,7 +205,8 @@ impl PortfolioTx for Tx {
             .execute(conn)
             .await?
             .rows_affected());
-        one_row(r)
+        one_row(r)?;
+        self.bump_revision(&s.municipality).await
     }
 
     #[tracing::instrument(skip_all, fields(municipality, id))]
@@ -192,7 +217,8 @@ impl PortfolioTx for Tx {
             .execute(conn)
             .await?
             .rows_affected());
-        one_row(r)
+        one_row(r)?;
+        self.bump_revision(municipality).await
     }
 
     #[tracing::instrument(skip_all, fields(municipality, id))]
@@ -238,6 +264,15 @@ impl PortfolioTx for Tx {
             .fetch_all(conn)
             .await?);
         docs(rows)
+    }
+
+    #[tracing::instrument(skip_all, fields(cooperation))]
+    async fn portfolio_revisions(&mut self, cooperation: &str) -> StoreResult<Vec<(String, i64)>> {
+        let rows: Vec<(String, i64)> = on_engine!(self, conn => sqlx::query_as(MEMBER_REVISIONS)
+            .bind(cooperation)
+            .fetch_all(conn)
+            .await?);
+        Ok(rows)
     }
 
     #[tracing::instrument(skip_all, fields(municipality = %i.municipality, source = %i.source))]

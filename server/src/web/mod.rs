@@ -44,7 +44,7 @@ pub struct Web {
     /// has not moved.
     pub overviews: Arc<OverviewCache>,
     /// Shared opportunities kept while the cooperation's log has not moved.
-    pub opportunities: Arc<crate::domain::read_model::Views<crate::domain::portfolio::shared::Found>>,
+    pub opportunities: Arc<crate::domain::portfolio::shared::Kept>,
     /// Follow-up: members silent this many days are flagged.
     pub stale_after_days: u32,
     /// The event log as it grows, shared by every live page (the same

@@ -132,13 +132,13 @@ struct Group<'a> {
 /// The cooperation's opportunities, best first: by members covered, then
 /// by yearly cost covered, then overlap kind and label. Systems not in use
 /// are left out.
-pub fn find(systems: &[PortfolioSystem], p: &Params) -> Vec<Opportunity> {
+pub fn find<'a>(systems: impl IntoIterator<Item = &'a PortfolioSystem>, p: &Params) -> Vec<Opportunity> {
     let horizon = p
         .window_months
         .map(|m| p.today.checked_add_months(Months::new(m)).unwrap_or(NaiveDate::MAX));
     // Each system once: its contract end and whether it counts.
     let prepared: Vec<(&PortfolioSystem, Option<NaiveDate>, bool)> = systems
-        .iter()
+        .into_iter()
         .filter(|s| s.in_use())
         .map(|s| {
             let end = s.contract_end.as_deref().and_then(iso_date);

@@ -94,6 +94,40 @@ async fn find(tx: &mut dyn StoreTx, cooperation: &str, search: Search, now: i64)
     })
 }
 
+/// What is kept between calls for shared opportunities: the opportunities
+/// while the cooperation's log has not moved, and each member's portfolio
+/// while its revision (`StoreTx::portfolio_revisions`) has not, so that
+/// after one member's change only that member's systems are read again.
+#[derive(Default)]
+pub struct Kept {
+    found: Views<Found>,
+    /// By municipality code, at its portfolio revision.
+    portfolios: Views<Vec<PortfolioSystem>>,
+}
+
+/// `find` with the members' portfolios taken from `kept` where their
+/// revision stands.
+async fn find_kept(tx: &mut dyn StoreTx, cooperation: &str, p: &Params, kept: &Kept) -> Result<Found> {
+    let mut portfolios = Vec::new();
+    for (code, revision) in tx.portfolio_revisions(cooperation).await? {
+        let systems = match kept.portfolios.get(&[&code], revision) {
+            Some(systems) => systems,
+            None => {
+                let systems = Arc::new(tx.municipality_systems(&code).await?);
+                kept.portfolios.put(&[&code], revision, systems.clone());
+                systems
+            }
+        };
+        portfolios.push(systems);
+    }
+    let members = current_members(tx, cooperation).await?;
+    Ok(Found {
+        opportunities: opportunities::find(portfolios.iter().flat_map(|s| s.iter()), p),
+        member_count: members.len(),
+        members,
+    })
+}
+
 async fn current_members(tx: &mut dyn StoreTx, cooperation: &str) -> Result<BTreeMap<String, Member>> {
     let list = tx.list_members(cooperation, false, "", 10_000).await?;
     Ok(list.into_iter().map(|m| (m.code.clone(), m)).collect())
@@ -101,7 +135,7 @@ async fn current_members(tx: &mut dyn StoreTx, cooperation: &str) -> Result<BTre
 
 /// The cooperation's shared opportunities, best first. They are computed
 /// over every member's portfolio (29,400 systems for 98 members) and kept in
-/// `views` while the cooperation's log has not moved: every change to a
+/// `kept` while the cooperation's log has not moved: every change to a
 /// member's portfolio or to the membership is an event in it (see
 /// `read_model`).
 #[tracing::instrument(skip_all, fields(cooperation))]
@@ -110,7 +144,7 @@ pub async fn list_opportunities(
     ctx: &Ctx,
     cooperation: &str,
     search: Search,
-    views: &Views<Found>,
+    kept: &Kept,
 ) -> Result<Arc<Found>> {
     let mut tx = store.begin_read().await?;
     readable(&mut *tx, ctx, cooperation).await?;
@@ -122,11 +156,11 @@ pub async fn list_opportunities(
         today(ctx.now),
     );
     let key = [cooperation, min_members.as_str(), window.as_str(), day.as_str()];
-    if let Some(found) = views.get(&key, head) {
+    if let Some(found) = kept.found.get(&key, head) {
         return Ok(found);
     }
-    let found = Arc::new(find(&mut *tx, cooperation, search, ctx.now).await?);
-    views.put(&key, head, found.clone());
+    let found = Arc::new(find_kept(&mut *tx, cooperation, &p, kept).await?);
+    kept.found.put(&key, head, found.clone());
     Ok(found)
 }
 
