@@ -20,12 +20,17 @@ use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 
 use crate::auth::{self, DevKeys, Verifier};
 use crate::config::{Config, LimitsConfig, TlsConfig};
+use crate::domain::read_model::Views;
 use crate::domain::sessions::rounds;
 use crate::domain::write::now_micros;
 use crate::grpc;
 use crate::net;
 use crate::store::{self, Store};
 use crate::web;
+
+/// Pages of a list (ListProposals, ListEvents; up to a few hundred KB each)
+/// kept at most, per list, while their cooperation's log has not moved.
+const PAGES_KEPT: usize = 256;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -288,8 +293,11 @@ impl Application {
                 v.clone(),
             ))
             .add_service(auth::Authenticated::new(
-                ProposalServiceServer::new(grpc::proposal::Proposals { store: store.clone() })
-                    .max_decoding_message_size(max_message),
+                ProposalServiceServer::new(grpc::proposal::Proposals {
+                    store: store.clone(),
+                    pages: Views::with_capacity(PAGES_KEPT),
+                })
+                .max_decoding_message_size(max_message),
                 v.clone(),
             ))
             .add_service(auth::Authenticated::new(
@@ -315,6 +323,7 @@ impl Application {
                     store: store.clone(),
                     fanout: grpc::audit::fanout(store.clone()),
                     stopping: stopping.clone(),
+                    pages: Views::with_capacity(PAGES_KEPT),
                 })
                 .max_decoding_message_size(max_message),
                 v.clone(),

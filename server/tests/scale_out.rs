@@ -193,6 +193,57 @@ async fn two_processes_on_postgres_share_one_record() {
         assert_eq!(e.seq as usize, 7 + seen, "in order, without gaps");
         seen += 1;
     }
+
+    // Pages kept by process two are never stale: the same page and the same
+    // events read again right after a write acknowledged by process one
+    // show it.
+    let first_page = |c: Client| async move {
+        let proposals = c
+            .proposals()
+            .list_proposals(pb::ListProposalsRequest {
+                cooperation_id: COOP.into(),
+                page_size: 500,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .proposals;
+        let events = c
+            .audit()
+            .list_events(pb::ListEventsRequest {
+                cooperation_id: COOP.into(),
+                page_size: 500,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .events;
+        (proposals, events)
+    };
+    let (kept, kept_events) = first_page(observer.clone()).await;
+    assert_eq!(kept, first_page(observer.clone()).await.0, "read twice, unchanged");
+    let p = pair
+        .as_(1, "0101", &[Role::DigitalLead])
+        .proposals()
+        .create_proposal(pb::CreateProposalRequest {
+            cooperation_id: COOP.into(),
+            content: Some(content("written through one", 100, false)),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let (now, now_events) = first_page(observer.clone()).await;
+    assert_eq!(now.len(), kept.len() + 1);
+    assert_eq!(
+        now.last().map(|q| &q.id),
+        Some(&p.id),
+        "the new proposal, last by sequence"
+    );
+    assert_eq!(now_events.len(), kept_events.len() + 1);
+    assert_eq!(now_events.last().unwrap().subject, format!("proposals/{}", p.id));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -1,7 +1,7 @@
 //! Token verification: one trusted issuer list, pinned algorithms, strict claims.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{DecodingKey, Validation};
@@ -18,11 +18,54 @@ use super::role::{Principal, Role, is_valid_municipality_code, shorten};
 /// few hundred bytes; the bound keeps a hostile header from costing much.
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
-/// Verifies bearer tokens against the configured issuers. Immutable after
-/// construction, so share it in an `Arc`.
+/// A token verified at most this long ago is taken from memory (never past
+/// its `exp`): a client makes many calls with one token, and checking its
+/// signature again (about 50 µs for EdDSA, more for RSA) would be a large
+/// part of a read answered from memory. It is also how long a key taken out
+/// of an OpenID Connect provider's key set may still vouch for a token
+/// verified with it.
+const KEEP_VERIFIED_SECS: u64 = 60;
+
+/// Verified tokens kept at most; when full, the expired go (all, if none has).
+const MAX_VERIFIED: usize = 10_000;
+
+/// Verifies bearer tokens against the configured issuers. Its issuers are
+/// immutable after construction, so share it in an `Arc`.
 #[derive(Debug)]
 pub struct Verifier {
     issuers: HashMap<String, Issuer>,
+    verified: Verified,
+}
+
+/// Tokens verified recently, each with what it proved and until when (unix
+/// seconds) that may be reused.
+#[derive(Debug, Default)]
+struct Verified(Mutex<HashMap<Box<str>, (Principal, u64)>>);
+
+impl Verified {
+    fn get(&self, token: &str, now: u64) -> Option<Principal> {
+        let kept = self.0.lock().expect("verified tokens lock");
+        kept.get(token)
+            .filter(|(_, until)| now < *until)
+            .map(|(p, _)| p.clone())
+    }
+
+    /// Keeps `p` for `token` until its `exp` or for `KEEP_VERIFIED_SECS`,
+    /// whichever comes first.
+    fn put(&self, token: &str, p: &Principal, exp: u64, now: u64) {
+        let until = exp.min(now.saturating_add(KEEP_VERIFIED_SECS));
+        if until <= now {
+            return;
+        }
+        let mut kept = self.0.lock().expect("verified tokens lock");
+        if kept.len() >= MAX_VERIFIED {
+            kept.retain(|_, (_, until)| now < *until);
+            if kept.len() >= MAX_VERIFIED {
+                kept.clear();
+            }
+        }
+        kept.insert(token.into(), (p.clone(), until));
+    }
 }
 
 #[derive(Debug)]
@@ -94,11 +137,30 @@ impl Verifier {
         if issuers.is_empty() {
             return Err(ConfigError::NoIssuers);
         }
-        Ok(Verifier { issuers })
+        Ok(Verifier {
+            issuers,
+            verified: Verified::default(),
+        })
     }
 
-    /// Verifies a compact JWT (without the `Bearer ` prefix).
+    /// Verifies a compact JWT (without the `Bearer ` prefix). A token
+    /// verified in the last minute and not yet expired is answered from
+    /// memory.
     pub fn verify(&self, bearer_token: &str) -> Result<Principal, AuthError> {
+        let now = jsonwebtoken::get_current_timestamp();
+        if let Some(p) = self.verified.get(bearer_token, now) {
+            return Ok(p);
+        }
+        let (p, exp) = self.verify_signed(bearer_token)?;
+        if let Some(exp) = exp {
+            self.verified.put(bearer_token, &p, exp, now);
+        }
+        Ok(p)
+    }
+
+    /// The principal of a token whose signature and claims have been
+    /// checked, and its `exp`.
+    fn verify_signed(&self, bearer_token: &str) -> Result<(Principal, Option<u64>), AuthError> {
         let (iss, issuer, claims) = self.decode(bearer_token, None)?;
         let sub = required_str(&claims, "sub")?;
         if sub.is_empty() {
@@ -109,13 +171,15 @@ impl Verifier {
         if !issuer.vouches_for.contains(&municipality) {
             return Err(AuthError::MunicipalityNotAllowed(municipality));
         }
-        Ok(Principal {
+        let exp = claims.get("exp").and_then(Value::as_u64);
+        let p = Principal {
             sub: sub.to_owned(),
             municipality,
             roles,
             issuer: iss,
             name: issuer.mapping.name(&claims),
-        })
+        };
+        Ok((p, exp))
     }
 
     /// Verifies an OpenID Connect ID token the console received for
@@ -444,5 +508,55 @@ fn decode_error(iss: &str, e: jsonwebtoken::errors::Error) -> AuthError {
             tracing::error!(issuer = iss, error = ?other, "unexpected token verification failure");
             AuthError::BadSignature
         }
+    }
+}
+
+#[cfg(test)]
+mod kept_tokens {
+    use super::*;
+
+    fn principal() -> Principal {
+        Principal {
+            sub: "anna".into(),
+            municipality: "0101".into(),
+            roles: vec![Role::Observer],
+            issuer: "https://idp.example".into(),
+            name: Some("Anna".into()),
+        }
+    }
+
+    #[test]
+    fn a_token_is_kept_until_its_exp_and_at_most_a_minute() {
+        let v = Verified::default();
+        v.put("short", &principal(), 1_000, 990);
+        assert_eq!(v.get("short", 999), Some(principal()));
+        assert_eq!(
+            v.get("short", 1_000),
+            None,
+            "expired: verified again, with the issuer's leeway"
+        );
+        v.put("long", &principal(), 100_000, 1_000);
+        assert_eq!(v.get("long", 1_059), Some(principal()));
+        assert_eq!(v.get("long", 1_060), None, "kept one minute");
+        v.put("past", &principal(), 900, 1_000);
+        assert_eq!(v.get("past", 1_000), None, "an expired token is not kept");
+        assert_eq!(v.get("other", 1_000), None);
+    }
+
+    #[test]
+    fn a_full_memory_lets_the_expired_go_first() {
+        let v = Verified::default();
+        for i in 0..MAX_VERIFIED {
+            v.put(
+                &format!("t{i}"),
+                &principal(),
+                if i == 0 { 1_010 } else { 2_000 },
+                1_000,
+            );
+        }
+        v.put("new", &principal(), 2_000, 1_020);
+        let kept = v.0.lock().unwrap();
+        assert_eq!(kept.len(), MAX_VERIFIED, "t0 went, new came");
+        assert!(kept.contains_key("new") && !kept.contains_key("t0"));
     }
 }

@@ -177,6 +177,22 @@ pub async fn readable(tx: &mut dyn StoreTx, ctx: &Ctx, id: &str) -> Result<Coope
     Ok(c)
 }
 
+/// [`readable`] outside any transaction, with the head of the
+/// cooperation's log (`StoreTx::cooperation_head`): one statement, so that a
+/// read answered from a kept view costs one round trip. A view kept at this
+/// head is what a transaction begun now would build.
+pub async fn readable_head(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<i64> {
+    if id.is_empty() {
+        return Err(Error::invalid("cooperation_id", "is required"));
+    }
+    let access = store
+        .access(id, &ctx.principal.municipality)
+        .await?
+        .ok_or_else(|| Error::not_found("cooperation", id))?;
+    authz::read_cooperation(&ctx.principal, id, access.member.as_ref())?;
+    Ok(access.head)
+}
+
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn get(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<Cooperation> {
     let mut tx = store.begin_read().await?;

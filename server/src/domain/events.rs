@@ -8,7 +8,8 @@ use super::model::Event;
 use super::page;
 use super::write::Ctx;
 
-use crate::store::Store;
+use super::read_model::{self, Lookup, Views};
+use crate::store::{Store, StoreTx};
 
 #[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id, after_seq))]
 pub async fn list(
@@ -113,25 +114,62 @@ pub async fn verify_chain(store: &dyn Store) -> Result<ChainReport> {
 /// flag says whether an event's payload was redacted.
 #[tracing::instrument(skip_all)]
 pub async fn redact(store: &dyn Store, events: Vec<Event>) -> Result<Vec<(Event, bool)>> {
-    let mut tx = None;
+    if !events.iter().any(|e| ballot_round(e).is_some()) {
+        return Ok(events.into_iter().map(|e| (e, false)).collect());
+    }
+    let mut tx = store.begin_read().await?;
+    redact_in(&mut *tx, events).await
+}
+
+/// [`redact`] in the transaction `tx`.
+pub async fn redact_in(tx: &mut dyn StoreTx, events: Vec<Event>) -> Result<Vec<(Event, bool)>> {
     let mut out = Vec::with_capacity(events.len());
     for mut e in events {
         let mut redacted = false;
-        if let Some(round_id) = e.subject.strip_prefix("rounds/").and_then(|s| s.split('/').next())
-            && e.action == BALLOT_CAST
+        if let Some(round_id) = ballot_round(&e)
+            && tx.round_is_open(round_id).await?
         {
-            let tx = match &mut tx {
-                Some(t) => t,
-                None => tx.insert(store.begin_read().await?),
-            };
-            if tx.round_is_open(round_id).await? {
-                e.payload = redacted_ballot(&e.payload);
-                redacted = true;
-            }
+            e.payload = redacted_ballot(&e.payload);
+            redacted = true;
         }
         out.push((e, redacted));
     }
     Ok(out)
+}
+
+/// The round of a cast ballot's event.
+fn ballot_round(e: &Event) -> Option<&str> {
+    let round_id = e.subject.strip_prefix("rounds/")?.split('/').next()?;
+    (e.action == BALLOT_CAST).then_some(round_id)
+}
+
+/// A page of one cooperation's events ([`list`]), its ballots redacted
+/// ([`redact`]), made into what is sent (`build`) and kept in `pages` while
+/// the cooperation's log has not moved: a round's closing, which reveals its
+/// ballots, is an event in it (see `read_model::lookup`).
+#[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id, after_seq))]
+pub async fn list_view<T>(
+    store: &dyn Store,
+    ctx: &Ctx,
+    cooperation_id: &str,
+    after_seq: u64,
+    (page_size, page_token): (u32, &str),
+    pages: &Views<T>,
+    build: impl FnOnce(Vec<(Event, bool)>, String) -> T,
+) -> Result<std::sync::Arc<T>> {
+    let from_token = page::seq_position("events", page_token)?;
+    let after = from_token.max(i64::try_from(after_seq).unwrap_or(i64::MAX));
+    let limit = page::size(page_size);
+    let (after_key, limit_key) = (after.to_string(), limit.to_string());
+    let key = [cooperation_id, after_key.as_str(), limit_key.as_str()];
+    let (mut tx, head) = match read_model::lookup(store, ctx, pages, &key).await? {
+        Lookup::Kept(v) => return Ok(v),
+        Lookup::Make(tx, head) => (tx, head),
+    };
+    let events = tx.list_events(Some(cooperation_id), after, limit).await?;
+    let next = page::next("events", events.len(), limit, events.last().map(|e| e.seq.to_string()));
+    let events = redact_in(&mut *tx, events).await?;
+    Ok(pages.keep(&key, head, build(events, next)))
 }
 
 /// The action of a cast ballot, whose payload carries its content.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::cooperations::readable;
 use super::error::Result;
 use super::model::{PriorityList, Proposal, ProposalStatus};
-use super::read_model::Views;
+use super::read_model::{self, Lookup, Views};
 use super::write::Ctx;
 use crate::store::{Store, StoreTx};
 
@@ -56,17 +56,13 @@ pub async fn get_view<T>(
     views: &Views<T>,
     build: impl FnOnce(&PriorityList, &HashMap<String, Proposal>) -> T,
 ) -> Result<std::sync::Arc<T>> {
-    let mut tx = store.begin_read().await?;
-    readable(&mut *tx, ctx, cooperation_id).await?;
-    let head = tx.cooperation_head(cooperation_id).await?;
     let rev = revision.to_string();
     let key = [cooperation_id, rev.as_str()];
-    if let Some(v) = views.get(&key, head) {
-        return Ok(v);
-    }
+    let (mut tx, head) = match read_model::lookup(store, ctx, views, &key).await? {
+        Lookup::Kept(v) => return Ok(v),
+        Lookup::Make(tx, head) => (tx, head),
+    };
     let list = list_at(&mut *tx, cooperation_id, (revision > 0).then_some(revision)).await?;
     let proposals = adopted_proposals(&mut *tx, cooperation_id).await?;
-    let v = std::sync::Arc::new(build(&list, &proposals));
-    views.put(&key, head, v.clone());
-    Ok(v)
+    Ok(views.keep(&key, head, build(&list, &proposals)))
 }

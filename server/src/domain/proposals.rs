@@ -250,9 +250,50 @@ pub async fn list(
     let limit = page::size(page_size);
     let mut tx = store.begin_read().await?;
     readable(&mut *tx, ctx, cooperation_id).await?;
+    page_of(&mut *tx, cooperation_id, status, after, limit).await
+}
+
+async fn page_of(
+    tx: &mut dyn StoreTx,
+    cooperation_id: &str,
+    status: Option<ProposalStatus>,
+    after: i64,
+    limit: i64,
+) -> Result<(Vec<Proposal>, String)> {
     let rows = tx.list_proposals(cooperation_id, status, after, limit).await?;
     let next = page::next("proposals", rows.len(), limit, rows.last().map(|(s, _)| s.to_string()));
     Ok((rows.into_iter().map(|(_, p)| p).collect(), next))
 }
 
-use crate::store::Store;
+/// [`list`] made into what is sent (`build`), kept in `pages` while the
+/// cooperation's log has not moved (every change to a proposal is an event
+/// in it; see `read_model::lookup`).
+#[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id, status = ?status))]
+pub async fn list_view<T>(
+    store: &dyn Store,
+    ctx: &Ctx,
+    cooperation_id: &str,
+    status: Option<ProposalStatus>,
+    (page_size, page_token): (u32, &str),
+    pages: &Views<T>,
+    build: impl FnOnce(Vec<Proposal>, String) -> T,
+) -> Result<std::sync::Arc<T>> {
+    let after = page::seq_position("proposals", page_token)?;
+    let limit = page::size(page_size);
+    let (after_key, limit_key) = (after.to_string(), limit.to_string());
+    let key = [
+        cooperation_id,
+        status.map_or("", ProposalStatus::as_str),
+        after_key.as_str(),
+        limit_key.as_str(),
+    ];
+    let (mut tx, head) = match read_model::lookup(store, ctx, pages, &key).await? {
+        Lookup::Kept(v) => return Ok(v),
+        Lookup::Make(tx, head) => (tx, head),
+    };
+    let (proposals, next) = page_of(&mut *tx, cooperation_id, status, after, limit).await?;
+    Ok(pages.keep(&key, head, build(proposals, next)))
+}
+
+use super::read_model::{self, Lookup, Views};
+use crate::store::{Store, StoreTx};

@@ -9,6 +9,7 @@ use tonic::{Request, Response, Status};
 use super::{convert, ctx, reply, status};
 use crate::domain::events as ops;
 use crate::domain::fanout::Fanout;
+use crate::domain::read_model::Views;
 use crate::store::Store;
 
 pub struct Audit {
@@ -19,6 +20,8 @@ pub struct Audit {
     /// then end with UNAVAILABLE, so clients resume from their last sequence
     /// elsewhere (or after the restart), and the process can exit.
     pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// Pages of one cooperation's events kept while its log has not moved.
+    pub pages: Views<pb::ListEventsResponse>,
 }
 
 type R<T> = Result<Response<T>, Status>;
@@ -34,6 +37,22 @@ impl AuditService for Audit {
     async fn list_events(&self, req: Request<pb::ListEventsRequest>) -> R<pb::ListEventsResponse> {
         let ctx = ctx(&req, "")?;
         let r = req.get_ref();
+        if !r.cooperation_id.is_empty() {
+            let res = ops::list_view(
+                &*self.store,
+                &ctx,
+                &r.cooperation_id,
+                r.after_seq,
+                (r.page_size, &r.page_token),
+                &self.pages,
+                |events, next| pb::ListEventsResponse {
+                    events: events.into_iter().map(|(e, red)| convert::event(e, red)).collect(),
+                    next_page_token: next,
+                },
+            )
+            .await;
+            return reply(res, Arc::unwrap_or_clone);
+        }
         let (events, next) = ops::list(
             &*self.store,
             &ctx,

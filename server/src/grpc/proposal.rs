@@ -6,10 +6,13 @@ use tonic::{Request, Response, Status};
 
 use super::{convert, ctx, reply, status};
 use crate::domain::proposals as ops;
+use crate::domain::read_model::Views;
 use crate::store::Store;
 
 pub struct Proposals {
     pub store: Arc<dyn Store>,
+    /// Pages of ListProposals kept while their cooperation's log has not moved.
+    pub pages: Views<pb::ListProposalsResponse>,
 }
 
 type R<T> = Result<Response<T>, Status>;
@@ -60,10 +63,19 @@ impl ProposalService for Proposals {
         let ctx = ctx(&req, "")?;
         let r = req.get_ref();
         let st = convert::proposal_status("status", r.status).map_err(status)?;
-        let res = ops::list(&*self.store, &ctx, &r.cooperation_id, st, r.page_size, &r.page_token).await;
-        reply(res, |(ps, next)| pb::ListProposalsResponse {
-            proposals: ps.into_iter().map(convert::proposal).collect(),
-            next_page_token: next,
-        })
+        let res = ops::list_view(
+            &*self.store,
+            &ctx,
+            &r.cooperation_id,
+            st,
+            (r.page_size, &r.page_token),
+            &self.pages,
+            |ps, next| pb::ListProposalsResponse {
+                proposals: ps.into_iter().map(convert::proposal).collect(),
+                next_page_token: next,
+            },
+        )
+        .await;
+        reply(res, Arc::unwrap_or_clone)
     }
 }

@@ -124,6 +124,15 @@ impl Store for SqliteStore {
         Ok(Box::new(Tx::new(Conn::Sqlite(tx), self.committed.clone())))
     }
 
+    async fn access(&self, cooperation: &str, municipality: &str) -> StoreResult<Option<super::Access>> {
+        let row: Option<super::AccessRow> = sqlx::query_as(super::ACCESS)
+            .bind(cooperation)
+            .bind(municipality)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.map(super::AccessRow::decode).transpose()
+    }
+
     fn subscribe(&self) -> watch::Receiver<i64> {
         self.committed.subscribe()
     }

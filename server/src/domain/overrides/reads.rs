@@ -10,7 +10,7 @@ use crate::domain::error::{Error, Result, Violations};
 use crate::domain::model::{Implementation, ImplementationStatus, Micros, Override, PriorityList};
 use crate::domain::page;
 use crate::domain::priorities;
-use crate::domain::read_model::Views;
+use crate::domain::read_model::{self, Lookup, Views};
 use crate::domain::validate as v;
 use crate::domain::write::{Ctx, today};
 use crate::store::{OverrideFilter, Store, StoreTx};
@@ -153,8 +153,8 @@ pub async fn effective_list(
 }
 
 /// [`effective_list`] made into what is sent (`build`), kept in `views`
-/// while the cooperation's log has not moved: computed and encoded once per
-/// revision, never stale (the log's head is read in the same snapshot).
+/// while the cooperation's log has not moved: computed once per revision,
+/// never stale (see `read_model::lookup`).
 #[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id, municipality = %municipality))]
 pub async fn effective_list_view<T>(
     store: &dyn Store,
@@ -166,18 +166,13 @@ pub async fn effective_list_view<T>(
     build: impl FnOnce(EffectiveList) -> T,
 ) -> Result<std::sync::Arc<T>> {
     let (municipality, as_of) = effective_args(ctx, municipality, as_of)?;
-    let mut tx = store.begin_read().await?;
-    readable(&mut *tx, ctx, cooperation_id).await?;
-    let head = tx.cooperation_head(cooperation_id).await?;
     let key = [cooperation_id, municipality.as_str(), as_of.as_str()];
-    if let Some(v) = views.get(&key, head) {
-        return Ok(v);
-    }
-    let v = std::sync::Arc::new(build(
-        compute_effective(&mut *tx, cooperation_id, &municipality, &as_of).await?,
-    ));
-    views.put(&key, head, v.clone());
-    Ok(v)
+    let (mut tx, head) = match read_model::lookup(store, ctx, views, &key).await? {
+        Lookup::Kept(v) => return Ok(v),
+        Lookup::Make(tx, head) => (tx, head),
+    };
+    let list = compute_effective(&mut *tx, cooperation_id, &municipality, &as_of).await?;
+    Ok(views.keep(&key, head, build(list)))
 }
 
 /// The member (the caller's municipality when empty) and the date (today

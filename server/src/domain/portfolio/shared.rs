@@ -18,7 +18,7 @@ use crate::domain::error::{Error, Result};
 use crate::domain::locale::{self, Lang};
 use crate::domain::model::{Category, Flags, Member, Proposal, ProposalContent};
 use crate::domain::proposals::{self, validate_content};
-use crate::domain::read_model::Views;
+use crate::domain::read_model::{self, Lookup, Views};
 use crate::domain::write::{Ctx, today};
 use crate::store::{Store, StoreTx};
 
@@ -146,22 +146,19 @@ pub async fn list_opportunities(
     search: Search,
     kept: &Kept,
 ) -> Result<Arc<Found>> {
-    let mut tx = store.begin_read().await?;
-    readable(&mut *tx, ctx, cooperation).await?;
     let p = params(search, ctx.now)?;
-    let head = tx.cooperation_head(cooperation).await?;
     let (min_members, window, day) = (
         p.min_members.to_string(),
         format!("{:?}", p.window_months),
         today(ctx.now),
     );
     let key = [cooperation, min_members.as_str(), window.as_str(), day.as_str()];
-    if let Some(found) = kept.found.get(&key, head) {
-        return Ok(found);
-    }
-    let found = Arc::new(find_kept(&mut *tx, cooperation, &p, kept).await?);
-    kept.found.put(&key, head, found.clone());
-    Ok(found)
+    let (mut tx, head) = match read_model::lookup(store, ctx, &kept.found, &key).await? {
+        Lookup::Kept(v) => return Ok(v),
+        Lookup::Make(tx, head) => (tx, head),
+    };
+    let found = find_kept(&mut *tx, cooperation, &p, kept).await?;
+    Ok(kept.found.keep(&key, head, found))
 }
 
 /// The draft a digital lead makes of an opportunity: titled by its
