@@ -81,6 +81,11 @@ async fn quickstart_through_the_cli() {
     let id = draft["id"].as_str().unwrap();
     let sub = stdout(&samprio(&app, &lead, &["proposal", "submit", id]).await);
     assert!(sub.contains("submitted"), "{sub}");
+    let show = stdout(&samprio(&app, &observer, &["proposal", "get", id]).await);
+    assert!(
+        show.contains("2.500.000 kr.") && show.contains("0 kr."),
+        "amounts as the rest of the CLI writes them: {show}"
+    );
     let list = stdout(&samprio(&app, &observer, &["proposal", "list", COOP, "--status", "submitted"]).await);
     assert!(list.contains("Fælles ESDH"), "{list}");
 

@@ -2,7 +2,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use samprio_client::pb;
 
 use super::Env;
-use super::output::{enum_name, fields, next_page, table, time};
+use super::output::{enum_name, fields, kroner, next_page, table, time};
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum CategoryArg {
@@ -138,10 +138,6 @@ pub enum ProposalCmd {
     },
 }
 
-fn dkk(n: i64) -> String {
-    format!("{n} DKK")
-}
-
 fn show(p: &pb::Proposal) {
     let f = p.flags.unwrap_or_default();
     let flags: Vec<&str> = [
@@ -165,8 +161,8 @@ fn show(p: &pb::Proposal) {
         ),
         ("flags", if flags.is_empty() { "-".into() } else { flags.join(", ") }),
         ("sponsor", p.sponsor.clone()),
-        ("one-time cost", dkk(p.one_time_cost_dkk)),
-        ("yearly cost", dkk(p.yearly_cost_dkk)),
+        ("one-time cost", kroner(p.one_time_cost_dkk)),
+        ("yearly cost", kroner(p.yearly_cost_dkk)),
         ("systems", p.linked_systems.join(", ")),
         ("submitted", time(&p.submit_time)),
         ("etag", p.etag.clone()),
