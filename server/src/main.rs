@@ -8,6 +8,9 @@ use samprio_server::config::Config;
 use samprio_server::startup::{Application, shutdown_signal};
 use samprio_server::telemetry;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// samprio-server: shared IT priorities for cooperating municipalities.
 #[derive(Parser)]
 #[command(version)]
