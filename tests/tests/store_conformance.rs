@@ -1150,8 +1150,9 @@ async fn portfolio_revisions_move_with_every_system_write(engine: Engine, s: Arc
 
     let mut tx = s.write().await.unwrap();
     tx.insert_system(&sys).await.unwrap();
+    tx.insert_system(&PortfolioSystem::named("0101", "Aula")).await.unwrap();
     tx.commit().await.unwrap();
-    step(&mut seen, "an insert", revisions(s.clone()).await);
+    step(&mut seen, "two inserts in one write", revisions(s.clone()).await);
 
     sys.vendor = "Netcompany".into();
     let mut tx = s.write().await.unwrap();

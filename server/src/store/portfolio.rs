@@ -161,14 +161,18 @@ macro_rules! bind_system {
 }
 
 impl Tx {
-    /// Moves the municipality's portfolio revision; every write of a system
-    /// ends with it.
+    /// Moves the municipality's portfolio revision, once per slot; every
+    /// write of a system ends with it.
     async fn bump_revision(&mut self, municipality: &str) -> StoreResult<()> {
+        if self.revised.contains(municipality) {
+            return Ok(());
+        }
         on_engine!(self, conn => sqlx::query(BUMP_REVISION)
             .bind(municipality)
             .execute(conn)
             .await?
             .rows_affected());
+        self.revised.insert(municipality.to_string());
         Ok(())
     }
 }

@@ -54,6 +54,11 @@ pub struct Tx {
     committed: Arc<watch::Sender<i64>>,
     /// Ballots queued by slots without a savepoint (see `appends`).
     pub(super) appends: Appends,
+    /// Municipalities whose portfolio revision the current slot has moved:
+    /// once per slot is enough (an import writes hundreds of systems).
+    /// Forgotten at every savepoint, so a rolled-back slot's move is never
+    /// counted for the next.
+    pub(super) revised: std::collections::HashSet<String>,
 }
 
 impl Tx {
@@ -64,6 +69,7 @@ impl Tx {
             chain_at_savepoint: Chain::default(),
             committed,
             appends: Appends::default(),
+            revised: Default::default(),
         }
     }
 }
@@ -205,6 +211,7 @@ impl CoreTx for Tx {
         // Outside any savepoint: the queued ballots belong to earlier slots.
         self.flush_appends().await?;
         self.forget_reads();
+        self.revised.clear();
         on_engine!(self, c => sqlx::query(SAVEPOINT).execute(c).await?.rows_affected());
         self.chain_at_savepoint = self.chain.clone();
         Ok(())
@@ -220,6 +227,7 @@ impl CoreTx for Tx {
         on_engine!(self, c => sqlx::query(RELEASE_SAVEPOINT).execute(c).await?.rows_affected());
         self.chain = self.chain_at_savepoint.clone();
         self.forget_reads();
+        self.revised.clear();
         Ok(())
     }
 
