@@ -28,6 +28,17 @@ pub(crate) enum IssuerKeys {
     Remote(Arc<RemoteKeys>),
 }
 
+impl IssuerKeys {
+    /// Moves whenever the keys may have changed (a provider's key set was
+    /// fetched again); keys from configuration never change.
+    pub(crate) fn generation(&self) -> u64 {
+        match self {
+            IssuerKeys::Remote(remote) => remote.generation(),
+            IssuerKeys::Single(_) | IssuerKeys::ByKid(_) => 0,
+        }
+    }
+}
+
 /// Accepted RSA modulus sizes: 2048 bits is today's floor; the upper bound is
 /// what the `rsa` backend will verify with.
 const RSA_MIN_BITS: usize = 2048;

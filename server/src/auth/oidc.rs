@@ -8,6 +8,7 @@
 //! the log says what is wrong.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -31,6 +32,9 @@ pub(crate) struct RemoteKeys {
     refresh_every: Duration,
     min_refetch: Duration,
     keys: RwLock<Arc<HashMap<String, DecodingKey>>>,
+    /// Counts the key sets stored: a token verified with an earlier one is
+    /// verified again (its key may have been dropped).
+    generation: AtomicU64,
     /// Serialises fetches; holds when the last unknown-`kid` fetch started.
     fetching: tokio::sync::Mutex<Option<Instant>>,
     /// The last fetch's failure, if it failed.
@@ -65,6 +69,7 @@ impl RemoteKeys {
             refresh_every: Duration::from_secs(cfg.jwks_refresh_secs.max(1)),
             min_refetch: Duration::from_secs(cfg.jwks_min_refetch_secs),
             keys: RwLock::new(Arc::new(HashMap::new())),
+            generation: AtomicU64::new(0),
             fetching: tokio::sync::Mutex::new(None),
             last_error: Mutex::new(None),
             http,
@@ -77,6 +82,10 @@ impl RemoteKeys {
 
     pub(crate) fn get(&self, kid: &str) -> Option<DecodingKey> {
         self.current().get(kid).cloned()
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     fn current(&self) -> Arc<HashMap<String, DecodingKey>> {
@@ -136,6 +145,7 @@ impl RemoteKeys {
             Ok(keys) => {
                 let n = keys.len();
                 *self.keys.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(keys);
+                self.generation.fetch_add(1, Ordering::AcqRel);
                 if last_error.take().is_some() {
                     tracing::info!(issuer = %self.iss, keys = n, "identity provider reachable again");
                 } else {

@@ -37,35 +37,46 @@ pub struct Verifier {
     verified: Verified,
 }
 
-/// Tokens verified recently, each with what it proved and until when (unix
-/// seconds) that may be reused.
+/// Tokens verified recently, each with what it proved, until when (unix
+/// seconds) that may be reused, and the generation of its issuer's keys it
+/// was verified with (`IssuerKeys::generation`).
 #[derive(Debug, Default)]
-struct Verified(Mutex<HashMap<Box<str>, (Principal, u64)>>);
+struct Verified(Mutex<HashMap<Box<str>, (Principal, u64, u64)>>);
 
 impl Verified {
-    fn get(&self, token: &str, now: u64) -> Option<Principal> {
+    /// The principal kept for `token` and the key generation it was verified with.
+    fn get(&self, token: &str, now: u64) -> Option<(Principal, u64)> {
         let kept = self.0.lock().expect("verified tokens lock");
         kept.get(token)
-            .filter(|(_, until)| now < *until)
-            .map(|(p, _)| p.clone())
+            .filter(|(_, until, _)| now < *until)
+            .map(|(p, _, generation)| (p.clone(), *generation))
     }
 
     /// Keeps `p` for `token` until its `exp` or for `KEEP_VERIFIED_SECS`,
     /// whichever comes first.
-    fn put(&self, token: &str, p: &Principal, exp: u64, now: u64) {
+    fn put(&self, token: &str, p: &Principal, generation: u64, exp: u64, now: u64) {
         let until = exp.min(now.saturating_add(KEEP_VERIFIED_SECS));
         if until <= now {
             return;
         }
         let mut kept = self.0.lock().expect("verified tokens lock");
         if kept.len() >= MAX_VERIFIED {
-            kept.retain(|_, (_, until)| now < *until);
+            kept.retain(|_, (_, until, _)| now < *until);
             if kept.len() >= MAX_VERIFIED {
                 kept.clear();
             }
         }
-        kept.insert(token.into(), (p.clone(), until));
+        kept.insert(token.into(), (p.clone(), until, generation));
     }
+}
+
+/// A token whose signature and claims have been checked.
+struct Decoded<'a> {
+    iss: String,
+    issuer: &'a Issuer,
+    /// The generation of the issuer's keys, read before its key was.
+    generation: u64,
+    claims: Map<String, Value>,
 }
 
 #[derive(Debug)]
@@ -144,24 +155,32 @@ impl Verifier {
     }
 
     /// Verifies a compact JWT (without the `Bearer ` prefix). A token
-    /// verified in the last minute and not yet expired is answered from
-    /// memory.
+    /// verified in the last minute, not yet expired, with its issuer's keys
+    /// unchanged since, is answered from memory.
     pub fn verify(&self, bearer_token: &str) -> Result<Principal, AuthError> {
         let now = jsonwebtoken::get_current_timestamp();
-        if let Some(p) = self.verified.get(bearer_token, now) {
+        if let Some((p, generation)) = self.verified.get(bearer_token, now)
+            && self.issuers.get(&p.issuer).map(|i| i.keys.generation()) == Some(generation)
+        {
             return Ok(p);
         }
-        let (p, exp) = self.verify_signed(bearer_token)?;
+        let (p, generation, exp) = self.verify_signed(bearer_token)?;
         if let Some(exp) = exp {
-            self.verified.put(bearer_token, &p, exp, now);
+            self.verified.put(bearer_token, &p, generation, exp, now);
         }
         Ok(p)
     }
 
     /// The principal of a token whose signature and claims have been
-    /// checked, and its `exp`.
-    fn verify_signed(&self, bearer_token: &str) -> Result<(Principal, Option<u64>), AuthError> {
-        let (iss, issuer, claims) = self.decode(bearer_token, None)?;
+    /// checked, the generation of the issuer's keys it was checked with,
+    /// and its `exp`.
+    fn verify_signed(&self, bearer_token: &str) -> Result<(Principal, u64, Option<u64>), AuthError> {
+        let Decoded {
+            iss,
+            issuer,
+            generation,
+            claims,
+        } = self.decode(bearer_token, None)?;
         let sub = required_str(&claims, "sub")?;
         if sub.is_empty() {
             return Err(AuthError::InvalidClaim("sub".into()));
@@ -179,7 +198,7 @@ impl Verifier {
             issuer: iss,
             name: issuer.mapping.name(&claims),
         };
-        Ok((p, exp))
+        Ok((p, generation, exp))
     }
 
     /// Verifies an OpenID Connect ID token the console received for
@@ -187,16 +206,13 @@ impl Verifier {
     /// algorithm, in date, and for that client (its `aud`), not for samprio's
     /// API. Returns its claims, for the caller to check the `nonce`.
     pub fn verify_id_token(&self, id_token: &str, client_id: &str) -> Result<Map<String, Value>, AuthError> {
-        self.decode(id_token, Some(client_id)).map(|(_, _, claims)| claims)
+        self.decode(id_token, Some(client_id)).map(|d| d.claims)
     }
 
-    /// The issuer and verified claims of a token; `audience` replaces the
-    /// configured audience.
-    fn decode(
-        &self,
-        bearer_token: &str,
-        audience: Option<&str>,
-    ) -> Result<(String, &Issuer, Map<String, Value>), AuthError> {
+    /// The issuer, the generation of its keys (read before the key) and the
+    /// verified claims of a token; `audience` replaces the configured
+    /// audience.
+    fn decode(&self, bearer_token: &str, audience: Option<&str>) -> Result<Decoded<'_>, AuthError> {
         if bearer_token.len() > MAX_TOKEN_BYTES {
             return Err(AuthError::TokenTooLarge);
         }
@@ -212,6 +228,7 @@ impl Verifier {
         if !issuer.validation.algorithms.contains(&header.alg) {
             return Err(AuthError::AlgorithmNotAllowed);
         }
+        let generation = issuer.keys.generation();
         let remote_key;
         let key: &DecodingKey = match &issuer.keys {
             IssuerKeys::Single(key) => key,
@@ -239,7 +256,12 @@ impl Verifier {
         let claims: Map<String, Value> = jsonwebtoken::decode(bearer_token, key, validation)
             .map_err(|e| decode_error(iss, e))?
             .claims;
-        Ok((iss.to_owned(), issuer, claims))
+        Ok(Decoded {
+            iss: iss.to_owned(),
+            issuer,
+            generation,
+            claims,
+        })
     }
 
     /// Like [`Verifier::verify`], but a token whose `kid` an OpenID Connect
@@ -528,17 +550,17 @@ mod kept_tokens {
     #[test]
     fn a_token_is_kept_until_its_exp_and_at_most_a_minute() {
         let v = Verified::default();
-        v.put("short", &principal(), 1_000, 990);
-        assert_eq!(v.get("short", 999), Some(principal()));
+        v.put("short", &principal(), 3, 1_000, 990);
+        assert_eq!(v.get("short", 999), Some((principal(), 3)));
         assert_eq!(
             v.get("short", 1_000),
             None,
             "expired: verified again, with the issuer's leeway"
         );
-        v.put("long", &principal(), 100_000, 1_000);
-        assert_eq!(v.get("long", 1_059), Some(principal()));
+        v.put("long", &principal(), 3, 100_000, 1_000);
+        assert_eq!(v.get("long", 1_059), Some((principal(), 3)));
         assert_eq!(v.get("long", 1_060), None, "kept one minute");
-        v.put("past", &principal(), 900, 1_000);
+        v.put("past", &principal(), 3, 900, 1_000);
         assert_eq!(v.get("past", 1_000), None, "an expired token is not kept");
         assert_eq!(v.get("other", 1_000), None);
     }
@@ -550,11 +572,12 @@ mod kept_tokens {
             v.put(
                 &format!("t{i}"),
                 &principal(),
+                0,
                 if i == 0 { 1_010 } else { 2_000 },
                 1_000,
             );
         }
-        v.put("new", &principal(), 2_000, 1_020);
+        v.put("new", &principal(), 0, 2_000, 1_020);
         let kept = v.0.lock().unwrap();
         assert_eq!(kept.len(), MAX_VERIFIED, "t0 went, new came");
         assert!(kept.contains_key("new") && !kept.contains_key("t0"));
