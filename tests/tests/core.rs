@@ -1,7 +1,7 @@
 //! Cooperations, members, proposals, idempotency and the event log, end to
 //! end on both engines.
 
-use samprio_e2e::samprio_client::pb;
+use samprio_e2e::samprio_client::{Client, pb};
 use samprio_e2e::{COOP, TestApp, content, e2e, violated_fields};
 use tonic::Code;
 
@@ -643,3 +643,96 @@ async fn tamper(app: &TestApp, sql: &str) {
         }
     }
 }
+
+/// The reads answered from kept replies, for cooperation `coop`, each by
+/// its method's name.
+async fn kept_reads(c: &Client, coop: &str) -> Vec<(&'static str, Result<(), tonic::Status>)> {
+    let cooperation_id = coop.to_string();
+    vec![
+        (
+            "GetPriorityList",
+            c.priorities()
+                .get_priority_list(pb::GetPriorityListRequest {
+                    cooperation_id: cooperation_id.clone(),
+                    ..Default::default()
+                })
+                .await
+                .map(drop),
+        ),
+        (
+            "GetEffectiveList",
+            c.priorities()
+                .get_effective_list(pb::GetEffectiveListRequest {
+                    cooperation_id: cooperation_id.clone(),
+                    municipality: "0147".into(),
+                    ..Default::default()
+                })
+                .await
+                .map(drop),
+        ),
+        (
+            "ListProposals",
+            c.proposals()
+                .list_proposals(pb::ListProposalsRequest {
+                    cooperation_id: cooperation_id.clone(),
+                    ..Default::default()
+                })
+                .await
+                .map(drop),
+        ),
+        (
+            "ListEvents",
+            c.audit()
+                .list_events(pb::ListEventsRequest {
+                    cooperation_id: cooperation_id.clone(),
+                    ..Default::default()
+                })
+                .await
+                .map(drop),
+        ),
+        (
+            "ListOpportunities",
+            c.portfolio()
+                .list_opportunities(pb::ListOpportunitiesRequest {
+                    cooperation_id,
+                    ..Default::default()
+                })
+                .await
+                .map(drop),
+        ),
+    ]
+}
+
+/// A reply kept for members is not a way around the checks: an outsider, an
+/// unknown cooperation and a missing id are refused as by any other read,
+/// also once the replies are kept.
+async fn kept_reads_are_refused_like_any_other(app: TestApp) {
+    app.seed_default().await;
+    app.submitted_proposal("0147", "Fælles ESDH", 100, false).await;
+    let member = app.as_("0147", &["observer"]);
+    for _ in 0..2 {
+        for (what, r) in kept_reads(&member, COOP).await {
+            r.unwrap_or_else(|s| panic!("{what}: {s:?}"));
+        }
+    }
+    for (what, r) in kept_reads(&app.as_("0157", &["observer"]), COOP).await {
+        assert_eq!(r.unwrap_err().code(), Code::PermissionDenied, "{what}: not a member");
+    }
+    for (what, r) in kept_reads(&member, "no-such-coop").await {
+        assert_eq!(r.unwrap_err().code(), Code::NotFound, "{what}");
+    }
+    for (what, r) in kept_reads(&member, "").await {
+        let e = r.unwrap_err();
+        if what == "ListEvents" {
+            assert_eq!(
+                e.code(),
+                Code::PermissionDenied,
+                "the whole log is for operators: {e:?}"
+            );
+        } else {
+            assert_eq!(e.code(), Code::InvalidArgument, "{what}: {e:?}");
+            assert_eq!(violated_fields(&e), ["cooperation_id"], "{what}");
+        }
+    }
+}
+e2e!(kept_reads_are_refused_like_any_other);

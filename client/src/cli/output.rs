@@ -165,6 +165,10 @@ mod tests {
     #[test]
     fn numbers_are_grouped() {
         assert_eq!(number(660_000), "660.000");
+        assert_eq!(signed(671_714), "671.714");
+        assert_eq!(signed(6_025_511), "6.025.511");
+        assert_eq!(signed(999), "999");
+        assert_eq!(signed(0), "0");
         assert_eq!(signed(-2_500_000), "-2.500.000");
         assert_eq!(kroner(400), "400 kr.");
     }

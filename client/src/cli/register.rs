@@ -74,14 +74,3 @@ pub async fn run(env: &Env, cmd: RegisterCmd) -> anyhow::Result<()> {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn thousands_are_grouped_with_dots() {
-        assert_eq!(super::signed(671_714), "671.714");
-        assert_eq!(super::signed(6_025_511), "6.025.511");
-        assert_eq!(super::signed(999), "999");
-        assert_eq!(super::signed(0), "0");
-    }
-}

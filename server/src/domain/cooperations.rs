@@ -165,16 +165,10 @@ pub async fn update(store: &dyn Store, ctx: &Ctx, req: CooperationUpdate) -> Res
 
 /// Loads a cooperation and checks that the caller may read it.
 pub async fn readable(tx: &mut dyn StoreTx, ctx: &Ctx, id: &str) -> Result<Cooperation> {
-    if id.is_empty() {
-        return Err(Error::invalid("cooperation_id", "is required"));
-    }
-    let c = tx
-        .get_cooperation(id)
-        .await?
-        .ok_or_else(|| Error::not_found("cooperation", id))?;
+    required_id(id)?;
+    let c = tx.get_cooperation(id).await?;
     let me = tx.get_member(id, &ctx.principal.municipality).await?;
-    authz::read_cooperation(&ctx.principal, id, me.as_ref())?;
-    Ok(c)
+    may_read(ctx, id, c, me.as_ref())
 }
 
 /// [`readable`] outside any transaction, with the head of the
@@ -182,15 +176,26 @@ pub async fn readable(tx: &mut dyn StoreTx, ctx: &Ctx, id: &str) -> Result<Coope
 /// read answered from a kept view costs one round trip. A view kept at this
 /// head is what a transaction begun now would build.
 pub async fn readable_head(store: &dyn Store, ctx: &Ctx, id: &str) -> Result<i64> {
+    required_id(id)?;
+    let access = store.access(id, &ctx.principal.municipality).await?;
+    let member = access.as_ref().and_then(|a| a.member.as_ref());
+    may_read(ctx, id, access.as_ref().map(|a| a.head), member)
+}
+
+fn required_id(id: &str) -> Result<()> {
     if id.is_empty() {
         return Err(Error::invalid("cooperation_id", "is required"));
     }
-    let access = store
-        .access(id, &ctx.principal.municipality)
-        .await?
-        .ok_or_else(|| Error::not_found("cooperation", id))?;
-    authz::read_cooperation(&ctx.principal, id, access.member.as_ref())?;
-    Ok(access.head)
+    Ok(())
+}
+
+/// Who may read cooperation `id`: it must exist (`found` is what was found
+/// of it), and `authz::read_cooperation` must let the caller in, with its
+/// municipality's membership `member`.
+fn may_read<T>(ctx: &Ctx, id: &str, found: Option<T>, member: Option<&Member>) -> Result<T> {
+    let found = found.ok_or_else(|| Error::not_found("cooperation", id))?;
+    authz::read_cooperation(&ctx.principal, id, member)?;
+    Ok(found)
 }
 
 #[tracing::instrument(skip_all, fields(id = %id))]

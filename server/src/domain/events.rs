@@ -6,9 +6,9 @@ use super::cooperations::readable;
 use super::error::Result;
 use super::model::Event;
 use super::page;
+use super::read_model::Views;
 use super::write::Ctx;
-
-use super::read_model::{self, Lookup, Views};
+use crate::kept_or_begin;
 use crate::store::{Store, StoreTx};
 
 #[tracing::instrument(skip_all, fields(cooperation_id = %cooperation_id, after_seq))]
@@ -20,10 +20,7 @@ pub async fn list(
     page_size: u32,
     page_token: &str,
 ) -> Result<(Vec<Event>, String)> {
-    let from_token = page::seq_position("events", page_token)?;
-    // The edge checks (`grpc::edge`) refuse an after_seq above i64::MAX.
-    let after = from_token.max(i64::try_from(after_seq).unwrap_or(i64::MAX));
-    let limit = page::size(page_size);
+    let (after, limit) = position(after_seq, page_size, page_token)?;
     let mut tx = store.begin_read().await?;
     let filter = if cooperation_id.is_empty() {
         authz::read_whole_log(&ctx.principal)?;
@@ -32,7 +29,25 @@ pub async fn list(
         readable(&mut *tx, ctx, cooperation_id).await?;
         Some(cooperation_id)
     };
-    let events = tx.list_events(filter, after, limit).await?;
+    page_of(&mut *tx, filter, after, limit).await
+}
+
+/// Where a page of events starts (after this sequence number) and how many
+/// it holds at most.
+fn position(after_seq: u64, page_size: u32, page_token: &str) -> Result<(i64, i64)> {
+    let from_token = page::seq_position("events", page_token)?;
+    // The edge checks (`grpc::edge`) refuse an after_seq above i64::MAX.
+    let after = from_token.max(i64::try_from(after_seq).unwrap_or(i64::MAX));
+    Ok((after, page::size(page_size)))
+}
+
+async fn page_of(
+    tx: &mut dyn StoreTx,
+    cooperation: Option<&str>,
+    after: i64,
+    limit: i64,
+) -> Result<(Vec<Event>, String)> {
+    let events = tx.list_events(cooperation, after, limit).await?;
     let next = page::next("events", events.len(), limit, events.last().map(|e| e.seq.to_string()));
     Ok((events, next))
 }
@@ -157,17 +172,11 @@ pub async fn list_view<T>(
     pages: &Views<T>,
     build: impl FnOnce(Vec<(Event, bool)>, String) -> T,
 ) -> Result<std::sync::Arc<T>> {
-    let from_token = page::seq_position("events", page_token)?;
-    let after = from_token.max(i64::try_from(after_seq).unwrap_or(i64::MAX));
-    let limit = page::size(page_size);
+    let (after, limit) = position(after_seq, page_size, page_token)?;
     let (after_key, limit_key) = (after.to_string(), limit.to_string());
     let key = [cooperation_id, after_key.as_str(), limit_key.as_str()];
-    let (mut tx, head) = match read_model::lookup(store, ctx, pages, &key).await? {
-        Lookup::Kept(v) => return Ok(v),
-        Lookup::Make(tx, head) => (tx, head),
-    };
-    let events = tx.list_events(Some(cooperation_id), after, limit).await?;
-    let next = page::next("events", events.len(), limit, events.last().map(|e| e.seq.to_string()));
+    let (mut tx, head) = kept_or_begin!(store, ctx, pages, &key);
+    let (events, next) = page_of(&mut *tx, Some(cooperation_id), after, limit).await?;
     let events = redact_in(&mut *tx, events).await?;
     Ok(pages.keep(&key, head, build(events, next)))
 }

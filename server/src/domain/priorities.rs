@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use super::cooperations::readable;
 use super::error::Result;
 use super::model::{PriorityList, Proposal, ProposalStatus};
-use super::read_model::{self, Lookup, Views};
+use super::read_model::Views;
 use super::write::Ctx;
+use crate::kept_or_begin;
 use crate::store::{Store, StoreTx};
 
 /// The list at `revision` (latest when `None`), revision 0 being the empty list.
@@ -58,10 +59,7 @@ pub async fn get_view<T>(
 ) -> Result<std::sync::Arc<T>> {
     let rev = revision.to_string();
     let key = [cooperation_id, rev.as_str()];
-    let (mut tx, head) = match read_model::lookup(store, ctx, views, &key).await? {
-        Lookup::Kept(v) => return Ok(v),
-        Lookup::Make(tx, head) => (tx, head),
-    };
+    let (mut tx, head) = kept_or_begin!(store, ctx, views, &key);
     let list = list_at(&mut *tx, cooperation_id, (revision > 0).then_some(revision)).await?;
     let proposals = adopted_proposals(&mut *tx, cooperation_id).await?;
     Ok(views.keep(&key, head, build(&list, &proposals)))

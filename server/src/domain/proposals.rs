@@ -8,9 +8,12 @@ use super::etag::check_etag;
 use super::model::portfolio::SystemRef;
 use super::model::{NewEvent, Proposal, ProposalContent, ProposalStatus};
 use super::page;
+use super::read_model::Views;
 use super::validate as v;
 use super::write::{Ctx, Write};
 use crate::begin_write;
+use crate::kept_or_begin;
+use crate::store::{Store, StoreTx};
 
 /// A shared procurement may link one system of each of 98 members, and more.
 pub const MAX_LINKED_SYSTEMS: usize = 500;
@@ -287,13 +290,7 @@ pub async fn list_view<T>(
         after_key.as_str(),
         limit_key.as_str(),
     ];
-    let (mut tx, head) = match read_model::lookup(store, ctx, pages, &key).await? {
-        Lookup::Kept(v) => return Ok(v),
-        Lookup::Make(tx, head) => (tx, head),
-    };
+    let (mut tx, head) = kept_or_begin!(store, ctx, pages, &key);
     let (proposals, next) = page_of(&mut *tx, cooperation_id, status, after, limit).await?;
     Ok(pages.keep(&key, head, build(proposals, next)))
 }
-
-use super::read_model::{self, Lookup, Views};
-use crate::store::{Store, StoreTx};

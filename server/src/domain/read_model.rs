@@ -75,6 +75,19 @@ pub enum Lookup<T> {
     Make(Box<dyn StoreTx>, i64),
 }
 
+/// `let (tx, head) = kept_or_begin!(store, ctx, views, key);` returns early
+/// with the view kept for `key`, or gives the read transaction to make it in
+/// and the head to [`Views::keep`] it at (see [`lookup`]).
+#[macro_export]
+macro_rules! kept_or_begin {
+    ($store:expr, $ctx:expr, $views:expr, $key:expr) => {
+        match $crate::domain::read_model::lookup($store, $ctx, $views, $key).await? {
+            $crate::domain::read_model::Lookup::Kept(v) => return Ok(v),
+            $crate::domain::read_model::Lookup::Make(tx, head) => (tx, head),
+        }
+    };
+}
+
 /// The view of `key` (its cooperation first) for a caller who may read the
 /// cooperation: from `views` if it was made at the cooperation's head, which
 /// costs one statement (`readable_head`); otherwise a read transaction, in

@@ -12,7 +12,7 @@
 
 use async_trait::async_trait;
 
-use crate::domain::model::{Cooperation, Event, Member};
+use crate::domain::model::{Event, Member};
 
 mod appends;
 mod batch;
@@ -120,7 +120,6 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// A cooperation as a caller reaches it (see [`Store::access`]).
 #[derive(Debug, Clone)]
 pub struct Access {
-    pub cooperation: Cooperation,
     /// The caller's municipality's membership, current or past.
     pub member: Option<Member>,
     /// The sequence number of the cooperation's last event (0 for none).
@@ -130,12 +129,11 @@ pub struct Access {
 /// The row of [`ACCESS`].
 #[derive(sqlx::FromRow)]
 pub(crate) struct AccessRow {
-    cooperation: String,
     member: Option<String>,
     head: i64,
 }
 
-pub(crate) const ACCESS: &str = "SELECT c.doc AS cooperation, \
+pub(crate) const ACCESS: &str = "SELECT \
      (SELECT m.doc FROM members m WHERE m.cooperation_id = c.id AND m.code = $2) AS member, \
      (SELECT COALESCE(MAX(e.seq), 0) FROM events e WHERE e.cooperation_id = c.id) AS head \
      FROM cooperations c WHERE c.id = $1";
@@ -143,7 +141,6 @@ pub(crate) const ACCESS: &str = "SELECT c.doc AS cooperation, \
 impl AccessRow {
     pub(crate) fn decode(self) -> StoreResult<Access> {
         Ok(Access {
-            cooperation: from_doc(&self.cooperation)?,
             member: self.member.as_deref().map(from_doc).transpose()?,
             head: self.head,
         })
@@ -165,10 +162,10 @@ pub trait Store: Send + Sync + 'static {
     async fn append_write(&self) -> StoreResult<WriteSlot>;
     /// A read-only transaction over a consistent snapshot.
     async fn begin_read(&self) -> StoreResult<Box<dyn StoreTx>>;
-    /// The cooperation, the member `municipality` of it and the sequence
-    /// number of its last event, read by one statement outside any
-    /// transaction: what a read answered from a kept view needs, at the cost
-    /// of one round trip. `None` if there is no such cooperation.
+    /// The membership of `municipality` in the cooperation and the sequence
+    /// number of the cooperation's last event, read by one statement outside
+    /// any transaction: what a read answered from a kept view needs, at the
+    /// cost of one round trip. `None` if there is no such cooperation.
     async fn access(&self, cooperation: &str, municipality: &str) -> StoreResult<Option<Access>>;
     /// The highest event sequence number known to be committed; changes as
     /// events are committed by this process or (PostgreSQL) by any process.

@@ -10,9 +10,10 @@ use crate::domain::error::{Error, Result, Violations};
 use crate::domain::model::{Implementation, ImplementationStatus, Micros, Override, PriorityList};
 use crate::domain::page;
 use crate::domain::priorities;
-use crate::domain::read_model::{self, Lookup, Views};
+use crate::domain::read_model::Views;
 use crate::domain::validate as v;
 use crate::domain::write::{Ctx, today};
+use crate::kept_or_begin;
 use crate::store::{OverrideFilter, Store, StoreTx};
 
 /// Loads an override for reading: anyone who may read its cooperation.
@@ -167,10 +168,7 @@ pub async fn effective_list_view<T>(
 ) -> Result<std::sync::Arc<T>> {
     let (municipality, as_of) = effective_args(ctx, municipality, as_of)?;
     let key = [cooperation_id, municipality.as_str(), as_of.as_str()];
-    let (mut tx, head) = match read_model::lookup(store, ctx, views, &key).await? {
-        Lookup::Kept(v) => return Ok(v),
-        Lookup::Make(tx, head) => (tx, head),
-    };
+    let (mut tx, head) = kept_or_begin!(store, ctx, views, &key);
     let list = compute_effective(&mut *tx, cooperation_id, &municipality, &as_of).await?;
     Ok(views.keep(&key, head, build(list)))
 }

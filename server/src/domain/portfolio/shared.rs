@@ -18,8 +18,9 @@ use crate::domain::error::{Error, Result};
 use crate::domain::locale::{self, Lang};
 use crate::domain::model::{Category, Flags, Member, Proposal, ProposalContent};
 use crate::domain::proposals::{self, validate_content};
-use crate::domain::read_model::{self, Lookup, Views};
+use crate::domain::read_model::Views;
 use crate::domain::write::{Ctx, today};
+use crate::kept_or_begin;
 use crate::store::{Store, StoreTx};
 
 /// The overview of one member's portfolio (`municipality`), or of the whole
@@ -112,11 +113,9 @@ async fn find_kept(tx: &mut dyn StoreTx, cooperation: &str, p: &Params, kept: &K
     for (code, revision) in tx.portfolio_revisions(cooperation).await? {
         let systems = match kept.portfolios.get(&[&code], revision) {
             Some(systems) => systems,
-            None => {
-                let systems = Arc::new(tx.municipality_systems(&code).await?);
-                kept.portfolios.put(&[&code], revision, systems.clone());
-                systems
-            }
+            None => kept
+                .portfolios
+                .keep(&[&code], revision, tx.municipality_systems(&code).await?),
         };
         portfolios.push(systems);
     }
@@ -153,10 +152,7 @@ pub async fn list_opportunities(
         today(ctx.now),
     );
     let key = [cooperation, min_members.as_str(), window.as_str(), day.as_str()];
-    let (mut tx, head) = match read_model::lookup(store, ctx, &kept.found, &key).await? {
-        Lookup::Kept(v) => return Ok(v),
-        Lookup::Make(tx, head) => (tx, head),
-    };
+    let (mut tx, head) = kept_or_begin!(store, ctx, &kept.found, &key);
     let found = find_kept(&mut *tx, cooperation, &p, kept).await?;
     Ok(kept.found.keep(&key, head, found))
 }
