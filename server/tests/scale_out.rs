@@ -2,7 +2,8 @@
 //! Concurrent writes through both are stored exactly once in one unbroken
 //! hash chain, an event written through one process reaches a stream opened
 //! on the other, and rounds whose deadline passes are closed exactly once
-//! though both processes race to close them.
+//! though both processes race to close them. A ballot cast through one
+//! process is checked against what was changed through the other.
 
 use std::time::Duration;
 
@@ -390,6 +391,161 @@ async fn two_processes_on_postgres_close_each_due_round_once() {
         .into_inner();
     assert_eq!(list.revision as usize, ROUNDS, "one revision per adopting round");
     assert_eq!(list.items.len(), ROUNDS);
+}
+
+/// A ballot for the first candidate of `round`.
+fn yes(round: &pb::Round) -> pb::CastBallotRequest {
+    pb::CastBallotRequest {
+        round_id: round.id.clone(),
+        content: Some(pb::BallotContent {
+            kind: Some(pb::ballot_content::Kind::YesNo(pb::YesNoBallot {
+                choices: vec![pb::YesNoChoice {
+                    candidate_id: round.candidates[0].clone(),
+                    choice: pb::Choice::Yes as i32,
+                }],
+            })),
+        }),
+        request_id: String::new(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[cfg_attr(
+    not(samprio_pg),
+    ignore = "PostgreSQL suite: set SAMPRIO_TEST_POSTGRES_URL=postgres://user@host:5432/postgres to run it"
+)]
+async fn two_processes_on_postgres_check_ballots_against_each_others_changes() {
+    // A process keeps what its batches of ballots read (the round, the
+    // cooperation, the members, the current versions) while the log's head
+    // is unchanged: every change made through the other process must show.
+    let pair = Pair::start("").await;
+    let rules = pb::CooperationRules {
+        default_weighting: pb::Weighting::Equal as i32,
+        default_quorum_bp: 5000,
+        allow_delegated_voting: true,
+    };
+    pair.seed(Some(rules.clone()), 3).await;
+    let [a, b, c] = [MUNICIPALITIES[0], MUNICIPALITIES[1], MUNICIPALITIES[2]];
+    let chair = pair.as_(2, "0101", &[Role::Chair(COOP.into())]);
+    let session = chair
+        .sessions()
+        .create_session(pb::CreateSessionRequest {
+            cooperation_id: COOP.into(),
+            title: "Kept reads".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    chair
+        .sessions()
+        .open_session(pb::OpenSessionRequest {
+            id: session.id.clone(),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap();
+    let lead = pair.as_(2, a, &[Role::DigitalLead]);
+    let draft = lead
+        .proposals()
+        .create_proposal(pb::CreateProposalRequest {
+            cooperation_id: COOP.into(),
+            content: Some(content("Fælles ESDH", 100, false)),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    lead.proposals()
+        .submit_proposal(pb::SubmitProposalRequest {
+            id: draft.id.clone(),
+            etag: draft.etag,
+            request_id: String::new(),
+        })
+        .await
+        .unwrap();
+    let round = chair
+        .sessions()
+        .open_round(pb::OpenRoundRequest {
+            session_id: session.id.clone(),
+            method: pb::Method::YesNo as i32,
+            candidates: vec![draft.id.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let cast = |process: usize, municipality: &str, role: Role| {
+        let client = pair.as_(process, municipality, &[role]);
+        let req = yes(&round);
+        async move { client.sessions().cast_ballot(req).await }
+    };
+
+    // Process one reads the round, its members and their versions.
+    for m in [a, b, c] {
+        let v = cast(1, m, Role::Board).await.unwrap().into_inner();
+        assert_eq!(v.version, 1);
+    }
+    // A ballot replaced through process two: process one counts on from it.
+    assert_eq!(cast(2, a, Role::Board).await.unwrap().into_inner().version, 2);
+    assert_eq!(cast(1, a, Role::Board).await.unwrap().into_inner().version, 3);
+
+    // The cooperation stops delegating votes through process two.
+    let coops = pair.as_(2, "0101", &[Role::Secretariat(COOP.into())]).cooperations();
+    let coop = coops
+        .clone()
+        .get_cooperation(pb::GetCooperationRequest { id: COOP.into() })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        cast(1, b, Role::DigitalLead).await.unwrap().into_inner().version,
+        2,
+        "delegated while the cooperation allows it"
+    );
+    coops
+        .clone()
+        .update_cooperation(pb::UpdateCooperationRequest {
+            id: COOP.into(),
+            rules: Some(pb::CooperationRules {
+                allow_delegated_voting: false,
+                ..rules
+            }),
+            etag: coop.etag,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let refused = cast(1, b, Role::DigitalLead).await.unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied, "{refused:?}");
+
+    // A member leaves through process two: process one refuses its ballot.
+    coops
+        .clone()
+        .remove_member(pb::RemoveMemberRequest {
+            cooperation_id: COOP.into(),
+            code: c.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let refused = cast(1, c, Role::Board).await.unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied, "{refused:?}");
+
+    // The round closes through process two: process one takes no more ballots.
+    chair
+        .sessions()
+        .close_round(pb::CloseRoundRequest {
+            id: round.id.clone(),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap();
+    let refused = cast(1, a, Role::Board).await.unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::FailedPrecondition, "{refused:?}");
+
+    let v = verify_chain(&pair.as_(1, "0101", &[Role::Operator])).await;
+    assert!(v.ok, "{v:?}");
 }
 
 fn pbjson_now_plus(secs: i64) -> samprio_e2e::samprio_client::Timestamp {

@@ -9,6 +9,10 @@
 //!
 //! What was read stays valid while only ballots are written: every other
 //! mutation runs in a slot with a savepoint, and starting one forgets it.
+//! It is also kept from one batch to the next (see [`KeptReads`]): a batch
+//! takes it over only if the log's head is still the one its last batch
+//! committed, so a write of any process in between (every change to a
+//! round, a cooperation or a member appends an event) makes it read again.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,7 +21,7 @@ use async_trait::async_trait;
 use sqlx::QueryBuilder;
 
 use super::tx::{Tx, on_engine};
-use super::{Chain, CooperationTx, SessionTx, StoreError, StoreResult, to_doc};
+use super::{Chain, CooperationTx, CoreTx, SessionTx, StoreError, StoreResult, to_doc};
 use crate::domain::model::{Ballot, Cooperation, Event, Member, Round};
 
 /// What a ballot is checked against, as the batch's transaction sees it.
@@ -53,6 +57,7 @@ pub trait AppendTx: Send {
 }
 
 /// A round as the current run of ballot slots knows it.
+#[derive(Clone)]
 struct KnownRound {
     round: Arc<Round>,
     cooperation: Arc<Cooperation>,
@@ -70,6 +75,39 @@ pub(super) struct Appends {
     /// Stored current ballots to retire: (round, municipality, version).
     retire: Vec<(String, String, u32)>,
     idempotency: Vec<IdempotencyRecord>,
+}
+
+/// Most rounds a batch passes on to the next.
+const KEEP_ROUNDS: usize = 64;
+
+/// What the last batch of ballots read, for the next batch of this process.
+/// A batch takes it (so a batch that fails leaves nothing behind) and gives it
+/// back when it commits, with the log's head it committed.
+#[derive(Clone, Default)]
+pub(super) struct KeptReads(Arc<std::sync::Mutex<Option<Kept>>>);
+
+pub(super) struct Kept {
+    /// The log's head (sequence, hash) when the reads were last valid.
+    head: (i64, String),
+    rounds: HashMap<String, KnownRound>,
+}
+
+impl KeptReads {
+    /// The kept reads, if the log's head is still `head`.
+    fn take_at(&self, head: &(i64, String)) -> Option<HashMap<String, KnownRound>> {
+        let kept = self.0.lock().expect("not poisoned").take()?;
+        (kept.head == *head).then_some(kept.rounds)
+    }
+
+    /// Passes `kept` on to the next batch; call only once its batch committed.
+    pub(super) fn keep(&self, kept: Kept) {
+        *self.0.lock().expect("not poisoned") = (kept.rounds.len() <= KEEP_ROUNDS).then_some(kept);
+    }
+
+    /// Forgets them: a write of this process may change what they hold.
+    pub(super) fn forget(&self) {
+        self.0.lock().expect("not poisoned").take();
+    }
 }
 
 impl Appends {
@@ -99,6 +137,19 @@ impl Tx {
     /// change any of it.
     pub(super) fn forget_reads(&mut self) {
         self.appends.rounds.clear();
+        self.kept_reads.forget();
+    }
+
+    /// What this batch read, valid at the head it is about to commit, for
+    /// the next batch: give it to [`KeptReads::keep`] once the commit
+    /// succeeded.
+    pub(super) fn reads_to_keep(&mut self) -> Option<(KeptReads, Kept)> {
+        if self.appends.rounds.is_empty() {
+            return None;
+        }
+        let head = self.chain.head.clone()?;
+        let rounds = std::mem::take(&mut self.appends.rounds);
+        Some((self.kept_reads.clone(), Kept { head, rounds }))
     }
 
     /// Writes the queued rows, one statement per table.
@@ -111,9 +162,10 @@ impl Tx {
             ballots,
             retire,
             idempotency,
-            ..
+            rounds,
         } = std::mem::take(&mut self.appends);
-        self.forget_reads();
+        // The reads stay valid: the rows written are the ones they counted.
+        self.appends.rounds = rounds;
         if !retire.is_empty() {
             let affected = on_engine!(self, c => {
                 let mut q = QueryBuilder::new(
@@ -191,6 +243,12 @@ impl Tx {
     }
 
     async fn known_round(&mut self, round_id: &str) -> StoreResult<Option<&mut KnownRound>> {
+        if self.appends.rounds.is_empty()
+            && let Some(head) = self.last_event().await?
+            && let Some(rounds) = self.kept_reads.take_at(&head)
+        {
+            self.appends.rounds = rounds;
+        }
         if !self.appends.rounds.contains_key(round_id) {
             let Some(round) = self.get_round(round_id).await? else {
                 return Ok(None);

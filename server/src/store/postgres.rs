@@ -24,6 +24,7 @@ pub struct PgStore {
     pool: PgPool,
     committed: Arc<watch::Sender<i64>>,
     queue: WriteQueue,
+    kept_reads: super::appends::KeptReads,
 }
 
 impl PgStore {
@@ -60,6 +61,7 @@ impl PgStore {
             pool,
             committed,
             queue: Default::default(),
+            kept_reads: Default::default(),
         })
     }
 }
@@ -123,7 +125,11 @@ impl BeginWrite for PgStore {
             .bind(WRITE_LOCK)
             .execute(&mut *tx)
             .await?;
-        Ok(Box::new(Tx::new(Conn::Postgres(tx), self.committed.clone())))
+        Ok(Box::new(Tx::new(
+            Conn::Postgres(tx),
+            self.committed.clone(),
+            self.kept_reads.clone(),
+        )))
     }
 }
 
@@ -142,7 +148,11 @@ impl Store for PgStore {
             .pool
             .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .await?;
-        Ok(Box::new(Tx::new(Conn::Postgres(tx), self.committed.clone())))
+        Ok(Box::new(Tx::new(
+            Conn::Postgres(tx),
+            self.committed.clone(),
+            self.kept_reads.clone(),
+        )))
     }
 
     async fn access(&self, cooperation: &str, municipality: &str) -> StoreResult<Option<super::Access>> {

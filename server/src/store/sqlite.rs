@@ -17,6 +17,7 @@ pub struct SqliteStore {
     reader: SqlitePool,
     committed: Arc<watch::Sender<i64>>,
     queue: WriteQueue,
+    kept_reads: super::appends::KeptReads,
 }
 
 impl SqliteStore {
@@ -62,6 +63,7 @@ impl SqliteStore {
             reader,
             committed: Arc::new(watch::Sender::new(last)),
             queue: Default::default(),
+            kept_reads: Default::default(),
         })
     }
 }
@@ -105,7 +107,11 @@ impl SqliteStore {
 impl BeginWrite for SqliteStore {
     async fn begin_write(&self) -> StoreResult<Box<dyn StoreTx>> {
         let tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(Box::new(Tx::new(Conn::Sqlite(tx), self.committed.clone())))
+        Ok(Box::new(Tx::new(
+            Conn::Sqlite(tx),
+            self.committed.clone(),
+            self.kept_reads.clone(),
+        )))
     }
 }
 
@@ -121,7 +127,11 @@ impl Store for SqliteStore {
 
     async fn begin_read(&self) -> StoreResult<Box<dyn StoreTx>> {
         let tx = self.reader.begin().await?;
-        Ok(Box::new(Tx::new(Conn::Sqlite(tx), self.committed.clone())))
+        Ok(Box::new(Tx::new(
+            Conn::Sqlite(tx),
+            self.committed.clone(),
+            self.kept_reads.clone(),
+        )))
     }
 
     async fn access(&self, cooperation: &str, municipality: &str) -> StoreResult<Option<super::Access>> {

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::watch;
 
-use super::appends::Appends;
+use super::appends::{Appends, KeptReads};
 use super::postgres::CHANNEL;
 use super::{Chain, CoreTx, StoreResult, from_doc, to_doc};
 use crate::domain::model::Event;
@@ -59,10 +59,12 @@ pub struct Tx {
     /// Forgotten at every savepoint, so a rolled-back slot's move is never
     /// counted for the next.
     pub(super) revised: std::collections::HashSet<String>,
+    /// What the store's last batch of ballots read (see `appends`).
+    pub(super) kept_reads: KeptReads,
 }
 
 impl Tx {
-    pub(super) fn new(conn: Conn, committed: Arc<watch::Sender<i64>>) -> Self {
+    pub(super) fn new(conn: Conn, committed: Arc<watch::Sender<i64>>, kept_reads: KeptReads) -> Self {
         Tx {
             conn,
             chain: Chain::default(),
@@ -70,6 +72,7 @@ impl Tx {
             committed,
             appends: Appends::default(),
             revised: Default::default(),
+            kept_reads,
         }
     }
 }
@@ -182,6 +185,7 @@ impl CoreTx for Tx {
     async fn commit(self: Box<Self>) -> StoreResult<()> {
         let mut this = *self;
         this.flush_appends().await?;
+        let keep = this.reads_to_keep();
         let written = this.chain.written;
         if let (Some(seq), Conn::Postgres(tx)) = (written, &mut this.conn) {
             sqlx::query(NOTIFY)
@@ -193,6 +197,9 @@ impl CoreTx for Tx {
         match this.conn {
             Conn::Sqlite(tx) => tx.commit().await?,
             Conn::Postgres(tx) => tx.commit().await?,
+        }
+        if let Some((kept_reads, kept)) = keep {
+            kept_reads.keep(kept);
         }
         if let Some(seq) = written {
             this.committed.send_if_modified(|cur| {
