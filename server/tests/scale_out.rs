@@ -481,11 +481,30 @@ async fn two_processes_on_postgres_check_ballots_against_each_others_changes() {
         async move { client.sessions().cast_ballot(req).await }
     };
 
-    // Process one reads the round, its members and their versions.
+    // Process one reads the round, its members and their versions; a stream
+    // on process two hears of each ballot.
+    let observer = pair.as_(2, a, &[Role::Observer]);
+    let mut watch = samprio_e2e::watch(&observer, 0).await;
     for m in [a, b, c] {
         let v = cast(1, m, Role::Board).await.unwrap().into_inner();
         assert_eq!(v.version, 1);
     }
+    let mut heard = Vec::new();
+    while heard.len() < 3 {
+        let e = tokio::time::timeout(Duration::from_secs(20), watch.next())
+            .await
+            .expect("a ballot cast through process one reaches a stream on process two")
+            .unwrap()
+            .unwrap();
+        if e.action == "ballot.cast" {
+            heard.push(e.subject);
+        }
+    }
+    assert_eq!(
+        heard,
+        [a, b, c].map(|m| format!("rounds/{}/ballots/{m}", round.id)),
+        "in the order they were cast"
+    );
     // A ballot replaced through process two: process one counts on from it.
     assert_eq!(cast(2, a, Role::Board).await.unwrap().into_inner().version, 2);
     assert_eq!(cast(1, a, Role::Board).await.unwrap().into_inner().version, 3);

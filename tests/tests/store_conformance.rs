@@ -433,6 +433,23 @@ async fn postgres_announces_commits_to_other_processes() {
         .await
         .expect("the other store hears of the commit")
         .unwrap();
+
+    // A ballot written the fast way is announced by the statement that
+    // writes its event (see `store::appends`).
+    let s1 = session("a", "s1");
+    let mut tx = one.write().await.unwrap();
+    tx.insert_session(&s1, 20).await.unwrap();
+    tx.insert_round(&round(&s1, "r1", None), 21).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut slot = one.append_write().await.unwrap();
+    slot.ballot_context("r1", "0101").await.unwrap().expect("round");
+    let seq = slot.last_event().await.unwrap().map_or(1, |(seq, _)| seq + 1);
+    slot.append_ballot(event(seq, "a"), ballot("r1", "0101", 1), None);
+    slot.commit().await.unwrap();
+    tokio::time::timeout(Duration::from_secs(10), rx.wait_for(|s| *s >= seq))
+        .await
+        .expect("the other store hears of the ballot")
+        .unwrap();
 }
 
 async fn batched_writes_keep_good_slots_and_drop_failed_ones(engine: Engine, s: Arc<dyn Store>) {

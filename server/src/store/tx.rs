@@ -61,6 +61,8 @@ pub struct Tx {
     pub(super) revised: std::collections::HashSet<String>,
     /// What the store's last batch of ballots read (see `appends`).
     pub(super) kept_reads: KeptReads,
+    /// The last event already announced to other processes (PostgreSQL).
+    pub(super) announced: Option<i64>,
 }
 
 impl Tx {
@@ -73,6 +75,7 @@ impl Tx {
             appends: Appends::default(),
             revised: Default::default(),
             kept_reads,
+            announced: None,
         }
     }
 }
@@ -187,7 +190,9 @@ impl CoreTx for Tx {
         this.flush_appends().await?;
         let keep = this.reads_to_keep();
         let written = this.chain.written;
-        if let (Some(seq), Conn::Postgres(tx)) = (written, &mut this.conn) {
+        if let (Some(seq), Conn::Postgres(tx)) = (written, &mut this.conn)
+            && this.announced != Some(seq)
+        {
             sqlx::query(NOTIFY)
                 .bind(CHANNEL)
                 .bind(seq.to_string())
