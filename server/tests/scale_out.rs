@@ -64,6 +64,52 @@ impl Pair {
         c.as_token(&self.token(municipality, roles)).unwrap()
     }
 
+    /// Creates and opens a session through `chair`; its id.
+    async fn open_session(chair: &Client, title: &str) -> String {
+        let session = chair
+            .sessions()
+            .create_session(pb::CreateSessionRequest {
+                cooperation_id: COOP.into(),
+                title: title.into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        chair
+            .sessions()
+            .open_session(pb::OpenSessionRequest {
+                id: session.id.clone(),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap();
+        session.id
+    }
+
+    /// A proposal created and submitted by `lead`; its id.
+    async fn submitted(lead: &Client, title: &str) -> String {
+        let draft = lead
+            .proposals()
+            .create_proposal(pb::CreateProposalRequest {
+                cooperation_id: COOP.into(),
+                content: Some(content(title, 100, false)),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        lead.proposals()
+            .submit_proposal(pb::SubmitProposalRequest {
+                id: draft.id.clone(),
+                etag: draft.etag,
+                request_id: String::new(),
+            })
+            .await
+            .unwrap();
+        draft.id
+    }
+
     /// Creates the cooperation through process one and adds the first
     /// `members` test municipalities through process two.
     async fn seed(&self, rules: Option<pb::CooperationRules>, members: usize) {
@@ -263,56 +309,20 @@ async fn two_processes_on_postgres_close_each_due_round_once() {
     pair.seed(Some(rules), 3).await;
     let as_ = |c: usize, m: &str, roles: &[Role]| pair.as_(c, m, roles);
     let chair = as_(1, "0101", &[Role::Chair(COOP.into())]);
-    let session = chair
-        .sessions()
-        .create_session(pb::CreateSessionRequest {
-            cooperation_id: COOP.into(),
-            title: "Scale".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    chair
-        .sessions()
-        .open_session(pb::OpenSessionRequest {
-            id: session.id.clone(),
-            request_id: String::new(),
-        })
-        .await
-        .unwrap();
+    let session = Pair::open_session(&chair, "Scale").await;
 
     const ROUNDS: usize = 6;
     let deadline = pbjson_now_plus(8);
     let mut rounds = Vec::new();
     for n in 0..ROUNDS {
         let lead = as_(2, MUNICIPALITIES[n % 3], &[Role::DigitalLead]);
-        let draft = lead
-            .proposals()
-            .create_proposal(pb::CreateProposalRequest {
-                cooperation_id: COOP.into(),
-                content: Some(content(&format!("P{n}"), 100, false)),
-                request_id: String::new(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        let p = lead
-            .proposals()
-            .submit_proposal(pb::SubmitProposalRequest {
-                id: draft.id,
-                etag: draft.etag,
-                request_id: String::new(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let proposal = Pair::submitted(&lead, &format!("P{n}")).await;
         let round = chair
             .sessions()
             .open_round(pb::OpenRoundRequest {
-                session_id: session.id.clone(),
+                session_id: session.clone(),
                 method: pb::Method::YesNo as i32,
-                candidates: vec![p.id.clone()],
+                candidates: vec![proposal],
                 deadline: Some(deadline),
                 ..Default::default()
             })
@@ -322,18 +332,7 @@ async fn two_processes_on_postgres_close_each_due_round_once() {
         for code in &MUNICIPALITIES[..2] {
             as_(if n % 2 == 0 { 1 } else { 2 }, code, &[Role::Board])
                 .sessions()
-                .cast_ballot(pb::CastBallotRequest {
-                    round_id: round.id.clone(),
-                    content: Some(pb::BallotContent {
-                        kind: Some(pb::ballot_content::Kind::YesNo(pb::YesNoBallot {
-                            choices: vec![pb::YesNoChoice {
-                                candidate_id: p.id.clone(),
-                                choice: pb::Choice::Yes as i32,
-                            }],
-                        })),
-                    }),
-                    request_id: String::new(),
-                })
+                .cast_ballot(yes(&round))
                 .await
                 .unwrap();
         }
@@ -358,7 +357,7 @@ async fn two_processes_on_postgres_close_each_due_round_once() {
     chair
         .sessions()
         .close_session(pb::CloseSessionRequest {
-            id: session.id.clone(),
+            id: session.clone(),
             request_id: String::new(),
         })
         .await
@@ -424,52 +423,17 @@ async fn two_processes_on_postgres_check_ballots_against_each_others_changes() {
         default_quorum_bp: 5000,
         allow_delegated_voting: true,
     };
-    pair.seed(Some(rules.clone()), 3).await;
+    pair.seed(Some(rules), 3).await;
     let [a, b, c] = [MUNICIPALITIES[0], MUNICIPALITIES[1], MUNICIPALITIES[2]];
     let chair = pair.as_(2, "0101", &[Role::Chair(COOP.into())]);
-    let session = chair
-        .sessions()
-        .create_session(pb::CreateSessionRequest {
-            cooperation_id: COOP.into(),
-            title: "Kept reads".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    chair
-        .sessions()
-        .open_session(pb::OpenSessionRequest {
-            id: session.id.clone(),
-            request_id: String::new(),
-        })
-        .await
-        .unwrap();
-    let lead = pair.as_(2, a, &[Role::DigitalLead]);
-    let draft = lead
-        .proposals()
-        .create_proposal(pb::CreateProposalRequest {
-            cooperation_id: COOP.into(),
-            content: Some(content("Fælles ESDH", 100, false)),
-            request_id: String::new(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    lead.proposals()
-        .submit_proposal(pb::SubmitProposalRequest {
-            id: draft.id.clone(),
-            etag: draft.etag,
-            request_id: String::new(),
-        })
-        .await
-        .unwrap();
+    let session = Pair::open_session(&chair, "Kept reads").await;
+    let proposal = Pair::submitted(&pair.as_(2, a, &[Role::DigitalLead]), "Fælles ESDH").await;
     let round = chair
         .sessions()
         .open_round(pb::OpenRoundRequest {
-            session_id: session.id.clone(),
+            session_id: session,
             method: pb::Method::YesNo as i32,
-            candidates: vec![draft.id.clone()],
+            candidates: vec![proposal],
             ..Default::default()
         })
         .await
