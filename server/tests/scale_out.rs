@@ -10,8 +10,8 @@ use std::time::Duration;
 use samprio_e2e::samprio_client::{Client, pb};
 use samprio_e2e::samprio_server::auth::{Algorithm, Role, TokenMinter};
 use samprio_e2e::{
-    AUDIENCE, COOP, ISSUER_A, MUNICIPALITIES, ServerProcess, content, ed25519_key, fresh_postgres_db,
-    postgres_admin_url, verify_chain, write_config,
+    AUDIENCE, COOP, ISSUER_A, MUNICIPALITIES, ServerProcess, content, ed25519_key, fresh_postgres_db, open_session,
+    postgres_admin_url, submit_proposal, verify_chain, write_config, yes_ballot,
 };
 use tokio_stream::StreamExt;
 
@@ -62,52 +62,6 @@ impl Pair {
     fn as_(&self, process: usize, municipality: &str, roles: &[Role]) -> Client {
         let c = if process == 1 { &self.c1 } else { &self.c2 };
         c.as_token(&self.token(municipality, roles)).unwrap()
-    }
-
-    /// Creates and opens a session through `chair`; its id.
-    async fn open_session(chair: &Client, title: &str) -> String {
-        let session = chair
-            .sessions()
-            .create_session(pb::CreateSessionRequest {
-                cooperation_id: COOP.into(),
-                title: title.into(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        chair
-            .sessions()
-            .open_session(pb::OpenSessionRequest {
-                id: session.id.clone(),
-                request_id: String::new(),
-            })
-            .await
-            .unwrap();
-        session.id
-    }
-
-    /// A proposal created and submitted by `lead`; its id.
-    async fn submitted(lead: &Client, title: &str) -> String {
-        let draft = lead
-            .proposals()
-            .create_proposal(pb::CreateProposalRequest {
-                cooperation_id: COOP.into(),
-                content: Some(content(title, 100, false)),
-                request_id: String::new(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        lead.proposals()
-            .submit_proposal(pb::SubmitProposalRequest {
-                id: draft.id.clone(),
-                etag: draft.etag,
-                request_id: String::new(),
-            })
-            .await
-            .unwrap();
-        draft.id
     }
 
     /// Creates the cooperation through process one and adds the first
@@ -301,22 +255,18 @@ async fn two_processes_on_postgres_share_one_record() {
 async fn two_processes_on_postgres_close_each_due_round_once() {
     // Both processes poll often, so they race for every due round.
     let pair = Pair::start("deadline_poll_ms = 10\n").await;
-    let rules = pb::CooperationRules {
-        default_weighting: pb::Weighting::Equal as i32,
-        default_quorum_bp: 5000,
-        allow_delegated_voting: true,
-    };
-    pair.seed(Some(rules), 3).await;
+
+    pair.seed(Some(delegating()), 3).await;
     let as_ = |c: usize, m: &str, roles: &[Role]| pair.as_(c, m, roles);
     let chair = as_(1, "0101", &[Role::Chair(COOP.into())]);
-    let session = Pair::open_session(&chair, "Scale").await;
+    let session = open_session(&chair, "Scale").await;
 
     const ROUNDS: usize = 6;
     let deadline = pbjson_now_plus(8);
     let mut rounds = Vec::new();
     for n in 0..ROUNDS {
         let lead = as_(2, MUNICIPALITIES[n % 3], &[Role::DigitalLead]);
-        let proposal = Pair::submitted(&lead, &format!("P{n}")).await;
+        let proposal = submit_proposal(&lead, &format!("P{n}"), 100, false).await.id;
         let round = chair
             .sessions()
             .open_round(pb::OpenRoundRequest {
@@ -332,7 +282,7 @@ async fn two_processes_on_postgres_close_each_due_round_once() {
         for code in &MUNICIPALITIES[..2] {
             as_(if n % 2 == 0 { 1 } else { 2 }, code, &[Role::Board])
                 .sessions()
-                .cast_ballot(yes(&round))
+                .cast_ballot(yes_ballot(&round.id, &round.candidates[0], String::new()))
                 .await
                 .unwrap();
         }
@@ -392,22 +342,6 @@ async fn two_processes_on_postgres_close_each_due_round_once() {
     assert_eq!(list.items.len(), ROUNDS);
 }
 
-/// A ballot for the first candidate of `round`.
-fn yes(round: &pb::Round) -> pb::CastBallotRequest {
-    pb::CastBallotRequest {
-        round_id: round.id.clone(),
-        content: Some(pb::BallotContent {
-            kind: Some(pb::ballot_content::Kind::YesNo(pb::YesNoBallot {
-                choices: vec![pb::YesNoChoice {
-                    candidate_id: round.candidates[0].clone(),
-                    choice: pb::Choice::Yes as i32,
-                }],
-            })),
-        }),
-        request_id: String::new(),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[cfg_attr(
     not(samprio_pg),
@@ -418,16 +352,14 @@ async fn two_processes_on_postgres_check_ballots_against_each_others_changes() {
     // cooperation, the members, the current versions) while the log's head
     // is unchanged: every change made through the other process must show.
     let pair = Pair::start("").await;
-    let rules = pb::CooperationRules {
-        default_weighting: pb::Weighting::Equal as i32,
-        default_quorum_bp: 5000,
-        allow_delegated_voting: true,
-    };
+    let rules = delegating();
     pair.seed(Some(rules), 3).await;
     let [a, b, c] = [MUNICIPALITIES[0], MUNICIPALITIES[1], MUNICIPALITIES[2]];
     let chair = pair.as_(2, "0101", &[Role::Chair(COOP.into())]);
-    let session = Pair::open_session(&chair, "Kept reads").await;
-    let proposal = Pair::submitted(&pair.as_(2, a, &[Role::DigitalLead]), "Fælles ESDH").await;
+    let session = open_session(&chair, "Kept reads").await;
+    let proposal = submit_proposal(&pair.as_(2, a, &[Role::DigitalLead]), "Fælles ESDH", 100, false)
+        .await
+        .id;
     let round = chair
         .sessions()
         .open_round(pb::OpenRoundRequest {
@@ -441,7 +373,7 @@ async fn two_processes_on_postgres_check_ballots_against_each_others_changes() {
         .into_inner();
     let cast = |process: usize, municipality: &str, role: Role| {
         let client = pair.as_(process, municipality, &[role]);
-        let req = yes(&round);
+        let req = yes_ballot(&round.id, &round.candidates[0], String::new());
         async move { client.sessions().cast_ballot(req).await }
     };
 
@@ -529,6 +461,15 @@ async fn two_processes_on_postgres_check_ballots_against_each_others_changes() {
 
     let v = verify_chain(&pair.as_(1, "0101", &[Role::Operator])).await;
     assert!(v.ok, "{v:?}");
+}
+
+/// Equal weights, a quorum of half, and votes delegated to digital leads.
+fn delegating() -> pb::CooperationRules {
+    pb::CooperationRules {
+        default_weighting: pb::Weighting::Equal as i32,
+        default_quorum_bp: 5000,
+        allow_delegated_voting: true,
+    }
 }
 
 fn pbjson_now_plus(secs: i64) -> samprio_e2e::samprio_client::Timestamp {

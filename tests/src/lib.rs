@@ -331,24 +331,8 @@ impl TestApp {
         one_time_cost: i64,
         involves_ai: bool,
     ) -> pb::Proposal {
-        let mut p = self.as_(municipality, &["digital_lead"]).proposals();
-        let draft = p
-            .create_proposal(pb::CreateProposalRequest {
-                cooperation_id: COOP.into(),
-                content: Some(content(title, one_time_cost, involves_ai)),
-                request_id: String::new(),
-            })
-            .await
-            .expect("create proposal")
-            .into_inner();
-        p.submit_proposal(pb::SubmitProposalRequest {
-            id: draft.id,
-            etag: draft.etag,
-            request_id: String::new(),
-        })
-        .await
-        .expect("submit proposal")
-        .into_inner()
+        let lead = self.as_(municipality, &["digital_lead"]);
+        submit_proposal(&lead, title, one_time_cost, involves_ai).await
     }
 
     /// Number of events in the whole log.
@@ -514,6 +498,51 @@ impl TestApp {
             .into_inner()
             .id
     }
+}
+
+/// Drafts and submits a proposal to the test cooperation as `lead`, a
+/// digital lead of its sponsoring municipality.
+pub async fn submit_proposal(lead: &Client, title: &str, one_time_cost: i64, involves_ai: bool) -> pb::Proposal {
+    let mut p = lead.proposals();
+    let draft = p
+        .create_proposal(pb::CreateProposalRequest {
+            cooperation_id: COOP.into(),
+            content: Some(content(title, one_time_cost, involves_ai)),
+            request_id: String::new(),
+        })
+        .await
+        .expect("create proposal")
+        .into_inner();
+    p.submit_proposal(pb::SubmitProposalRequest {
+        id: draft.id,
+        etag: draft.etag,
+        request_id: String::new(),
+    })
+    .await
+    .expect("submit proposal")
+    .into_inner()
+}
+
+/// Creates and opens a session of the test cooperation as `chair`; its id.
+pub async fn open_session(chair: &Client, title: &str) -> String {
+    let mut sessions = chair.sessions();
+    let s = sessions
+        .create_session(pb::CreateSessionRequest {
+            cooperation_id: COOP.into(),
+            title: title.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("create session")
+        .into_inner();
+    sessions
+        .open_session(pb::OpenSessionRequest {
+            id: s.id.clone(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("open session");
+    s.id
 }
 
 /// A YES_NO ballot on every candidate of a one-candidate round.
@@ -783,26 +812,11 @@ impl TestApp {
         candidates: &[String],
         content: pb::BallotContent,
     ) {
+        let session = open_session(&self.chair(), title).await;
         let mut chair = self.chair().sessions();
-        let s = chair
-            .create_session(pb::CreateSessionRequest {
-                cooperation_id: COOP.into(),
-                title: title.into(),
-                ..Default::default()
-            })
-            .await
-            .expect("create session")
-            .into_inner();
-        chair
-            .open_session(pb::OpenSessionRequest {
-                id: s.id.clone(),
-                request_id: String::new(),
-            })
-            .await
-            .expect("open session");
         let round = chair
             .open_round(pb::OpenRoundRequest {
-                session_id: s.id.clone(),
+                session_id: session.clone(),
                 title: title.into(),
                 method: method as i32,
                 candidates: candidates.to_vec(),
@@ -824,7 +838,7 @@ impl TestApp {
         }
         chair
             .close_session(pb::CloseSessionRequest {
-                id: s.id,
+                id: session,
                 request_id: String::new(),
             })
             .await

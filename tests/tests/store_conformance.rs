@@ -58,6 +58,7 @@ conformance!(
     uncommitted_writes_are_invisible_and_roll_back,
     batched_writes_keep_good_slots_and_drop_failed_ones,
     queued_ballots_survive_the_slots_around_them,
+    a_queued_ballot_that_replaces_no_stored_one_fails_its_batch,
     sessions_and_rounds_round_trip,
     one_current_ballot_per_member_is_a_schema_constraint,
     overrides_keep_every_version,
@@ -595,6 +596,33 @@ async fn queued_ballots_survive_the_slots_around_them(engine: Engine, s: Arc<dyn
         kept, expected,
         "{engine:?}: abandoned slots rolled back, committed kept"
     );
+}
+
+/// A queued ballot's version counts on the stored current one; if that one
+/// is not there (what the run read was stale), the batch fails as a whole
+/// and writes nothing, rather than leaving two current ballots or none.
+async fn a_queued_ballot_that_replaces_no_stored_one_fails_its_batch(engine: Engine, s: Arc<dyn Store>) {
+    seed(&*s).await;
+    let s1 = session("a", "s1");
+    let mut tx = s.write().await.unwrap();
+    tx.insert_session(&s1, 20).await.unwrap();
+    tx.insert_round(&round(&s1, "r1", None), 21).await.unwrap();
+    tx.commit().await.unwrap();
+    let head = s.begin_read().await.unwrap().last_event().await.unwrap();
+
+    let mut slot = s.append_write().await.unwrap();
+    let c = slot.ballot_context("r1", "0101").await.unwrap().expect("round");
+    assert_eq!(c.current_version, None, "{engine:?}: no ballot yet");
+    let seq = head.as_ref().map_or(1, |(seq, _)| seq + 1);
+    slot.append_ballot(event(seq, "a"), ballot("r1", "0101", 2), None);
+    assert!(
+        matches!(slot.commit().await, Err(StoreError::Conflict)),
+        "{engine:?}: version 2 replaces a version 1 that is not stored"
+    );
+
+    let mut r = s.begin_read().await.unwrap();
+    assert!(r.list_ballots("r1", true).await.unwrap().is_empty(), "{engine:?}");
+    assert_eq!(r.last_event().await.unwrap(), head, "{engine:?}: no event either");
 }
 
 /// Two stores on one database, as two server processes would have.

@@ -41,15 +41,24 @@ pub struct Verifier {
 /// seconds) that may be reused, and the generation of its issuer's keys it
 /// was verified with (`IssuerKeys::generation`).
 #[derive(Debug, Default)]
-struct Verified(Mutex<HashMap<Box<str>, (Principal, u64, u64)>>);
+struct Verified(Mutex<HashMap<Box<str>, KeptToken>>);
+
+#[derive(Debug)]
+struct KeptToken {
+    principal: Principal,
+    /// Unix seconds; reused only before then.
+    until: u64,
+    /// `IssuerKeys::generation` when it was verified.
+    generation: u64,
+}
 
 impl Verified {
     /// The principal kept for `token` and the key generation it was verified with.
     fn get(&self, token: &str, now: u64) -> Option<(Principal, u64)> {
         let kept = self.0.lock().expect("verified tokens lock");
         kept.get(token)
-            .filter(|(_, until, _)| now < *until)
-            .map(|(p, _, generation)| (p.clone(), *generation))
+            .filter(|k| now < k.until)
+            .map(|k| (k.principal.clone(), k.generation))
     }
 
     /// Keeps `p` for `token` until its `exp` or for `KEEP_VERIFIED_SECS`,
@@ -61,12 +70,19 @@ impl Verified {
         }
         let mut kept = self.0.lock().expect("verified tokens lock");
         if kept.len() >= MAX_VERIFIED {
-            kept.retain(|_, (_, until, _)| now < *until);
+            kept.retain(|_, k| now < k.until);
             if kept.len() >= MAX_VERIFIED {
                 kept.clear();
             }
         }
-        kept.insert(token.into(), (p.clone(), until, generation));
+        kept.insert(
+            token.into(),
+            KeptToken {
+                principal: p.clone(),
+                until,
+                generation,
+            },
+        );
     }
 }
 

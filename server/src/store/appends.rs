@@ -144,13 +144,13 @@ impl Tx {
     /// What this batch read, valid at the head it is about to commit, for
     /// the next batch: give it to [`KeptReads::keep`] once the commit
     /// succeeded.
-    pub(super) fn reads_to_keep(&mut self) -> Option<(KeptReads, Kept)> {
+    pub(super) fn reads_to_keep(&mut self) -> Option<Kept> {
         if self.appends.rounds.is_empty() {
             return None;
         }
         let head = self.chain.head.clone()?;
         let rounds = std::mem::take(&mut self.appends.rounds);
-        Some((self.kept_reads.clone(), Kept { head, rounds }))
+        Some(Kept { head, rounds })
     }
 
     /// Writes the queued rows, one statement per table.

@@ -80,6 +80,15 @@ impl Tx {
     }
 }
 
+impl Tx {
+    /// At a slot's savepoint, or its rollback: what earlier slots read, or
+    /// the portfolio revisions they moved, no longer count for the next.
+    fn forget_slot(&mut self) {
+        self.forget_reads();
+        self.revised.clear();
+    }
+}
+
 /// PostgreSQL: tells every process of the transaction's last event; it is
 /// delivered only if the transaction commits.
 const NOTIFY: &str = "SELECT pg_notify($1, $2)";
@@ -203,8 +212,8 @@ impl CoreTx for Tx {
             Conn::Sqlite(tx) => tx.commit().await?,
             Conn::Postgres(tx) => tx.commit().await?,
         }
-        if let Some((kept_reads, kept)) = keep {
-            kept_reads.keep(kept);
+        if let Some(kept) = keep {
+            this.kept_reads.keep(kept);
         }
         if let Some(seq) = written {
             this.committed.send_if_modified(|cur| {
@@ -222,8 +231,7 @@ impl CoreTx for Tx {
     async fn savepoint(&mut self) -> StoreResult<()> {
         // Outside any savepoint: the queued ballots belong to earlier slots.
         self.flush_appends().await?;
-        self.forget_reads();
-        self.revised.clear();
+        self.forget_slot();
         on_engine!(self, c => sqlx::query(SAVEPOINT).execute(c).await?.rows_affected());
         self.chain_at_savepoint = self.chain.clone();
         Ok(())
@@ -238,8 +246,7 @@ impl CoreTx for Tx {
         on_engine!(self, c => sqlx::query(ROLLBACK_TO_SAVEPOINT).execute(c).await?.rows_affected());
         on_engine!(self, c => sqlx::query(RELEASE_SAVEPOINT).execute(c).await?.rows_affected());
         self.chain = self.chain_at_savepoint.clone();
-        self.forget_reads();
-        self.revised.clear();
+        self.forget_slot();
         Ok(())
     }
 
