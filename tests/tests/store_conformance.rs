@@ -59,6 +59,7 @@ conformance!(
     batched_writes_keep_good_slots_and_drop_failed_ones,
     queued_ballots_survive_the_slots_around_them,
     a_queued_ballot_that_replaces_no_stored_one_fails_its_batch,
+    a_batch_commits_when_the_write_committing_it_is_cancelled,
     sessions_and_rounds_round_trip,
     one_current_ballot_per_member_is_a_schema_constraint,
     overrides_keep_every_version,
@@ -625,6 +626,53 @@ async fn a_queued_ballot_that_replaces_no_stored_one_fails_its_batch(engine: Eng
     assert_eq!(r.last_event().await.unwrap(), head, "{engine:?}: no event either");
 }
 
+/// The last write of a batch commits it for the others. When that write is
+/// cancelled (its caller gave up) at any point, a write that waited for the
+/// batch still hears of it, and if it was told its writes were kept, they
+/// were: never acknowledged, then rolled back with the cancelled commit.
+async fn a_batch_commits_when_the_write_committing_it_is_cancelled(engine: Engine, s: Arc<dyn Store>) {
+    seed(&*s).await;
+    for k in 0..40u32 {
+        let mut first = s.write().await.unwrap();
+        first
+            .insert_member(&member("a", &format!("{}", 4000 + k)))
+            .await
+            .unwrap();
+        let s2 = s.clone();
+        let second = tokio::spawn(async move {
+            let mut slot = s2.write().await?;
+            slot.insert_member(&member("a", &format!("{}", 5000 + k))).await?;
+            slot.commit().await
+        });
+        tokio::task::yield_now().await;
+        // The second waits for the batch, so the first leaves the commit to it.
+        let first = tokio::spawn(first.commit());
+        // Cancelled at a different point each round: waiting for its slot,
+        // inside it, releasing its savepoint, or committing.
+        let until = std::time::Instant::now() + Duration::from_micros(u64::from(k) * 60);
+        while std::time::Instant::now() < until {
+            tokio::task::yield_now().await;
+        }
+        second.abort();
+        let kept = tokio::time::timeout(Duration::from_secs(10), first)
+            .await
+            .unwrap_or_else(|_| panic!("{engine:?}: round {k}: the first write never hears of its batch"))
+            .unwrap();
+        let mut r = s.begin_read().await.unwrap();
+        let stored = r.get_member("a", &format!("{}", 4000 + k)).await.unwrap().is_some();
+        assert!(
+            kept.is_err() || stored,
+            "{engine:?}: round {k}: a write acknowledged as kept is not stored"
+        );
+    }
+    let mut slot = tokio::time::timeout(Duration::from_secs(5), s.write())
+        .await
+        .unwrap_or_else(|_| panic!("{engine:?}: the write queue is stuck"))
+        .unwrap();
+    slot.insert_member(&member("a", "0999")).await.unwrap();
+    slot.commit().await.unwrap();
+}
+
 /// Two stores on one database, as two server processes would have.
 async fn two_stores(engine: Engine) -> (Arc<dyn Store>, Arc<dyn Store>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -677,6 +725,101 @@ mod an_abandoned_write_releases_the_write_lock {
     )]
     async fn postgres() {
         super::an_abandoned_write_releases_the_write_lock(Engine::Postgres).await
+    }
+}
+
+/// Writes that are cancelled at any point (waiting for their batch, inside
+/// it, or waiting for its commit) while other writes commit: the acknowledged
+/// ones are kept, and no transaction is left holding the write lock (on
+/// PostgreSQL the queue begins the next batch while one commits, for a write
+/// that may be cancelled before it takes it).
+async fn cancelled_writes_leave_the_write_lock_free(engine: Engine) {
+    let (one, two, _dir) = two_stores(engine).await;
+    seed(&*one).await;
+    let mut tasks = Vec::new();
+    for i in 0..300u32 {
+        let s = one.clone();
+        let code = format!("{}", 1000 + i);
+        tasks.push(tokio::spawn(async move {
+            let mut slot = s.write().await.unwrap();
+            slot.insert_member(&member("a", &code)).await.unwrap();
+            slot.commit().await.map(|()| code)
+        }));
+        if i % 3 == 0 {
+            tokio::time::sleep(Duration::from_micros(u64::from(i % 11) * 150)).await;
+            tasks[i as usize].abort();
+        }
+    }
+    let mut kept = Vec::new();
+    for t in tasks {
+        let joined = tokio::time::timeout(Duration::from_secs(30), t)
+            .await
+            .unwrap_or_else(|_| panic!("{engine:?}: a write waits for a commit that never comes"));
+        if let Ok(result) = joined {
+            kept.push(result.unwrap_or_else(|e| panic!("{engine:?}: {e}")));
+        }
+    }
+    assert!(
+        kept.len() >= 200,
+        "{engine:?}: {} of 300 writes were acknowledged",
+        kept.len()
+    );
+    // The last write arrives while a batch commits, and is cancelled before
+    // it takes its slot: nothing comes after it to use or end a transaction
+    // begun for it.
+    for i in 0..20 {
+        let mut slot = one.write().await.unwrap();
+        slot.insert_member(&member("a", &format!("{}", 2000 + i)))
+            .await
+            .unwrap();
+        let committing = tokio::spawn(slot.commit());
+        tokio::task::yield_now().await;
+        let s = one.clone();
+        let late = tokio::spawn(async move { s.write().await.map(|_| ()) });
+        tokio::task::yield_now().await;
+        tokio::task::yield_now().await;
+        late.abort();
+        committing.await.unwrap().unwrap();
+        let mut other = tokio::time::timeout(Duration::from_secs(5), two.write())
+            .await
+            .unwrap_or_else(|_| panic!("{engine:?}: round {i}: another process still waits for the write lock"))
+            .unwrap();
+        other
+            .insert_member(&member("a", &format!("{}", 3000 + i)))
+            .await
+            .unwrap();
+        other.commit().await.unwrap();
+    }
+    let mut slot = tokio::time::timeout(Duration::from_secs(5), two.write())
+        .await
+        .unwrap_or_else(|_| panic!("{engine:?}: another process still waits for the write lock"))
+        .unwrap();
+    slot.insert_member(&member("a", "0999")).await.unwrap();
+    slot.commit().await.unwrap();
+    let mut r = two.begin_read().await.unwrap();
+    for code in &kept {
+        assert!(
+            r.get_member("a", code).await.unwrap().is_some(),
+            "{engine:?}: acknowledged member {code} is kept"
+        );
+    }
+}
+
+mod cancelled_writes_leave_the_write_lock_free {
+    use super::*;
+
+    #[tokio::test]
+    async fn sqlite() {
+        super::cancelled_writes_leave_the_write_lock_free(Engine::Sqlite).await
+    }
+
+    #[tokio::test]
+    #[cfg_attr(
+        not(samprio_pg),
+        ignore = "PostgreSQL suite: set SAMPRIO_TEST_POSTGRES_URL=postgres://user@host:5432/postgres to run it"
+    )]
+    async fn postgres() {
+        super::cancelled_writes_leave_the_write_lock_free(Engine::Postgres).await
     }
 }
 

@@ -6,6 +6,14 @@
 //! PostgreSQL); alone, a mutation commits at once, as it would without
 //! batching. A slot that fails or is abandoned is rolled back to its
 //! savepoint without touching the others.
+//!
+//! A caller may be cancelled at any await (a client gives up, a deadline
+//! passes). What touches the shared transaction between the slots (beginning
+//! it, a slot's savepoint, its release, the commit) therefore runs in a task
+//! of its own that finishes whatever happens to the caller: otherwise a write
+//! cancelled mid-way could leave the others in its batch waiting for a commit
+//! that never comes, holding the write lock, or be told of a later commit
+//! after its own rows were rolled back.
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
@@ -13,7 +21,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
+use tokio::sync::{Mutex, Notify, OwnedMutexGuard, oneshot};
 use tracing::Instrument;
 
 use async_trait::async_trait;
@@ -48,10 +56,19 @@ pub(super) trait BeginWrite: Send + Sync {
 }
 
 /// The write queue of one store.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct WriteQueue {
+    engine: Arc<dyn BeginWrite>,
     batch: Arc<Mutex<Batch>>,
     waiting: Arc<AtomicUsize>,
+    /// Told whenever a write starts waiting for the batch.
+    arrived: Arc<Notify>,
+    /// Whether to begin the next batch's transaction while the current one
+    /// commits, once a write arrives for it (PostgreSQL: its advisory lock is
+    /// granted the moment the commit ends, so the next batch starts without
+    /// the round trips of beginning). Not on SQLite, whose one writer
+    /// connection the commit holds.
+    pipelined: bool,
     /// When beginning a transaction last failed because the database was
     /// unavailable: for a moment after, writes fail at once instead of each
     /// queueing for its own connection timeout.
@@ -80,7 +97,7 @@ impl Drop for Waiting {
             spawn(async move {
                 let mut batch = queue.batch.clone().lock_owned().await;
                 if queue.waiting.load(Ordering::SeqCst) == 0 && batch.tx.is_some() {
-                    finish(&mut batch).await;
+                    finish(&mut batch, &queue).await;
                 }
             });
         }
@@ -96,23 +113,35 @@ fn spawn(task: impl std::future::Future<Output = ()> + Send + 'static) {
 }
 
 /// Ends a batch that nobody else will come to: commits the slots in it.
-async fn finish(batch: &mut Batch) {
-    if let Err(e) = flush(batch).await {
+async fn finish(batch: &mut Batch, queue: &WriteQueue) {
+    if let Err(e) = flush(batch, queue).await {
         tracing::error!(error = %e, "committing a write batch failed");
     }
 }
 
 impl WriteQueue {
+    pub(super) fn new(engine: Arc<dyn BeginWrite>, pipelined: bool) -> Self {
+        WriteQueue {
+            engine,
+            batch: Default::default(),
+            waiting: Default::default(),
+            arrived: Default::default(),
+            pipelined,
+            down_since: Default::default(),
+        }
+    }
+
     /// A slot in the current batch, inside a fresh savepoint, or (for a
     /// write that cannot fail once begun, see `appends`) without one.
-    pub(super) async fn slot(&self, engine: &dyn BeginWrite, savepoint: bool) -> StoreResult<WriteSlot> {
+    pub(super) async fn slot(&self, savepoint: bool) -> StoreResult<WriteSlot> {
         self.waiting.fetch_add(1, Ordering::SeqCst);
+        self.arrived.notify_waiters();
         let mut waiting = Waiting {
             queue: self.clone(),
             served: false,
         };
         // The span shows how long a write waited for its turn in a batch.
-        let mut batch = self
+        let batch = self
             .batch
             .clone()
             .lock_owned()
@@ -120,13 +149,24 @@ impl WriteQueue {
             .await;
         waiting.served = true;
         drop(waiting);
+        // Runs to its end even if the caller is cancelled meanwhile: a
+        // transaction begun or a savepoint taken then belongs to a slot, which
+        // is dropped as an abandoned one, so whoever waits for the batch to
+        // commit is not left waiting.
+        let queue = self.clone();
+        tokio::spawn(queue.prepare(batch, savepoint).instrument(tracing::Span::current()))
+            .await
+            .map_err(|e| StoreError::Commit(format!("preparing a write failed: {e}")))?
+    }
+
+    async fn prepare(self, mut batch: OwnedMutexGuard<Batch>, savepoint: bool) -> StoreResult<WriteSlot> {
         if batch.tx.is_none()
             && let Some((at, e)) = &*self.down_since.lock().expect("not poisoned")
             && at.elapsed() < FAIL_FAST_FOR
         {
             return Err(StoreError::Unavailable(e.clone()));
         }
-        if let Err(e) = prepare(&mut batch, engine, savepoint).await {
+        if let Err(e) = prepare(&mut batch, &*self.engine, savepoint).await {
             if e.is_unavailable() {
                 *self.down_since.lock().expect("not poisoned") = Some((Instant::now(), e.to_string()));
             }
@@ -135,7 +175,7 @@ impl WriteQueue {
         }
         Ok(WriteSlot {
             batch: Some(batch),
-            queue: self.clone(),
+            queue: self,
             savepoint,
         })
     }
@@ -158,7 +198,7 @@ async fn prepare(batch: &mut Batch, engine: &dyn BeginWrite, savepoint: bool) ->
 }
 
 /// Commits the batch and acknowledges every slot in it.
-async fn flush(batch: &mut Batch) -> StoreResult<()> {
+async fn flush(batch: &mut Batch, queue: &WriteQueue) -> StoreResult<()> {
     if batch.abandoned {
         batch.abandoned = false;
         if let Some(tx) = batch.tx.as_mut()
@@ -169,7 +209,11 @@ async fn flush(batch: &mut Batch) -> StoreResult<()> {
         }
     }
     let result = match batch.tx.take() {
-        Some(tx) => tx.commit().await,
+        Some(tx) => {
+            let (result, next) = commit_and_begin_next(tx, queue).await;
+            batch.tx = next;
+            result
+        }
         None => Ok(()),
     };
     let shared = result
@@ -184,6 +228,33 @@ async fn flush(batch: &mut Batch) -> StoreResult<()> {
         let _ = ack.send(shared.clone());
     }
     result
+}
+
+/// Commits `tx`; if the queue pipelines and a write arrives meanwhile,
+/// begins the next batch's transaction alongside, which the caller keeps
+/// (whether or not the commit succeeded: it began on its own connection). A
+/// next transaction that fails to begin is left to the next write to retry.
+async fn commit_and_begin_next(
+    tx: Box<dyn StoreTx>,
+    queue: &WriteQueue,
+) -> (StoreResult<()>, Option<Box<dyn StoreTx>>) {
+    if !queue.pipelined {
+        return (tx.commit().await, None);
+    }
+    let arrived = queue.arrived.notified();
+    tokio::pin!(arrived);
+    arrived.as_mut().enable();
+    let commit = tx.commit();
+    tokio::pin!(commit);
+    if queue.waiting.load(Ordering::SeqCst) == 0 {
+        tokio::select! {
+            biased;
+            result = &mut commit => return (result, None),
+            () = &mut arrived => {}
+        }
+    }
+    let (result, next) = tokio::join!(commit, queue.engine.begin_write());
+    (result, next.ok())
 }
 
 /// Gives up the whole batch (its transaction rolls back on drop) and tells
@@ -210,9 +281,42 @@ pub struct WriteSlot {
 
 impl WriteSlot {
     /// Keeps this slot's writes and returns once they are durably committed.
+    /// Once called, the commit goes on even if the caller is cancelled: a
+    /// batch is committed, or failed, as a whole, and the other slots in it
+    /// are told either way.
     pub async fn commit(mut self) -> StoreResult<()> {
-        let mut batch = self.batch.take().expect("slot is live");
-        if self.savepoint
+        let batch = self.batch.take().expect("slot is live");
+        let queue = self.queue.clone();
+        let savepoint = self.savepoint;
+        let outcome = tokio::spawn(queue.keep(batch, savepoint).instrument(tracing::Span::current()))
+            .await
+            .map_err(|e| StoreError::Commit(format!("committing a write failed: {e}")))?;
+        let done = match outcome {
+            Kept::Committed(result) => return result,
+            Kept::Queued(done) => done,
+        };
+        match done.instrument(tracing::debug_span!("write_batch_commit_wait")).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err((true, e))) => Err(StoreError::Unavailable(e)),
+            Ok(Err((false, e))) => Err(StoreError::Commit(e)),
+            Err(_) => Err(StoreError::Commit("the batch was dropped before it committed".into())),
+        }
+    }
+}
+
+/// What became of a slot's writes once it was done.
+enum Kept {
+    /// It committed the batch itself, with this outcome.
+    Committed(StoreResult<()>),
+    /// It left the batch to a write waiting for it, and hears here of the
+    /// commit.
+    Queued(oneshot::Receiver<Result<(), (bool, String)>>),
+}
+
+impl WriteQueue {
+    /// Ends a slot whose writes are to be kept.
+    async fn keep(self, mut batch: OwnedMutexGuard<Batch>, savepoint: bool) -> Kept {
+        if savepoint
             && let Err(e) = batch
                 .tx
                 .as_mut()
@@ -221,22 +325,16 @@ impl WriteSlot {
                 .await
         {
             abort(&mut batch, &e);
-            return Err(e);
+            return Kept::Committed(Err(e));
         }
         batch.members += 1;
-        if self.queue.waiting.load(Ordering::SeqCst) == 0 || batch.members >= MAX_BATCH {
-            return flush(&mut batch).await;
+        if self.waiting.load(Ordering::SeqCst) == 0 || batch.members >= MAX_BATCH {
+            return Kept::Committed(flush(&mut batch, &self).await);
         }
         // Someone is waiting for the batch: the last of them commits it.
         let (ack, done) = oneshot::channel();
         batch.acks.push(ack);
-        drop(batch);
-        match done.instrument(tracing::debug_span!("write_batch_commit_wait")).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err((true, e))) => Err(StoreError::Unavailable(e)),
-            Ok(Err((false, e))) => Err(StoreError::Commit(e)),
-            Err(_) => Err(StoreError::Commit("the batch was dropped before it committed".into())),
-        }
+        Kept::Queued(done)
     }
 }
 
@@ -254,9 +352,10 @@ impl Drop for WriteSlot {
             // Nobody else will come to commit the others in this batch, or to
             // end its transaction, which holds the write lock other processes
             // (PostgreSQL) or connections (SQLite) wait for.
+            let queue = self.queue.clone();
             spawn(async move {
                 let mut batch = batch;
-                finish(&mut batch).await;
+                finish(&mut batch, &queue).await;
             });
         }
     }

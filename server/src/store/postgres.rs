@@ -22,8 +22,14 @@ pub(super) const CHANNEL: &str = "samprio_events";
 
 pub struct PgStore {
     pool: PgPool,
-    committed: Arc<watch::Sender<i64>>,
+    writer: Arc<Writer>,
     queue: WriteQueue,
+}
+
+/// Begins the write queue's transactions.
+struct Writer {
+    pool: PgPool,
+    committed: Arc<watch::Sender<i64>>,
     kept_reads: super::appends::KeptReads,
 }
 
@@ -57,11 +63,15 @@ impl PgStore {
             .await?;
         let committed = Arc::new(watch::Sender::new(last));
         tokio::spawn(listen(pool.clone(), committed.clone()));
+        let writer = Arc::new(Writer {
+            pool: pool.clone(),
+            committed,
+            kept_reads: Default::default(),
+        });
         Ok(Self {
             pool,
-            committed,
-            queue: Default::default(),
-            kept_reads: Default::default(),
+            queue: WriteQueue::new(writer.clone(), true),
+            writer,
         })
     }
 }
@@ -118,7 +128,7 @@ fn advance(committed: &watch::Sender<i64>, seq: i64) {
 }
 
 #[async_trait]
-impl BeginWrite for PgStore {
+impl BeginWrite for Writer {
     async fn begin_write(&self) -> StoreResult<Box<dyn StoreTx>> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
@@ -136,11 +146,11 @@ impl BeginWrite for PgStore {
 #[async_trait]
 impl Store for PgStore {
     async fn write(&self) -> StoreResult<WriteSlot> {
-        self.queue.slot(self, true).await
+        self.queue.slot(true).await
     }
 
     async fn append_write(&self) -> StoreResult<WriteSlot> {
-        self.queue.slot(self, false).await
+        self.queue.slot(false).await
     }
 
     async fn begin_read(&self) -> StoreResult<Box<dyn StoreTx>> {
@@ -150,8 +160,8 @@ impl Store for PgStore {
             .await?;
         Ok(Box::new(Tx::new(
             Conn::Postgres(tx),
-            self.committed.clone(),
-            self.kept_reads.clone(),
+            self.writer.committed.clone(),
+            self.writer.kept_reads.clone(),
         )))
     }
 
@@ -165,7 +175,7 @@ impl Store for PgStore {
     }
 
     fn subscribe(&self) -> watch::Receiver<i64> {
-        self.committed.subscribe()
+        self.writer.committed.subscribe()
     }
 
     fn engine(&self) -> &'static str {

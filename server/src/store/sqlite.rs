@@ -13,10 +13,15 @@ use super::tx::{Conn, Tx};
 use super::{Store, StoreResult, StoreTx};
 
 pub struct SqliteStore {
-    writer: SqlitePool,
+    writer: Arc<Writer>,
     reader: SqlitePool,
-    committed: Arc<watch::Sender<i64>>,
     queue: WriteQueue,
+}
+
+/// Begins the write queue's transactions, on the one writer connection.
+struct Writer {
+    pool: SqlitePool,
+    committed: Arc<watch::Sender<i64>>,
     kept_reads: super::appends::KeptReads,
 }
 
@@ -58,12 +63,15 @@ impl SqliteStore {
         let (last,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM events")
             .fetch_one(&writer)
             .await?;
+        let writer = Arc::new(Writer {
+            pool: writer,
+            committed: Arc::new(watch::Sender::new(last)),
+            kept_reads: Default::default(),
+        });
         Ok(Self {
+            queue: WriteQueue::new(writer.clone(), false),
             writer,
             reader,
-            committed: Arc::new(watch::Sender::new(last)),
-            queue: Default::default(),
-            kept_reads: Default::default(),
         })
     }
 }
@@ -91,22 +99,22 @@ impl SqliteStore {
     /// a full disk would (tests); a replaced connection has no cap.
     pub async fn set_max_page_count(&self, pages: u64) -> StoreResult<()> {
         sqlx::query(&format!("PRAGMA max_page_count = {pages}"))
-            .execute(&self.writer)
+            .execute(&self.writer.pool)
             .await?;
         Ok(())
     }
 
     /// Pages the database file has now.
     pub async fn page_count(&self) -> StoreResult<u64> {
-        let (n,): (i64,) = sqlx::query_as("PRAGMA page_count").fetch_one(&self.writer).await?;
+        let (n,): (i64,) = sqlx::query_as("PRAGMA page_count").fetch_one(&self.writer.pool).await?;
         Ok(n as u64)
     }
 }
 
 #[async_trait]
-impl BeginWrite for SqliteStore {
+impl BeginWrite for Writer {
     async fn begin_write(&self) -> StoreResult<Box<dyn StoreTx>> {
-        let tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         Ok(Box::new(Tx::new(
             Conn::Sqlite(tx),
             self.committed.clone(),
@@ -118,19 +126,19 @@ impl BeginWrite for SqliteStore {
 #[async_trait]
 impl Store for SqliteStore {
     async fn write(&self) -> StoreResult<WriteSlot> {
-        self.queue.slot(self, true).await
+        self.queue.slot(true).await
     }
 
     async fn append_write(&self) -> StoreResult<WriteSlot> {
-        self.queue.slot(self, false).await
+        self.queue.slot(false).await
     }
 
     async fn begin_read(&self) -> StoreResult<Box<dyn StoreTx>> {
         let tx = self.reader.begin().await?;
         Ok(Box::new(Tx::new(
             Conn::Sqlite(tx),
-            self.committed.clone(),
-            self.kept_reads.clone(),
+            self.writer.committed.clone(),
+            self.writer.kept_reads.clone(),
         )))
     }
 
@@ -144,7 +152,7 @@ impl Store for SqliteStore {
     }
 
     fn subscribe(&self) -> watch::Receiver<i64> {
-        self.committed.subscribe()
+        self.writer.committed.subscribe()
     }
 
     fn engine(&self) -> &'static str {
@@ -156,7 +164,7 @@ impl Store for SqliteStore {
     }
 
     fn pool_state(&self) -> super::PoolState {
-        let pools = [&self.writer, &self.reader];
+        let pools = [&self.writer.pool, &self.reader];
         super::PoolState {
             size: pools.iter().map(|p| p.size()).sum(),
             idle: pools.iter().map(|p| p.num_idle() as u32).sum(),
