@@ -3,8 +3,9 @@
 //! and runs no statement of its own: the round, its cooperation, the member
 //! and the current ballot versions are read once for a run of ballot slots,
 //! and the rows of the run (events, ballots, retired versions, idempotency
-//! records) are written together, one multi-row statement per table, before
-//! the next slot that takes a savepoint or the batch's commit. Nothing is
+//! records) are written together, one multi-row statement per table (on
+//! PostgreSQL the retired versions and the events share one), before the next
+//! slot that takes a savepoint or the batch's commit. Nothing is
 //! acknowledged before that commit, as for every other write.
 //!
 //! What was read stays valid while only ballots are written: every other
@@ -124,6 +125,28 @@ impl Appends {
     }
 }
 
+/// `UPDATE` statement retiring stored current ballots, by (round,
+/// municipality, version): a version that is no longer current is not
+/// counted, which the caller reports as a conflict.
+fn push_retire<'a, DB: sqlx::Database>(q: &mut QueryBuilder<'a, DB>, retire: &'a [(String, String, u32)])
+where
+    &'a String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    q.push("UPDATE ballots SET current = FALSE WHERE current AND (round_id, municipality, version) IN (");
+    let mut sep = q.separated(", ");
+    for (round, municipality, version) in retire {
+        sep.push("(")
+            .push_bind_unseparated(round)
+            .push_unseparated(", ")
+            .push_bind_unseparated(municipality)
+            .push_unseparated(", ")
+            .push_bind_unseparated(i64::from(*version))
+            .push_unseparated(")");
+    }
+    q.push(")");
+}
+
 /// The current ballot versions of a round.
 const CURRENT_VERSIONS: &str = "SELECT municipality, version FROM ballots WHERE round_id = $1 AND current";
 
@@ -167,22 +190,17 @@ impl Tx {
         } = std::mem::take(&mut self.appends);
         // The reads stay valid: the rows written are the ones they counted.
         self.appends.rounds = rounds;
-        if !retire.is_empty() {
+        // PostgreSQL: one statement retires the replaced ballots, writes the
+        // events and announces the run's last event to the other processes
+        // (delivered only if the batch commits), sparing the batch two round
+        // trips inside the write lock. SQLite has no UPDATE inside WITH, and
+        // its statements cost no round trip.
+        let postgres = matches!(self.conn, Conn::Postgres(_));
+        let retire_with_events = postgres && !events.is_empty();
+        if !retire.is_empty() && !retire_with_events {
             let affected = on_engine!(self, c => {
-                let mut q = QueryBuilder::new(
-                    "UPDATE ballots SET current = FALSE WHERE current AND (round_id, municipality, version) IN (",
-                );
-                let mut sep = q.separated(", ");
-                for (round, municipality, version) in &retire {
-                    sep.push("(")
-                        .push_bind_unseparated(round)
-                        .push_unseparated(", ")
-                        .push_bind_unseparated(municipality)
-                        .push_unseparated(", ")
-                        .push_bind_unseparated(i64::from(*version))
-                        .push_unseparated(")");
-                }
-                q.push(")");
+                let mut q = QueryBuilder::new("");
+                push_retire(&mut q, &retire);
                 q.build().execute(c).await?.rows_affected()
             });
             if affected != retire.len() as u64 {
@@ -194,19 +212,19 @@ impl Tx {
                 .iter()
                 .map(|e| to_doc(&e.actor))
                 .collect::<StoreResult<Vec<_>>>()?;
-            // PostgreSQL: the statement also announces the run's last event
-            // to the other processes (delivered only if the batch commits),
-            // which spares the commit a round trip of its own.
-            let announce = matches!(self.conn, Conn::Postgres(_))
-                .then(|| events.last().map(|e| e.seq))
-                .flatten();
-            on_engine!(self, c => {
-                let mut q = QueryBuilder::new(if announce.is_some() {
-                    "WITH inserted AS (INSERT INTO events \
-                     (seq, time, actor, action, subject, cooperation_id, payload, prev_hash, hash) "
-                } else {
-                    "INSERT INTO events (seq, time, actor, action, subject, cooperation_id, payload, prev_hash, hash) "
-                });
+            let last = events.last().map(|e| e.seq).expect("not empty");
+            let retired = on_engine!(self, c => {
+                let mut q = QueryBuilder::new("");
+                if postgres {
+                    q.push("WITH ");
+                    if !retire.is_empty() {
+                        q.push("retired AS (");
+                        push_retire(&mut q, &retire);
+                        q.push(" RETURNING 1), ");
+                    }
+                    q.push("inserted AS (");
+                }
+                q.push("INSERT INTO events (seq, time, actor, action, subject, cooperation_id, payload, prev_hash, hash) ");
                 q.push_values(events.iter().zip(&actors), |mut row, (e, actor)| {
                     row.push_bind(e.seq)
                         .push_bind(e.time)
@@ -218,16 +236,25 @@ impl Tx {
                         .push_bind(&e.prev_hash)
                         .push_bind(&e.hash);
                 });
-                if let Some(seq) = announce {
-                    q.push(" RETURNING seq) SELECT pg_notify(")
+                if postgres {
+                    q.push(" RETURNING seq) SELECT ");
+                    q.push(if retire.is_empty() { "0::BIGINT" } else { "(SELECT count(*) FROM retired)" });
+                    q.push(", pg_notify(")
                         .push_bind(CHANNEL)
                         .push(", ")
-                        .push_bind(seq.to_string())
-                        .push(") FROM inserted LIMIT 1");
+                        .push_bind(last.to_string())
+                        .push(")::TEXT FROM inserted LIMIT 1");
+                    let (retired, _): (i64, String) = q.build_query_as().fetch_one(c).await?;
+                    retired as u64
+                } else {
+                    q.build().execute(c).await?;
+                    retire.len() as u64
                 }
-                q.build().execute(c).await?.rows_affected()
             });
-            self.announced = announce;
+            if retired != retire.len() as u64 {
+                return Err(StoreError::Conflict);
+            }
+            self.announced = postgres.then_some(last);
         }
         if !ballots.is_empty() {
             let docs = ballots.iter().map(to_doc).collect::<StoreResult<Vec<_>>>()?;
