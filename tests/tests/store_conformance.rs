@@ -68,6 +68,35 @@ conformance!(
     portfolio_revisions_move_with_every_system_write,
 );
 
+/// Runs each `async fn(Engine)` (a test that opens its own stores) on each
+/// engine.
+macro_rules! per_engine {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                use super::*;
+
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$name(Engine::Sqlite).await
+                }
+
+                #[tokio::test]
+                #[cfg_attr(not(samprio_pg), ignore = "PostgreSQL suite: set SAMPRIO_TEST_POSTGRES_URL=postgres://user@host:5432/postgres to run it")]
+                async fn postgres() {
+                    super::$name(Engine::Postgres).await
+                }
+            }
+        )+
+    };
+}
+
+per_engine!(
+    writers_are_serialised,
+    an_abandoned_write_releases_the_write_lock,
+    cancelled_writes_leave_the_write_lock_free,
+);
+
 fn coop(id: &str) -> Cooperation {
     Cooperation {
         id: id.into(),
@@ -395,24 +424,6 @@ async fn writers_are_serialised(engine: Engine) {
     assert_eq!(seen.map(|(s, _)| s), Some(1), "{engine:?}");
 }
 
-mod writers_are_serialised {
-    use super::*;
-
-    #[tokio::test]
-    async fn sqlite() {
-        super::writers_are_serialised(Engine::Sqlite).await
-    }
-
-    #[tokio::test]
-    #[cfg_attr(
-        not(samprio_pg),
-        ignore = "PostgreSQL suite: set SAMPRIO_TEST_POSTGRES_URL=postgres://user@host:5432/postgres to run it"
-    )]
-    async fn postgres() {
-        super::writers_are_serialised(Engine::Postgres).await
-    }
-}
-
 #[tokio::test]
 #[cfg_attr(
     not(samprio_pg),
@@ -665,11 +676,17 @@ async fn a_batch_commits_when_the_write_committing_it_is_cancelled(engine: Engin
             "{engine:?}: round {k}: a write acknowledged as kept is not stored"
         );
     }
+    write_member_promptly(engine, &*s, "0999").await;
+}
+
+/// Writes a member through `s`, which must get its turn within 5 s: a
+/// transaction left holding the write lock would keep it waiting.
+async fn write_member_promptly(engine: Engine, s: &dyn Store, code: &str) {
     let mut slot = tokio::time::timeout(Duration::from_secs(5), s.write())
         .await
-        .unwrap_or_else(|_| panic!("{engine:?}: the write queue is stuck"))
+        .unwrap_or_else(|_| panic!("{engine:?}: a transaction still holds the write lock"))
         .unwrap();
-    slot.insert_member(&member("a", "0999")).await.unwrap();
+    slot.insert_member(&member("a", code)).await.unwrap();
     slot.commit().await.unwrap();
 }
 
@@ -696,36 +713,13 @@ async fn an_abandoned_write_releases_the_write_lock(engine: Engine) {
         slot.get_member("a", "0101").await.unwrap();
         slot.insert_member(&member("a", "0153")).await.unwrap();
     }
-    let mut slot = tokio::time::timeout(Duration::from_secs(5), two.write())
-        .await
-        .unwrap_or_else(|_| panic!("{engine:?}: another process still waits for the write lock"))
-        .unwrap();
-    slot.insert_member(&member("a", "0155")).await.unwrap();
-    slot.commit().await.unwrap();
+    write_member_promptly(engine, &*two, "0155").await;
     let mut r = one.begin_read().await.unwrap();
     assert!(
         r.get_member("a", "0153").await.unwrap().is_none(),
         "{engine:?}: abandoned"
     );
     assert!(r.get_member("a", "0155").await.unwrap().is_some(), "{engine:?}");
-}
-
-mod an_abandoned_write_releases_the_write_lock {
-    use super::*;
-
-    #[tokio::test]
-    async fn sqlite() {
-        super::an_abandoned_write_releases_the_write_lock(Engine::Sqlite).await
-    }
-
-    #[tokio::test]
-    #[cfg_attr(
-        not(samprio_pg),
-        ignore = "PostgreSQL suite: set SAMPRIO_TEST_POSTGRES_URL=postgres://user@host:5432/postgres to run it"
-    )]
-    async fn postgres() {
-        super::an_abandoned_write_releases_the_write_lock(Engine::Postgres).await
-    }
 }
 
 /// Writes that are cancelled at any point (waiting for their batch, inside
@@ -780,46 +774,15 @@ async fn cancelled_writes_leave_the_write_lock_free(engine: Engine) {
         tokio::task::yield_now().await;
         late.abort();
         committing.await.unwrap().unwrap();
-        let mut other = tokio::time::timeout(Duration::from_secs(5), two.write())
-            .await
-            .unwrap_or_else(|_| panic!("{engine:?}: round {i}: another process still waits for the write lock"))
-            .unwrap();
-        other
-            .insert_member(&member("a", &format!("{}", 3000 + i)))
-            .await
-            .unwrap();
-        other.commit().await.unwrap();
+        write_member_promptly(engine, &*two, &format!("{}", 3000 + i)).await;
     }
-    let mut slot = tokio::time::timeout(Duration::from_secs(5), two.write())
-        .await
-        .unwrap_or_else(|_| panic!("{engine:?}: another process still waits for the write lock"))
-        .unwrap();
-    slot.insert_member(&member("a", "0999")).await.unwrap();
-    slot.commit().await.unwrap();
+    write_member_promptly(engine, &*two, "0999").await;
     let mut r = two.begin_read().await.unwrap();
     for code in &kept {
         assert!(
             r.get_member("a", code).await.unwrap().is_some(),
             "{engine:?}: acknowledged member {code} is kept"
         );
-    }
-}
-
-mod cancelled_writes_leave_the_write_lock_free {
-    use super::*;
-
-    #[tokio::test]
-    async fn sqlite() {
-        super::cancelled_writes_leave_the_write_lock_free(Engine::Sqlite).await
-    }
-
-    #[tokio::test]
-    #[cfg_attr(
-        not(samprio_pg),
-        ignore = "PostgreSQL suite: set SAMPRIO_TEST_POSTGRES_URL=postgres://user@host:5432/postgres to run it"
-    )]
-    async fn postgres() {
-        super::cancelled_writes_leave_the_write_lock_free(Engine::Postgres).await
     }
 }
 
