@@ -23,6 +23,7 @@ pub struct Metrics {
     pub calls: Family<Labels, Counter>,
     pub latency: Family<Labels, Histogram, fn() -> Histogram>,
     pub batch_size: Histogram,
+    pub batches_begun_during_commit: Counter,
     pub watchers: Gauge,
     pub connections: Gauge,
     pool: Family<Labels, Gauge>,
@@ -53,6 +54,12 @@ pub static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         "Mutations committed together in one write transaction",
         batch_size.clone(),
     );
+    let batches_begun_during_commit = Counter::default();
+    registry.register(
+        "write_batches_begun_during_commit",
+        "Write transactions begun while the batch before them committed (PostgreSQL)",
+        batches_begun_during_commit.clone(),
+    );
     let watchers = Gauge::default();
     registry.register("watchers", "Open Watch streams", watchers.clone());
     let connections = Gauge::default();
@@ -68,6 +75,7 @@ pub static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         calls,
         latency,
         batch_size,
+        batches_begun_during_commit,
         watchers,
         connections,
         pool,

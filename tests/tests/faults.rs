@@ -428,6 +428,7 @@ async fn metrics_count_calls_batches_watchers_and_the_pool(engine: samprio_e2e::
         "samprio_grpc_requests_total{method=\"/samprio.v1.CooperationService/GetCooperation\",code=\"NOT_FOUND\"}",
         "samprio_grpc_request_duration_seconds_bucket{",
         "samprio_write_batch_size_count ",
+        "samprio_write_batches_begun_during_commit_total ",
         "samprio_db_pool_connections{engine=",
     ] {
         assert!(text.contains(needle), "no {needle} in\n{text}");

@@ -254,6 +254,9 @@ async fn commit_and_begin_next(
         }
     }
     let (result, next) = tokio::join!(commit, queue.engine.begin_write());
+    if next.is_ok() {
+        crate::metrics::METRICS.batches_begun_during_commit.inc();
+    }
     (result, next.ok())
 }
 
