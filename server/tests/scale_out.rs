@@ -259,7 +259,7 @@ async fn two_processes_on_postgres_close_each_due_round_once() {
     pair.seed(Some(delegating()), 3).await;
     let as_ = |c: usize, m: &str, roles: &[Role]| pair.as_(c, m, roles);
     let chair = as_(1, "0101", &[Role::Chair(COOP.into())]);
-    let session = open_session(&chair, "Scale").await;
+    let session = open_session(&chair, "Scale", &[]).await.id;
 
     const ROUNDS: usize = 6;
     let deadline = pbjson_now_plus(8);
@@ -356,7 +356,7 @@ async fn two_processes_on_postgres_check_ballots_against_each_others_changes() {
     pair.seed(Some(rules), 3).await;
     let [a, b, c] = [MUNICIPALITIES[0], MUNICIPALITIES[1], MUNICIPALITIES[2]];
     let chair = pair.as_(2, "0101", &[Role::Chair(COOP.into())]);
-    let session = open_session(&chair, "Kept reads").await;
+    let session = open_session(&chair, "Kept reads", &[]).await.id;
     let proposal = submit_proposal(&pair.as_(2, a, &[Role::DigitalLead]), "Fælles ESDH", 100, false)
         .await
         .id;

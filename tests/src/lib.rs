@@ -467,25 +467,9 @@ impl TestApp {
         let p = self
             .submitted_proposal(&codes[0], "Fælles borgerportal", 1_000_000, false)
             .await;
-        let mut chair = self.chair().sessions();
-        let s = chair
-            .create_session(pb::CreateSessionRequest {
-                cooperation_id: COOP.into(),
-                title: "Load".into(),
-                agenda: vec![p.id.clone()],
-                ..Default::default()
-            })
-            .await
-            .expect("create session")
-            .into_inner();
-        chair
-            .open_session(pb::OpenSessionRequest {
-                id: s.id.clone(),
-                request_id: String::new(),
-            })
-            .await
-            .expect("open session");
-        chair
+        let s = open_session(&self.chair(), "Load", std::slice::from_ref(&p.id)).await;
+        self.chair()
+            .sessions()
             .open_round(pb::OpenRoundRequest {
                 session_id: s.id,
                 title: "Load round".into(),
@@ -503,11 +487,17 @@ impl TestApp {
 /// Drafts and submits a proposal to the test cooperation as `lead`, a
 /// digital lead of its sponsoring municipality.
 pub async fn submit_proposal(lead: &Client, title: &str, one_time_cost: i64, involves_ai: bool) -> pb::Proposal {
+    submit_content(lead, content(title, one_time_cost, involves_ai)).await
+}
+
+/// Drafts a proposal of `content` to the test cooperation as `lead` and
+/// submits it.
+pub async fn submit_content(lead: &Client, content: pb::ProposalContent) -> pb::Proposal {
     let mut p = lead.proposals();
     let draft = p
         .create_proposal(pb::CreateProposalRequest {
             cooperation_id: COOP.into(),
-            content: Some(content(title, one_time_cost, involves_ai)),
+            content: Some(content),
             request_id: String::new(),
         })
         .await
@@ -523,26 +513,34 @@ pub async fn submit_proposal(lead: &Client, title: &str, one_time_cost: i64, inv
     .into_inner()
 }
 
-/// Creates and opens a session of the test cooperation as `chair`; its id.
-pub async fn open_session(chair: &Client, title: &str) -> String {
-    let mut sessions = chair.sessions();
-    let s = sessions
+/// Creates and opens a session of the test cooperation as `chair`, with
+/// `agenda` (proposal ids); the opened session.
+pub async fn open_session(chair: &Client, title: &str, agenda: &[String]) -> pb::Session {
+    let s = chair
+        .sessions()
         .create_session(pb::CreateSessionRequest {
             cooperation_id: COOP.into(),
             title: title.into(),
+            agenda: agenda.to_vec(),
             ..Default::default()
         })
         .await
         .expect("create session")
         .into_inner();
-    sessions
+    start_session(chair, s.id).await
+}
+
+/// Opens the created session `id` as `chair`; the opened session.
+pub async fn start_session(chair: &Client, id: String) -> pb::Session {
+    chair
+        .sessions()
         .open_session(pb::OpenSessionRequest {
-            id: s.id.clone(),
+            id,
             request_id: String::new(),
         })
         .await
-        .expect("open session");
-    s.id
+        .expect("open session")
+        .into_inner()
 }
 
 /// A YES_NO ballot on every candidate of a one-candidate round.
@@ -812,7 +810,7 @@ impl TestApp {
         candidates: &[String],
         content: pb::BallotContent,
     ) {
-        let session = open_session(&self.chair(), title).await;
+        let session = open_session(&self.chair(), title, &[]).await.id;
         let mut chair = self.chair().sessions();
         let round = chair
             .open_round(pb::OpenRoundRequest {

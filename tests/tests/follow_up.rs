@@ -26,24 +26,7 @@ fn yesterday() -> String {
 }
 
 async fn open_session(app: &TestApp, title: &str) -> pb::Session {
-    let mut chair = app.chair().sessions();
-    let s = chair
-        .create_session(pb::CreateSessionRequest {
-            cooperation_id: COOP.into(),
-            title: title.into(),
-            ..Default::default()
-        })
-        .await
-        .expect("create session")
-        .into_inner();
-    chair
-        .open_session(pb::OpenSessionRequest {
-            id: s.id,
-            request_id: String::new(),
-        })
-        .await
-        .expect("open session")
-        .into_inner()
+    samprio_e2e::open_session(&app.chair(), title, &[]).await
 }
 
 async fn close_session(app: &TestApp, session: &pb::Session) -> pb::Minutes {

@@ -86,36 +86,24 @@ struct Spec {
 }
 
 async fn proposal(app: &TestApp, p: Spec) -> pb::Proposal {
-    let mut c = app.as_(p.sponsor, &["digital_lead"]).proposals();
-    let draft = c
-        .create_proposal(pb::CreateProposalRequest {
-            cooperation_id: COOP.into(),
-            content: Some(pb::ProposalContent {
-                title: p.title.into(),
-                summary: p.summary.into(),
-                category: p.category as i32,
-                flags: Some(pb::ProposalFlags {
-                    involves_ai: p.ai,
-                    personal_data: p.personal_data,
-                    ..Default::default()
-                }),
-                one_time_cost_dkk: p.one_time,
-                yearly_cost_dkk: p.yearly,
-                linked_systems: p.linked_systems,
+    let lead = app.as_(p.sponsor, &["digital_lead"]);
+    samprio_e2e::submit_content(
+        &lead,
+        pb::ProposalContent {
+            title: p.title.into(),
+            summary: p.summary.into(),
+            category: p.category as i32,
+            flags: Some(pb::ProposalFlags {
+                involves_ai: p.ai,
+                personal_data: p.personal_data,
+                ..Default::default()
             }),
-            request_id: String::new(),
-        })
-        .await
-        .expect("create proposal")
-        .into_inner();
-    c.submit_proposal(pb::SubmitProposalRequest {
-        id: draft.id,
-        etag: draft.etag,
-        request_id: String::new(),
-    })
+            one_time_cost_dkk: p.one_time,
+            yearly_cost_dkk: p.yearly,
+            linked_systems: p.linked_systems,
+        },
+    )
     .await
-    .expect("submit proposal")
-    .into_inner()
 }
 
 async fn session(app: &TestApp, title: &str, seconds: i64, agenda: &[&pb::Proposal]) -> pb::Session {

@@ -96,26 +96,7 @@ fn shape(l: &pb::EffectiveList) -> Vec<(String, u32, u32, Option<pb::OverrideKin
 
 /// The chair's open session, for rounds and for overrides filed during it.
 async fn open_session(app: &TestApp, title: &str) -> pb::Session {
-    let mut chair = app.chair().sessions();
-    let s = chair
-        .create_session(pb::CreateSessionRequest {
-            cooperation_id: COOP.into(),
-            title: title.into(),
-            scheduled_time: None,
-            agenda: vec![],
-            request_id: String::new(),
-        })
-        .await
-        .expect("create session")
-        .into_inner();
-    chair
-        .open_session(pb::OpenSessionRequest {
-            id: s.id,
-            request_id: String::new(),
-        })
-        .await
-        .expect("open session")
-        .into_inner()
+    samprio_e2e::open_session(&app.chair(), title, &[]).await
 }
 
 async fn close_session(app: &TestApp, session: &pb::Session) -> pb::Minutes {

@@ -35,15 +35,7 @@ async fn new_session(app: &TestApp, agenda: &[&pb::Proposal]) -> pb::Session {
 
 async fn open_session(app: &TestApp, agenda: &[&pb::Proposal]) -> pb::Session {
     let s = new_session(app, agenda).await;
-    app.chair()
-        .sessions()
-        .open_session(pb::OpenSessionRequest {
-            id: s.id,
-            request_id: String::new(),
-        })
-        .await
-        .expect("open session")
-        .into_inner()
+    samprio_e2e::start_session(&app.chair(), s.id).await
 }
 
 /// An `OpenRoundRequest` with the cooperation's defaults.

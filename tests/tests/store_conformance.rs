@@ -449,11 +449,7 @@ async fn postgres_announces_commits_to_other_processes() {
 
     // A ballot written the fast way is announced by the statement that
     // writes its event (see `store::appends`).
-    let s1 = session("a", "s1");
-    let mut tx = one.write().await.unwrap();
-    tx.insert_session(&s1, 20).await.unwrap();
-    tx.insert_round(&round(&s1, "r1", None), 21).await.unwrap();
-    tx.commit().await.unwrap();
+    open_round_r1(&*one).await;
     let mut slot = one.append_write().await.unwrap();
     slot.ballot_context("r1", "0101").await.unwrap().expect("round");
     let seq = slot.last_event().await.unwrap().map_or(1, |(seq, _)| seq + 1);
@@ -522,11 +518,7 @@ async fn batched_writes_keep_good_slots_and_drop_failed_ones(engine: Engine, s: 
 /// replacement queued in the same run retires the version before it.
 async fn queued_ballots_survive_the_slots_around_them(engine: Engine, s: Arc<dyn Store>) {
     seed(&*s).await;
-    let s1 = session("a", "s1");
-    let mut tx = s.write().await.unwrap();
-    tx.insert_session(&s1, 20).await.unwrap();
-    tx.insert_round(&round(&s1, "r1", None), 21).await.unwrap();
-    tx.commit().await.unwrap();
+    open_round_r1(&*s).await;
     let next_seq = |head: Option<(i64, String)>| head.map_or(1, |(seq, _)| seq + 1);
 
     let mut tasks = Vec::new();
@@ -615,11 +607,7 @@ async fn queued_ballots_survive_the_slots_around_them(engine: Engine, s: Arc<dyn
 /// and writes nothing, rather than leaving two current ballots or none.
 async fn a_queued_ballot_that_replaces_no_stored_one_fails_its_batch(engine: Engine, s: Arc<dyn Store>) {
     seed(&*s).await;
-    let s1 = session("a", "s1");
-    let mut tx = s.write().await.unwrap();
-    tx.insert_session(&s1, 20).await.unwrap();
-    tx.insert_round(&round(&s1, "r1", None), 21).await.unwrap();
-    tx.commit().await.unwrap();
+    open_round_r1(&*s).await;
     let head = s.begin_read().await.unwrap().last_event().await.unwrap();
 
     let mut slot = s.append_write().await.unwrap();
@@ -839,6 +827,15 @@ fn round(session: &Session, id: &str, deadline: Option<i64>) -> Round {
         result: None,
         version: 1,
     }
+}
+
+/// Session "s1" of cooperation "a" with its open round "r1" (events 20, 21).
+async fn open_round_r1(s: &dyn Store) {
+    let s1 = session("a", "s1");
+    let mut tx = s.write().await.unwrap();
+    tx.insert_session(&s1, 20).await.unwrap();
+    tx.insert_round(&round(&s1, "r1", None), 21).await.unwrap();
+    tx.commit().await.unwrap();
 }
 
 fn ballot(round: &str, municipality: &str, version: u32) -> Ballot {

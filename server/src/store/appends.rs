@@ -213,7 +213,8 @@ impl Tx {
                 .map(|e| to_doc(&e.actor))
                 .collect::<StoreResult<Vec<_>>>()?;
             let last = events.last().map(|e| e.seq).expect("not empty");
-            let retired = on_engine!(self, c => {
+            // PostgreSQL: how many replaced versions the statement retired.
+            let retired: Option<u64> = on_engine!(self, c => {
                 let mut q = QueryBuilder::new("");
                 if postgres {
                     q.push("WITH ");
@@ -245,13 +246,13 @@ impl Tx {
                         .push_bind(last.to_string())
                         .push(")::TEXT FROM inserted LIMIT 1");
                     let (retired, _): (i64, String) = q.build_query_as().fetch_one(c).await?;
-                    retired as u64
+                    Some(retired as u64)
                 } else {
                     q.build().execute(c).await?;
-                    retire.len() as u64
+                    None
                 }
             });
-            if retired != retire.len() as u64 {
+            if retired.is_some_and(|n| n != retire.len() as u64) {
                 return Err(StoreError::Conflict);
             }
             self.announced = postgres.then_some(last);

@@ -154,12 +154,13 @@ impl WriteQueue {
         // is dropped as an abandoned one, so whoever waits for the batch to
         // commit is not left waiting.
         let queue = self.clone();
-        tokio::spawn(queue.prepare(batch, savepoint).instrument(tracing::Span::current()))
+        tokio::spawn(queue.open_slot(batch, savepoint).instrument(tracing::Span::current()))
             .await
             .map_err(|e| StoreError::Commit(format!("preparing a write failed: {e}")))?
     }
 
-    async fn prepare(self, mut batch: OwnedMutexGuard<Batch>, savepoint: bool) -> StoreResult<WriteSlot> {
+    /// Readies the batch for a slot: see [`prepare`].
+    async fn open_slot(self, mut batch: OwnedMutexGuard<Batch>, savepoint: bool) -> StoreResult<WriteSlot> {
         if batch.tx.is_none()
             && let Some((at, e)) = &*self.down_since.lock().expect("not poisoned")
             && at.elapsed() < FAIL_FAST_FOR
