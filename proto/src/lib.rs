@@ -5,6 +5,7 @@
 pub use pbjson_types;
 
 pub mod codec;
+pub mod reply;
 
 pub mod v1 {
     tonic::include_proto!("samprio.v1");
@@ -12,4 +13,11 @@ pub mod v1 {
 
     /// Encoded `FileDescriptorSet` of the contract, for server reflection.
     pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("samprio_descriptor");
+}
+
+/// The services of `samprio.v1` to implement (a server's side): as the
+/// contract generates them, except that the reads a server keeps return a
+/// [`reply::Reply`].
+pub mod server {
+    include!(concat!(env!("OUT_DIR"), "/server/samprio.v1.rs"));
 }

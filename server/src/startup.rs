@@ -6,15 +6,15 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use samprio_proto::server::audit_service_server::AuditServiceServer;
+use samprio_proto::server::cooperation_service_server::CooperationServiceServer;
+use samprio_proto::server::follow_up_service_server::FollowUpServiceServer;
+use samprio_proto::server::portfolio_service_server::PortfolioServiceServer;
+use samprio_proto::server::priority_service_server::PriorityServiceServer;
+use samprio_proto::server::proposal_service_server::ProposalServiceServer;
+use samprio_proto::server::register_service_server::RegisterServiceServer;
+use samprio_proto::server::session_service_server::SessionServiceServer;
 use samprio_proto::v1::FILE_DESCRIPTOR_SET;
-use samprio_proto::v1::audit_service_server::AuditServiceServer;
-use samprio_proto::v1::cooperation_service_server::CooperationServiceServer;
-use samprio_proto::v1::follow_up_service_server::FollowUpServiceServer;
-use samprio_proto::v1::portfolio_service_server::PortfolioServiceServer;
-use samprio_proto::v1::priority_service_server::PriorityServiceServer;
-use samprio_proto::v1::proposal_service_server::ProposalServiceServer;
-use samprio_proto::v1::register_service_server::RegisterServiceServer;
-use samprio_proto::v1::session_service_server::SessionServiceServer;
 use tokio::net::TcpListener;
 use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 

@@ -958,12 +958,13 @@ struct EchoServer {
 struct Echo(Arc<std::sync::Mutex<pb::ListEventsResponse>>);
 
 #[tonic::async_trait]
-impl pb::audit_service_server::AuditService for Echo {
+impl samprio_proto::server::audit_service_server::AuditService for Echo {
     async fn list_events(
         &self,
         _: tonic::Request<pb::ListEventsRequest>,
-    ) -> Result<tonic::Response<pb::ListEventsResponse>, tonic::Status> {
-        Ok(tonic::Response::new(self.0.lock().expect("not poisoned").clone()))
+    ) -> Result<tonic::Response<samprio_proto::reply::ListEventsResponse>, tonic::Status> {
+        let payload = self.0.lock().expect("not poisoned").clone();
+        Ok(tonic::Response::new(payload.into()))
     }
 }
 
@@ -972,7 +973,7 @@ impl EchoServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = format!("http://{}", listener.local_addr()?);
         let payload = Arc::new(std::sync::Mutex::new(pb::ListEventsResponse::default()));
-        let svc = pb::audit_service_server::AuditServiceServer::new(Echo(payload.clone()));
+        let svc = samprio_proto::server::audit_service_server::AuditServiceServer::new(Echo(payload.clone()));
         let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener).map(|s| {
             s.inspect(|s| {
                 let _ = s.set_nodelay(true);

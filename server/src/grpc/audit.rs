@@ -2,8 +2,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use futures::Stream;
+use samprio_proto::reply::Reply;
+use samprio_proto::server::audit_service_server::AuditService;
 use samprio_proto::v1 as pb;
-use samprio_proto::v1::audit_service_server::AuditService;
 use tonic::{Request, Response, Status};
 
 use super::{convert, ctx, reply, status};
@@ -21,7 +22,7 @@ pub struct Audit {
     /// elsewhere (or after the restart), and the process can exit.
     pub stopping: tokio::sync::watch::Receiver<bool>,
     /// Pages of one cooperation's events kept while its log has not moved.
-    pub pages: Views<pb::ListEventsResponse>,
+    pub pages: Views<Reply<pb::ListEventsResponse>>,
 }
 
 type R<T> = Result<Response<T>, Status>;
@@ -34,7 +35,7 @@ type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::Event, Status>> + Send +
 
 #[tonic::async_trait]
 impl AuditService for Audit {
-    async fn list_events(&self, req: Request<pb::ListEventsRequest>) -> R<pb::ListEventsResponse> {
+    async fn list_events(&self, req: Request<pb::ListEventsRequest>) -> R<Reply<pb::ListEventsResponse>> {
         let ctx = ctx(&req, "")?;
         let r = req.get_ref();
         if !r.cooperation_id.is_empty() {
@@ -45,9 +46,11 @@ impl AuditService for Audit {
                 r.after_seq,
                 (r.page_size, &r.page_token),
                 &self.pages,
-                |events, next| pb::ListEventsResponse {
-                    events: events.into_iter().map(|(e, red)| convert::event(e, red)).collect(),
-                    next_page_token: next,
+                |events, next| {
+                    Reply::encode(&pb::ListEventsResponse {
+                        events: events.into_iter().map(|(e, red)| convert::event(e, red)).collect(),
+                        next_page_token: next,
+                    })
                 },
             )
             .await;
@@ -64,10 +67,10 @@ impl AuditService for Audit {
         .await
         .map_err(status)?;
         let events = ops::redact(&*self.store, events).await.map_err(status)?;
-        Ok(Response::new(pb::ListEventsResponse {
+        Ok(Response::new(Reply::Message(pb::ListEventsResponse {
             events: events.into_iter().map(|(e, red)| convert::event(e, red)).collect(),
             next_page_token: next,
-        }))
+        })))
     }
 
     async fn verify_chain(&self, req: Request<pb::VerifyChainRequest>) -> R<pb::VerifyChainResponse> {

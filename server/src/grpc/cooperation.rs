@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
+use samprio_proto::server::cooperation_service_server::CooperationService;
 use samprio_proto::v1 as pb;
-use samprio_proto::v1::cooperation_service_server::CooperationService;
 use tonic::{Request, Response, Status};
 
 use super::{convert, ctx, reply, status};

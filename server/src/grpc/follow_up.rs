@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
+use samprio_proto::server::follow_up_service_server::FollowUpService;
 use samprio_proto::v1 as pb;
-use samprio_proto::v1::follow_up_service_server::FollowUpService;
 use tonic::{Request, Response, Status};
 
 use super::convert::follow_up as cf;

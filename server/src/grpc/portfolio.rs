@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
+use samprio_proto::server::portfolio_service_server::PortfolioService;
 use samprio_proto::v1 as pb;
-use samprio_proto::v1::portfolio_service_server::PortfolioService;
 use tonic::{Request, Response, Status};
 
 use super::convert::portfolio as cv;

@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
+use samprio_proto::reply::Reply;
+use samprio_proto::server::priority_service_server::PriorityService;
 use samprio_proto::v1 as pb;
-use samprio_proto::v1::priority_service_server::PriorityService;
 use tonic::{Request, Response, Status};
 
 use super::convert::overrides as co;
@@ -15,16 +16,17 @@ use crate::store::Store;
 pub struct Priorities {
     pub store: Arc<dyn Store>,
     pub overviews: overrides::OverviewCache,
-    /// Shared lists and effective lists as sent, per revision of the log.
-    pub lists: Views<pb::PriorityList>,
-    pub effective: Views<pb::EffectiveList>,
+    /// Shared lists and effective lists as sent (encoded), per revision of
+    /// the log.
+    pub lists: Views<Reply<pb::PriorityList>>,
+    pub effective: Views<Reply<pb::EffectiveList>>,
 }
 
 type R<T> = Result<Response<T>, Status>;
 
 #[tonic::async_trait]
 impl PriorityService for Priorities {
-    async fn get_priority_list(&self, req: Request<pb::GetPriorityListRequest>) -> R<pb::PriorityList> {
+    async fn get_priority_list(&self, req: Request<pb::GetPriorityListRequest>) -> R<Reply<pb::PriorityList>> {
         let ctx = ctx(&req, "")?;
         let r = req.get_ref();
         reply(
@@ -34,7 +36,7 @@ impl PriorityService for Priorities {
                 &r.cooperation_id,
                 r.revision,
                 &self.lists,
-                convert::priority_list,
+                |list, proposals| Reply::encode(&convert::priority_list(list, proposals)),
             )
             .await,
             Arc::unwrap_or_clone,
@@ -108,7 +110,7 @@ impl PriorityService for Priorities {
         })
     }
 
-    async fn get_effective_list(&self, req: Request<pb::GetEffectiveListRequest>) -> R<pb::EffectiveList> {
+    async fn get_effective_list(&self, req: Request<pb::GetEffectiveListRequest>) -> R<Reply<pb::EffectiveList>> {
         let ctx = ctx(&req, "")?;
         let r = req.get_ref();
         let view = overrides::effective_list_view(
@@ -118,7 +120,7 @@ impl PriorityService for Priorities {
             &r.municipality,
             &r.as_of,
             &self.effective,
-            co::effective_list,
+            |list| Reply::encode(&co::effective_list(list)),
         );
         reply(view.await, Arc::unwrap_or_clone)
     }

@@ -1,7 +1,8 @@
 use std::sync::Arc;
 
+use samprio_proto::reply::Reply;
+use samprio_proto::server::proposal_service_server::ProposalService;
 use samprio_proto::v1 as pb;
-use samprio_proto::v1::proposal_service_server::ProposalService;
 use tonic::{Request, Response, Status};
 
 use super::{convert, ctx, reply, status};
@@ -12,7 +13,7 @@ use crate::store::Store;
 pub struct Proposals {
     pub store: Arc<dyn Store>,
     /// Pages of ListProposals kept while their cooperation's log has not moved.
-    pub pages: Views<pb::ListProposalsResponse>,
+    pub pages: Views<Reply<pb::ListProposalsResponse>>,
 }
 
 type R<T> = Result<Response<T>, Status>;
@@ -59,7 +60,7 @@ impl ProposalService for Proposals {
         reply(ops::get(&*self.store, &ctx, &req.get_ref().id).await, convert::proposal)
     }
 
-    async fn list_proposals(&self, req: Request<pb::ListProposalsRequest>) -> R<pb::ListProposalsResponse> {
+    async fn list_proposals(&self, req: Request<pb::ListProposalsRequest>) -> R<Reply<pb::ListProposalsResponse>> {
         let ctx = ctx(&req, "")?;
         let r = req.get_ref();
         let st = convert::proposal_status("status", r.status).map_err(status)?;
@@ -70,9 +71,11 @@ impl ProposalService for Proposals {
             st,
             (r.page_size, &r.page_token),
             &self.pages,
-            |ps, next| pb::ListProposalsResponse {
-                proposals: ps.into_iter().map(convert::proposal).collect(),
-                next_page_token: next,
+            |ps, next| {
+                Reply::encode(&pb::ListProposalsResponse {
+                    proposals: ps.into_iter().map(convert::proposal).collect(),
+                    next_page_token: next,
+                })
             },
         )
         .await;

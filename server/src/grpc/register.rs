@@ -1,8 +1,8 @@
 //! The register of municipalities through gRPC: read-only facts built into
 //! the server, open to every authenticated caller.
 
+use samprio_proto::server::register_service_server::RegisterService;
 use samprio_proto::v1 as pb;
-use samprio_proto::v1::register_service_server::RegisterService;
 use tonic::{Request, Response, Status};
 
 use super::status;

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
+use samprio_proto::server::session_service_server::SessionService;
 use samprio_proto::v1 as pb;
-use samprio_proto::v1::session_service_server::SessionService;
 use tonic::{Request, Response, Status};
 
 use super::convert::sessions as sc;
