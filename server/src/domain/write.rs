@@ -18,7 +18,8 @@ pub struct Ctx {
     /// Client-chosen idempotency key; empty for none.
     pub request_id: String,
     /// Hash of the whole request, so a reused `request_id` with another
-    /// request is refused rather than answered with the wrong result.
+    /// request is refused rather than answered with the wrong result; empty
+    /// when there is no `request_id`.
     pub fingerprint: String,
     pub now: Micros,
     /// The service acting on its own (closing a round at its deadline), not

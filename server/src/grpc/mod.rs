@@ -125,7 +125,12 @@ pub fn ctx<T: prost::Message + prost::Name>(req: &Request<T>, request_id: &str) 
     if request_id.len() > 128 {
         return Err(status(Error::invalid("request_id", "must be at most 128 characters")));
     }
-    let fingerprint = hex::encode(Sha256::digest(&bytes));
+    // Only a request that carries a `request_id` is remembered by it.
+    let fingerprint = if request_id.is_empty() {
+        String::new()
+    } else {
+        hex::encode(Sha256::digest(&bytes))
+    };
     let span = tracing::Span::current();
     span.record("sub", principal.sub.as_str());
     span.record("municipality", principal.municipality.as_str());
