@@ -65,12 +65,14 @@ impl<T: Message + Default> Message for Reply<T> {
         buf: &mut impl prost::bytes::Buf,
         ctx: DecodeContext,
     ) -> Result<(), DecodeError> {
-        if let Reply::Encoded(b) = self {
-            *self = Reply::Message(T::decode(b.clone())?);
-        }
         match self {
             Reply::Message(m) => m.merge_field(tag, wire_type, buf, ctx),
-            Reply::Encoded(_) => unreachable!("decoded above"),
+            Reply::Encoded(b) => {
+                let mut m = T::decode(b.clone())?;
+                let merged = m.merge_field(tag, wire_type, buf, ctx);
+                *self = Reply::Message(m);
+                merged
+            }
         }
     }
 
