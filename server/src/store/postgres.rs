@@ -17,6 +17,8 @@ use super::{Store, StoreResult, StoreTx};
 
 /// Key of the advisory lock that serialises writers.
 const WRITE_LOCK: i64 = 0x5a4d_5052_494f; // "SAMPRIO"-ish, any constant will do
+/// A pooled connection idle for this long is tested before it is used.
+const TEST_IDLE_AFTER: Duration = Duration::from_secs(1);
 /// Where committed events are announced (see `tx.rs`).
 pub(super) const CHANNEL: &str = "samprio_events";
 
@@ -43,6 +45,20 @@ impl PgStore {
             // While the database is unreachable a call answers UNAVAILABLE
             // after this, not after a minute (DESIGN.md §8).
             .acquire_timeout(Duration::from_secs(3))
+            // sqlx pings a connection on every acquire by default: a round
+            // trip before each statement or transaction. A connection in use
+            // moments ago is not tested again (the pool pings it anyway when
+            // it is released); one that has sat idle, as through an outage of
+            // the database, is, and is replaced if it no longer answers.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= TEST_IDLE_AFTER {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(opts)
             .await?;
         // Concurrent first starts of several processes must not race the migrations.

@@ -48,6 +48,11 @@ impl SqliteStore {
             .foreign_keys(true);
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            // A SQLite connection is a file and a thread of this process:
+            // sqlx's ping on every acquire only hands work to that thread and
+            // back (one more wake-up per statement), and proves nothing the
+            // next statement would not.
+            .test_before_acquire(false)
             // A commit that failed (a full disk) can leave sqlx counting a
             // transaction SQLite has already rolled back, and every later
             // BEGIN then fails: such a connection is replaced, not reused, so
@@ -58,6 +63,7 @@ impl SqliteStore {
         sqlx::migrate!("../migrations/sqlite").run(&writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(8)
+            .test_before_acquire(false)
             .connect_with(opts.read_only(true))
             .await?;
         let (last,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM events")
