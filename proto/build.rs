@@ -28,22 +28,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // INVALID_ARGUMENT (see `codec.rs`).
     let mut config = tonic_prost_build::Config::new();
     config.enable_type_names();
-    tonic_prost_build::configure()
+    // Both generations: the well-known types as pbjson's, and our codec.
+    let configure = || {
+        tonic_prost_build::configure()
+            .compile_well_known_types(true)
+            .extern_path(".google.protobuf", "::pbjson_types")
+            .codec_path("crate::codec::Codec")
+    };
+    configure()
         .build_server(false)
-        .compile_well_known_types(true)
-        .extern_path(".google.protobuf", "::pbjson_types")
-        .codec_path("crate::codec::Codec")
         .compile_fds_with_config(fds.clone(), config)?;
     // The servers, apart: their messages are the ones above, except that the
     // reads a server keeps are answered with a `reply::Reply`, encoded once.
     let servers = out.join("server");
     std::fs::create_dir_all(&servers)?;
-    let mut builder = tonic_prost_build::configure()
+    let mut builder = configure()
         .build_client(false)
         .generate_default_stubs(true)
-        .compile_well_known_types(true)
-        .extern_path(".google.protobuf", "::pbjson_types")
         .extern_path(".samprio.v1", "crate::v1");
+    // The aliases `reply.rs` defines, one per kept reply.
     for kept in [
         "PriorityList",
         "EffectiveList",
@@ -52,10 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ] {
         builder = builder.extern_path(format!(".samprio.v1.{kept}"), format!("crate::reply::{kept}"));
     }
-    builder
-        .codec_path("crate::codec::Codec")
-        .out_dir(&servers)
-        .compile_fds(fds)?;
+    builder.out_dir(&servers).compile_fds(fds)?;
     // Canonical protobuf JSON (for the CLI's --json and for scripts).
     pbjson_build::Builder::new()
         .register_descriptors(&descriptor)?

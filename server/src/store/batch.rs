@@ -112,6 +112,18 @@ fn spawn(task: impl std::future::Future<Output = ()> + Send + 'static) {
     }
 }
 
+/// Runs `step` (work on the shared transaction) in a task of its own, in the
+/// caller's span, so that it finishes even if the caller is cancelled; `what`
+/// names it should the task itself fail.
+async fn to_the_end<T: Send + 'static>(
+    what: &str,
+    step: impl std::future::Future<Output = T> + Send + 'static,
+) -> StoreResult<T> {
+    tokio::spawn(step.instrument(tracing::Span::current()))
+        .await
+        .map_err(|e| StoreError::Commit(format!("{what} failed: {e}")))
+}
+
 /// Ends a batch that nobody else will come to: commits the slots in it.
 async fn finish(batch: &mut Batch, queue: &WriteQueue) {
     if let Err(e) = flush(batch, queue).await {
@@ -153,10 +165,7 @@ impl WriteQueue {
         // transaction begun or a savepoint taken then belongs to a slot, which
         // is dropped as an abandoned one, so whoever waits for the batch to
         // commit is not left waiting.
-        let queue = self.clone();
-        tokio::spawn(queue.open_slot(batch, savepoint).instrument(tracing::Span::current()))
-            .await
-            .map_err(|e| StoreError::Commit(format!("preparing a write failed: {e}")))?
+        to_the_end("preparing a write", self.clone().open_slot(batch, savepoint)).await?
     }
 
     /// Readies the batch for a slot: see [`prepare`].
@@ -290,12 +299,8 @@ impl WriteSlot {
     /// are told either way.
     pub async fn commit(mut self) -> StoreResult<()> {
         let batch = self.batch.take().expect("slot is live");
-        let queue = self.queue.clone();
-        let savepoint = self.savepoint;
-        let outcome = tokio::spawn(queue.keep(batch, savepoint).instrument(tracing::Span::current()))
-            .await
-            .map_err(|e| StoreError::Commit(format!("committing a write failed: {e}")))?;
-        let done = match outcome {
+        let keep = self.queue.clone().keep(batch, self.savepoint);
+        let done = match to_the_end("committing a write", keep).await? {
             Kept::Committed(result) => return result,
             Kept::Queued(done) => done,
         };

@@ -12,7 +12,7 @@ use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
 use tokio::sync::watch;
 
 use super::batch::{BeginWrite, WriteQueue, WriteSlot};
-use super::tx::{Conn, Tx};
+use super::tx::{Conn, Shared};
 use super::{Store, StoreResult, StoreTx};
 
 /// Key of the advisory lock that serialises writers.
@@ -31,8 +31,7 @@ pub struct PgStore {
 /// Begins the write queue's transactions.
 struct Writer {
     pool: PgPool,
-    committed: Arc<watch::Sender<i64>>,
-    kept_reads: super::appends::KeptReads,
+    shared: Shared,
 }
 
 impl PgStore {
@@ -77,12 +76,11 @@ impl PgStore {
         let (last,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq), 0)::BIGINT FROM events")
             .fetch_one(&pool)
             .await?;
-        let committed = Arc::new(watch::Sender::new(last));
-        tokio::spawn(listen(pool.clone(), committed.clone()));
+        let shared = Shared::new(last);
+        tokio::spawn(listen(pool.clone(), shared.committed.clone()));
         let writer = Arc::new(Writer {
             pool: pool.clone(),
-            committed,
-            kept_reads: Default::default(),
+            shared,
         });
         Ok(Self {
             pool,
@@ -151,11 +149,7 @@ impl BeginWrite for Writer {
             .bind(WRITE_LOCK)
             .execute(&mut *tx)
             .await?;
-        Ok(Box::new(Tx::new(
-            Conn::Postgres(tx),
-            self.committed.clone(),
-            self.kept_reads.clone(),
-        )))
+        Ok(self.shared.tx(Conn::Postgres(tx)))
     }
 }
 
@@ -174,11 +168,7 @@ impl Store for PgStore {
             .pool
             .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .await?;
-        Ok(Box::new(Tx::new(
-            Conn::Postgres(tx),
-            self.writer.committed.clone(),
-            self.writer.kept_reads.clone(),
-        )))
+        Ok(self.writer.shared.tx(Conn::Postgres(tx)))
     }
 
     async fn access(&self, cooperation: &str, municipality: &str) -> StoreResult<Option<super::Access>> {
@@ -191,7 +181,7 @@ impl Store for PgStore {
     }
 
     fn subscribe(&self) -> watch::Receiver<i64> {
-        self.writer.committed.subscribe()
+        self.writer.shared.committed.subscribe()
     }
 
     fn engine(&self) -> &'static str {

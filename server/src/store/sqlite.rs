@@ -9,7 +9,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use tokio::sync::watch;
 
 use super::batch::{BeginWrite, WriteQueue, WriteSlot};
-use super::tx::{Conn, Tx};
+use super::tx::{Conn, Shared};
 use super::{Store, StoreResult, StoreTx};
 
 pub struct SqliteStore {
@@ -21,8 +21,7 @@ pub struct SqliteStore {
 /// Begins the write queue's transactions, on the one writer connection.
 struct Writer {
     pool: SqlitePool,
-    committed: Arc<watch::Sender<i64>>,
-    kept_reads: super::appends::KeptReads,
+    shared: Shared,
 }
 
 impl SqliteStore {
@@ -71,8 +70,7 @@ impl SqliteStore {
             .await?;
         let writer = Arc::new(Writer {
             pool: writer,
-            committed: Arc::new(watch::Sender::new(last)),
-            kept_reads: Default::default(),
+            shared: Shared::new(last),
         });
         Ok(Self {
             queue: WriteQueue::new(writer.clone(), false),
@@ -121,11 +119,7 @@ impl SqliteStore {
 impl BeginWrite for Writer {
     async fn begin_write(&self) -> StoreResult<Box<dyn StoreTx>> {
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(Box::new(Tx::new(
-            Conn::Sqlite(tx),
-            self.committed.clone(),
-            self.kept_reads.clone(),
-        )))
+        Ok(self.shared.tx(Conn::Sqlite(tx)))
     }
 }
 
@@ -141,11 +135,7 @@ impl Store for SqliteStore {
 
     async fn begin_read(&self) -> StoreResult<Box<dyn StoreTx>> {
         let tx = self.reader.begin().await?;
-        Ok(Box::new(Tx::new(
-            Conn::Sqlite(tx),
-            self.writer.committed.clone(),
-            self.writer.kept_reads.clone(),
-        )))
+        Ok(self.writer.shared.tx(Conn::Sqlite(tx)))
     }
 
     async fn access(&self, cooperation: &str, municipality: &str) -> StoreResult<Option<super::Access>> {
@@ -158,7 +148,7 @@ impl Store for SqliteStore {
     }
 
     fn subscribe(&self) -> watch::Receiver<i64> {
-        self.writer.committed.subscribe()
+        self.writer.shared.committed.subscribe()
     }
 
     fn engine(&self) -> &'static str {

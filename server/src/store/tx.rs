@@ -65,18 +65,34 @@ pub struct Tx {
     pub(super) announced: Option<i64>,
 }
 
-impl Tx {
-    pub(super) fn new(conn: Conn, committed: Arc<watch::Sender<i64>>, kept_reads: KeptReads) -> Self {
-        Tx {
+/// What every transaction of one store shares: where commits are announced
+/// in this process, and the reads a batch of ballots passes to the next.
+pub(super) struct Shared {
+    pub(super) committed: Arc<watch::Sender<i64>>,
+    pub(super) kept_reads: KeptReads,
+}
+
+impl Shared {
+    /// Committed up to event `last`.
+    pub(super) fn new(last: i64) -> Self {
+        Shared {
+            committed: Arc::new(watch::Sender::new(last)),
+            kept_reads: Default::default(),
+        }
+    }
+
+    /// A transaction of this store on `conn`.
+    pub(super) fn tx(&self, conn: Conn) -> Box<dyn super::StoreTx> {
+        Box::new(Tx {
             conn,
             chain: Chain::default(),
             chain_at_savepoint: Chain::default(),
-            committed,
+            committed: self.committed.clone(),
             appends: Appends::default(),
             revised: Default::default(),
-            kept_reads,
+            kept_reads: self.kept_reads.clone(),
             announced: None,
-        }
+        })
     }
 }
 
